@@ -1,0 +1,249 @@
+//! Extractors that authenticate the caller. A handler that takes `StaffUser` needs any
+//! signed-in staff member; `CaseworkUser`, `ManagerUser` and `AdminUser` add the role-level
+//! check from `policy`. Browser scopes read the session cookie; the API scope reads a bearer
+//! token; neither accepts the other's credential.
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use crate::audit::{self, Actor, Outcome};
+use crate::auth::policy::{self, Capability};
+use crate::auth::session::{self, StaffUser};
+use crate::auth::tokens::{Audience, TokenError};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub const STAFF_COOKIE: &str = "liaison_session";
+
+/// Where a scope takes credentials from. Set with `.app_data(AuthSource::Bearer)` on the API
+/// scope; pages default to the cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthSource {
+    Cookie,
+    Bearer,
+}
+
+/// Set on the request when the response should carry a fresh session cookie.
+#[derive(Clone)]
+pub struct RenewedStaffToken(pub String);
+
+/// Set on the request when the session cookie it carried is no good and should be cleared.
+#[derive(Clone, Copy)]
+pub struct ClearStaffCookie;
+
+/// Paths a signed-in member whose password must change may still reach.
+const PASSWORD_CHANGE_PATHS: &[&str] = &["/staff/account/password", "/staff/logout"];
+
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+async fn audit_rejection(
+    state: &AppState,
+    req: &HttpRequest,
+    action: &'static str,
+    detail: String,
+) {
+    let ip = client_ip(req);
+    let path = req.path().to_owned();
+    let result = state
+        .db
+        .run(move |conn| {
+            audit::event(&Actor::Anonymous, action)
+                .outcome(Outcome::Denied)
+                .ip(ip.as_deref())
+                .detail(format!("{detail}; {path}"))
+                .write(conn)?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not record a rejected credential");
+    }
+}
+
+async fn authenticate(req: HttpRequest) -> Result<StaffUser, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?
+        .clone();
+    let source = req
+        .app_data::<AuthSource>()
+        .copied()
+        .unwrap_or(AuthSource::Cookie);
+    let (token, audience) = match source {
+        AuthSource::Cookie => (
+            req.cookie(STAFF_COOKIE).map(|c| c.value().to_owned()),
+            Audience::StaffWeb,
+        ),
+        AuthSource::Bearer => (bearer_token(&req), Audience::Api),
+    };
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return Err(AppError::Unauthenticated);
+    };
+    let claims = match state.keys.verify(&token, audience) {
+        Ok(claims) => claims,
+        Err(e) => {
+            if source == AuthSource::Cookie {
+                req.extensions_mut().insert(ClearStaffCookie);
+            }
+            // An expired token is the ordinary end of a session; anything else is an attempt.
+            if !matches!(e, TokenError::Expired) {
+                audit_rejection(&state, &req, "auth.token_rejected", e.to_string()).await;
+            }
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    let idle = state.config.session_idle;
+    let resolved = state
+        .db
+        .run({
+            let claims = claims.clone();
+            move |conn| session::resolve_staff(conn, &claims, idle)
+        })
+        .await?;
+    let user = match resolved {
+        Ok(user) => user,
+        Err(rejection) => {
+            if source == AuthSource::Cookie {
+                req.extensions_mut().insert(ClearStaffCookie);
+            }
+            audit_rejection(
+                &state,
+                &req,
+                "auth.session_rejected",
+                rejection.as_str().to_owned(),
+            )
+            .await;
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    if source == AuthSource::Cookie {
+        // Sliding renewal: once half the token's life has passed, issue a fresh one.
+        let half_life = state.config.token_lifetime.num_seconds() / 2;
+        if chrono::Utc::now().timestamp() - claims.iat >= half_life {
+            let (fresh, _) = state.keys.issue(
+                Audience::StaffWeb,
+                user.id.as_str(),
+                &user.session_id,
+                user.auth_version,
+                state.config.token_lifetime,
+            )?;
+            req.extensions_mut().insert(RenewedStaffToken(fresh));
+        }
+        if user.password_change_required && !PASSWORD_CHANGE_PATHS.contains(&req.path()) {
+            return Err(AppError::Forbidden {
+                code: "password_change_required",
+                message: "Choose a new password before you continue.",
+            });
+        }
+    }
+    req.extensions_mut().insert(user.clone());
+    Ok(user)
+}
+
+impl FromRequest for StaffUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<StaffUser, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(user) = req.extensions().get::<StaffUser>() {
+            let user = user.clone();
+            return Box::pin(async move { Ok(user) });
+        }
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// Checks a role-level capability, auditing a refusal.
+pub async fn require(
+    req: &HttpRequest,
+    user: &StaffUser,
+    capability: Capability,
+) -> Result<(), AppError> {
+    if policy::allows(user.role, capability) {
+        return Ok(());
+    }
+    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+        let (actor, ip, path) = (
+            Actor::Staff(user.id.clone()),
+            client_ip(req),
+            req.path().to_owned(),
+        );
+        let logged = state
+            .db
+            .run(move |conn| {
+                audit::event(&actor, "access.denied")
+                    .outcome(Outcome::Denied)
+                    .ip(ip.as_deref())
+                    .detail(format!("needs {}; {path}", capability.name()))
+                    .write(conn)?;
+                Ok(())
+            })
+            .await;
+        if let Err(e) = logged {
+            tracing::warn!(error = %e, "could not record a denied access");
+        }
+    }
+    Err(AppError::forbidden())
+}
+
+macro_rules! role_extractor {
+    ($(#[$meta:meta])* $name:ident => $capability:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub StaffUser);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = LocalBoxFuture<'static, Result<$name, AppError>>;
+
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                let user = StaffUser::from_request(&req, payload);
+                Box::pin(async move {
+                    let user = user.await?;
+                    require(&req, &user, $capability).await?;
+                    Ok($name(user))
+                })
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = StaffUser;
+            fn deref(&self) -> &StaffUser {
+                &self.0
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// An officer or manager: may work on cases they can see.
+    CaseworkUser => Capability::Casework
+);
+role_extractor!(
+    /// A manager.
+    ManagerUser => Capability::ManageCases
+);
+role_extractor!(
+    /// A system administrator: accounts, teams, settings and the audit log; no case content.
+    AdminUser => Capability::Administer
+);
+role_extractor!(
+    /// Someone who may read the audit log.
+    AuditReader => Capability::ReadAuditLog
+);

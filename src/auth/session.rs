@@ -1,0 +1,214 @@
+//! Server-side sessions. A session row is created at sign-in and checked on every request;
+//! revoking it (sign-out, deactivation) or bumping the account's auth version (role change,
+//! password change) ends access on the next request, whatever tokens are still in circulation.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::tokens::Claims;
+use crate::db::schema::{sessions, users};
+use crate::db::{self, DbConn};
+use crate::domain::{Role, SessionId, UserId};
+use crate::error::AppError;
+
+crate::text_enum!(
+    /// How the session is used: a browser (cookie) or an API client (bearer token).
+    Client {
+        Browser => "browser" / "Browser",
+        Api => "api" / "API client",
+    }
+);
+
+/// A signed-in staff member, as every staff handler sees them. The role is read from the
+/// account on each request, never trusted from the token.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffUser {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub session_id: SessionId,
+    #[serde(skip)]
+    pub auth_version: i64,
+    pub password_change_required: bool,
+}
+
+/// Records a new staff session that ends at `expires_at` at the latest.
+pub fn create_staff_session(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    client: Client,
+    expires_at: NaiveDateTime,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> QueryResult<SessionId> {
+    let id = SessionId::new();
+    let now = db::now();
+    let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::principal_kind.eq("staff"),
+            sessions::user_id.eq(Some(user_id)),
+            sessions::client.eq(client),
+            sessions::persistent.eq(false),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+            sessions::ip.eq(ip),
+            sessions::user_agent.eq(user_agent.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+#[derive(Queryable)]
+struct SessionRow {
+    user_id: Option<UserId>,
+    client: Client,
+    last_seen_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable)]
+struct UserRow {
+    id: UserId,
+    email: String,
+    display_name: String,
+    role: Role,
+    active: bool,
+    auth_version: i64,
+    password_change_required: bool,
+}
+
+/// Why a well-signed token no longer opens anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionRejection {
+    Unknown,
+    Revoked,
+    Expired,
+    Idle,
+    AccountInactive,
+    AuthVersionChanged,
+}
+
+impl SessionRejection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionRejection::Unknown => "unknown session",
+            SessionRejection::Revoked => "session signed out",
+            SessionRejection::Expired => "session expired",
+            SessionRejection::Idle => "session idle too long",
+            SessionRejection::AccountInactive => "account deactivated",
+            SessionRejection::AuthVersionChanged => "account changed since sign-in",
+        }
+    }
+}
+
+/// Checks the session a staff token names and returns the current account.
+pub fn resolve_staff(
+    conn: &mut DbConn,
+    claims: &Claims,
+    idle_limit: Duration,
+) -> Result<Result<StaffUser, SessionRejection>, AppError> {
+    let (Some(sid), Some(uid)) = (SessionId::parse(&claims.sid), UserId::parse(&claims.sub)) else {
+        return Ok(Err(SessionRejection::Unknown));
+    };
+    let session: Option<SessionRow> = sessions::table
+        .find(&sid)
+        .select((
+            sessions::user_id,
+            sessions::client,
+            sessions::last_seen_at,
+            sessions::expires_at,
+            sessions::revoked_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(session) = session.filter(|s| s.user_id.as_ref() == Some(&uid)) else {
+        return Ok(Err(SessionRejection::Unknown));
+    };
+    let now = db::now();
+    if session.revoked_at.is_some() {
+        return Ok(Err(SessionRejection::Revoked));
+    }
+    if session.expires_at <= now {
+        return Ok(Err(SessionRejection::Expired));
+    }
+    if session.client == Client::Browser && session.last_seen_at + idle_limit <= now {
+        return Ok(Err(SessionRejection::Idle));
+    }
+    let user: UserRow = match users::table
+        .find(&uid)
+        .select((
+            users::id,
+            users::email,
+            users::display_name,
+            users::role,
+            users::active,
+            users::auth_version,
+            users::password_change_required,
+        ))
+        .first(conn)
+        .optional()?
+    {
+        Some(u) => u,
+        None => return Ok(Err(SessionRejection::Unknown)),
+    };
+    if !user.active {
+        return Ok(Err(SessionRejection::AccountInactive));
+    }
+    if user.auth_version != claims.ver {
+        return Ok(Err(SessionRejection::AuthVersionChanged));
+    }
+    // Record activity at most once a minute, to keep reads from turning into writes.
+    if session.last_seen_at + Duration::seconds(60) <= now {
+        diesel::update(sessions::table.find(&sid))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+    }
+    Ok(Ok(StaffUser {
+        id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+        role: user.role,
+        session_id: sid,
+        auth_version: user.auth_version,
+        password_change_required: user.password_change_required,
+    }))
+}
+
+/// Ends one session.
+pub fn revoke(conn: &mut DbConn, sid: &SessionId, reason: &str) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .find(sid)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(db::now()),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
+}
+
+/// Ends every session of a staff account.
+pub fn revoke_all_for_user(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(db::now()),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
+}

@@ -1,0 +1,258 @@
+//! The `liaison` command: serve, migrate, create-user and demo.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+use crate::accounts::{teams, users};
+use crate::audit::Actor;
+use crate::auth::password;
+use crate::config::{Config, LogFormat, Settings};
+use crate::db::{self, Db};
+use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TeamName};
+use crate::{Application, demo};
+
+#[derive(Parser)]
+#[command(
+    name = "liaison",
+    version,
+    about = "Liaison: a family liaison communication portal"
+)]
+pub struct Cli {
+    /// A TOML configuration file (default: ./liaison.toml if it exists).
+    #[arg(long, global = true, env = "LIAISON_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web portal (applies migrations first).
+    Serve {
+        /// Load the fictional demo data (if not there yet) and print the demo sign-ins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a staff account. The password is read from a prompt, or from standard input
+    /// with --password-stdin; never from an argument.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Add the account to this team, creating the team if needed.
+        #[arg(long)]
+        team: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Load the fictional demo data into the database and print the demo sign-ins.
+    Demo,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Officer,
+    Manager,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Officer => Role::Officer,
+            RoleArg::Manager => Role::Manager,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+fn init_tracing(settings: &Settings) {
+    let filter = EnvFilter::try_from_env("LIAISON_LOG")
+        .or_else(|_| EnvFilter::try_new(&settings.log_level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match settings.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    let _ = result;
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("liaison: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&settings);
+    match run(cli.command, settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("liaison: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let config = Config::resolve(settings)?;
+    match command {
+        Command::Serve { demo } => actix_web::rt::System::new().block_on(serve(config, demo)),
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url, 1)?;
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let applied = db::migrate(&mut conn)?;
+            let versions = db::applied_migrations(&mut conn)?;
+            println!(
+                "{} database is at {} ({} migration{} applied now)",
+                db.engine().name(),
+                versions.last().map(String::as_str).unwrap_or("no version"),
+                applied,
+                if applied == 1 { "" } else { "s" }
+            );
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            name,
+            role,
+            team,
+            password_stdin,
+        } => create_user(
+            &config,
+            &email,
+            &name,
+            role.into(),
+            team.as_deref(),
+            password_stdin,
+        ),
+        Command::Demo => {
+            let db = Db::connect(&config.database_url, 1)?;
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            db::migrate(&mut conn)?;
+            let logins = demo::load(&mut conn)?;
+            print!("{}", demo::describe(&logins));
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    let state = app.state();
+    let logins = if with_demo {
+        let db = state.db.clone();
+        Some(
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<demo::DemoLogin>> {
+                let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+                demo::load(&mut conn)
+            })
+            .await??,
+        )
+    } else {
+        None
+    };
+    let address = format!("{}/", state.config.public_url);
+    println!(
+        "Liaison is running at {address} ({} database)",
+        state.db.engine().name()
+    );
+    if let Some(logins) = logins {
+        print!("{}", demo::describe(&logins));
+    }
+    println!("Press Ctrl+C to stop.");
+    tracing::info!(address, "serving");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "no terminal to ask for a password on: pass --password-stdin and send the password on standard input"
+        );
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Password again: ")?;
+    if first != second {
+        bail!("the two passwords do not match");
+    }
+    Ok(first)
+}
+
+fn create_user(
+    config: &Config,
+    email: &str,
+    name: &str,
+    role: Role,
+    team: Option<&str>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let email = EmailAddress::parse("email", email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    let name = PersonName::parse("name", name).map_err(|e| anyhow::anyhow!("name: {e}"))?;
+    let team_name = team
+        .map(|t| TeamName::parse("team", t).map_err(|e| anyhow::anyhow!("team: {e}")))
+        .transpose()?;
+    let password = NewPassword::parse("password", &read_password(password_stdin)?)
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let hash = password::hash(password.expose())?;
+    let db = Db::connect(&config.database_url, 1)?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    db::migrate(&mut conn)?;
+    let mut team_ids = Vec::new();
+    if let Some(team_name) = team_name {
+        let existing = teams::list(&mut conn)?
+            .into_iter()
+            .find(|t| t.name == team_name.as_str());
+        let team = match existing {
+            Some(t) => t,
+            None => teams::create(&mut conn, &Actor::System, &team_name)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        };
+        team_ids.push(team.id);
+    }
+    let user = users::create(
+        &mut conn,
+        &Actor::System,
+        users::NewUser {
+            email,
+            display_name: name,
+            role,
+            phone: None,
+            password_hash: hash,
+            password_change_required: false,
+            teams: team_ids,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "Created {} account {} for {}",
+        user.role, user.id, user.email
+    );
+    Ok(())
+}

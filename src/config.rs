@@ -1,0 +1,284 @@
+//! Settings from `LIAISON_*` environment variables and an optional TOML file, with defaults
+//! that serve the demo: with no configuration at all, Liaison keeps a SQLite database and a
+//! generated signing secret in `./liaison-data`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Raw settings as read from the file and the environment. Every key can be set in the TOML
+/// file (`pool_size = 8`) or as an environment variable (`LIAISON_POOL_SIZE=8`); the
+/// environment wins. README.md lists them all.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub bind: String,
+    pub public_url: Option<String>,
+    /// Base64 of at least 32 random bytes. Several instances sharing one database must
+    /// share this secret (or `secret_file`).
+    pub secret: Option<String>,
+    pub secret_file: Option<PathBuf>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub pool_size: u32,
+    pub http_workers: usize,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    pub token_minutes: i64,
+    pub api_token_minutes: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("liaison-data"),
+            database_url: None,
+            bind: "127.0.0.1:8080".to_owned(),
+            public_url: None,
+            secret: None,
+            secret_file: None,
+            log_format: LogFormat::Text,
+            log_level: "info".to_owned(),
+            pool_size: 8,
+            http_workers: 0,
+            session_idle_minutes: 120,
+            session_max_hours: 12,
+            token_minutes: 10,
+            api_token_minutes: 15,
+        }
+    }
+}
+
+/// Environment variables with the prefix that are not settings.
+const NOT_SETTINGS: &[&str] = &["config", "test_database_url"];
+
+impl Settings {
+    /// Reads defaults, then the TOML file (if given or if `liaison.toml` exists), then the
+    /// environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    bail!("the configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => {
+                if Path::new("liaison.toml").exists() {
+                    figment = figment.merge(Toml::file("liaison.toml"));
+                }
+            }
+        }
+        figment
+            .merge(Env::prefixed("LIAISON_").ignore(NOT_SETTINGS))
+            .extract()
+            .context("reading the configuration (see the Configuration table in README.md)")
+    }
+}
+
+/// Settings resolved into what the running app needs.
+#[derive(Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub bind: String,
+    pub public_url: String,
+    pub secret: Secret,
+    /// Whether cookies carry `Secure`: always, except for plain http on a loopback address.
+    pub cookie_secure: bool,
+    pub pool_size: u32,
+    pub http_workers: usize,
+    pub session_idle: chrono::Duration,
+    pub session_max: chrono::Duration,
+    pub token_lifetime: chrono::Duration,
+    pub api_token_lifetime: chrono::Duration,
+}
+
+/// Key material for signing tokens. `Debug` never prints it.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub const MIN_LEN: usize = 32;
+
+    pub fn from_bytes(bytes: Vec<u8>) -> anyhow::Result<Secret> {
+        if bytes.len() < Self::MIN_LEN {
+            bail!(
+                "the signing secret must be at least {} bytes",
+                Self::MIN_LEN
+            );
+        }
+        Ok(Secret(bytes))
+    }
+
+    pub fn generate() -> Secret {
+        let mut bytes = vec![0u8; Self::MIN_LEN];
+        rand::fill(&mut bytes[..]);
+        Secret(bytes)
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Config {
+    pub fn resolve(settings: Settings) -> anyhow::Result<Config> {
+        let data_dir = settings.data_dir.clone();
+        let database_url = match &settings.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", data_dir.join("liaison.db").display()),
+        };
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", settings.bind))
+            .trim_end_matches('/')
+            .to_owned();
+        let secret = match (&settings.secret, &settings.secret_file) {
+            (Some(b64), _) => Secret::from_bytes(
+                BASE64
+                    .decode(b64.trim())
+                    .context("LIAISON_SECRET must be base64")?,
+            )?,
+            (None, Some(path)) => load_or_create_secret(path)?,
+            (None, None) => load_or_create_secret(&data_dir.join("secret.key"))?,
+        };
+        for (name, value) in [
+            ("session_idle_minutes", settings.session_idle_minutes),
+            ("session_max_hours", settings.session_max_hours),
+            ("token_minutes", settings.token_minutes),
+            ("api_token_minutes", settings.api_token_minutes),
+        ] {
+            if value <= 0 {
+                bail!("{name} must be a positive number (got {value})");
+            }
+        }
+        Ok(Config {
+            cookie_secure: cookie_secure_for(&public_url)?,
+            data_dir,
+            database_url,
+            bind: settings.bind,
+            public_url,
+            secret,
+            pool_size: settings.pool_size,
+            http_workers: settings.http_workers,
+            session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
+            session_max: chrono::Duration::hours(settings.session_max_hours),
+            token_lifetime: chrono::Duration::minutes(settings.token_minutes),
+            api_token_lifetime: chrono::Duration::minutes(settings.api_token_minutes),
+        })
+    }
+}
+
+/// Cookies are `Secure` unless the portal is reached over plain http on a loopback address,
+/// where browsers and test clients would otherwise drop them.
+fn cookie_secure_for(public_url: &str) -> anyhow::Result<bool> {
+    let url = url::Url::parse(public_url)
+        .with_context(|| format!("public_url {public_url:?} is not a URL"))?;
+    if url.scheme() == "https" {
+        return Ok(true);
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if !loopback {
+        tracing::warn!(
+            public_url,
+            "public_url is plain http on a non-loopback address; cookies stay Secure, so sign-in needs https in front"
+        );
+    }
+    Ok(!loopback)
+}
+
+/// Reads the signing secret, creating it (mode 0600) on first start.
+pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
+    if path.exists() {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return Secret::from_bytes(
+            BASE64
+                .decode(text.trim())
+                .with_context(|| format!("{} is not base64", path.display()))?,
+        );
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let secret = Secret::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            writeln!(file, "{}", BASE64.encode(secret.expose()))
+                .and_then(|_| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated a new signing secret");
+            Ok(secret)
+        }
+        // Another instance created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_secret(path),
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secure_cookies_except_on_loopback_http() {
+        assert!(!cookie_secure_for("http://127.0.0.1:8080").unwrap());
+        assert!(!cookie_secure_for("http://localhost:8080").unwrap());
+        assert!(!cookie_secure_for("http://[::1]:8080").unwrap());
+        assert!(cookie_secure_for("https://127.0.0.1").unwrap());
+        assert!(cookie_secure_for("http://liaison.example.org").unwrap());
+        assert!(cookie_secure_for("https://liaison.example.org").unwrap());
+    }
+
+    #[test]
+    fn secret_is_created_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/secret.key");
+        let first = load_or_create_secret(&path).unwrap();
+        let second = load_or_create_secret(&path).unwrap();
+        assert_eq!(first.expose(), second.expose());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(format!("{first:?}"), "Secret(<redacted>)");
+    }
+}

@@ -1,0 +1,281 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, write transactions
+//! and the embedded migrations. Everything above this module speaks to `DbConn` and never
+//! to a backend directly; SQL that truly differs between engines matches on the variant here
+//! or inside the one model that needs it.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever engine the database URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// The storage engine, chosen from the scheme of the database URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn from_url(url: &str) -> Result<Engine, anyhow::Error> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else if url.starts_with("sqlite://") || url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else {
+            anyhow::bail!(
+                "the database URL must start with sqlite:// or postgres:// (got {:?})",
+                url.split(':').next().unwrap_or("")
+            )
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The filesystem path inside a `sqlite://` URL.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Pragmas set on every new SQLite connection. `synchronous=FULL` makes a commit wait for
+/// the WAL to reach the disk, so an acknowledged contact record survives power loss;
+/// `foreign_keys` is per connection and off unless asked for.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+     PRAGMA synchronous = FULL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;";
+
+fn establish(engine: Engine, url: &str) -> Result<DbConn, PoolError> {
+    match engine {
+        Engine::Postgres => Ok(DbConn::Pg(diesel::PgConnection::establish(url)?)),
+        Engine::Sqlite => {
+            let mut conn = diesel::SqliteConnection::establish(sqlite_path(url))?;
+            conn.batch_execute(SQLITE_PRAGMAS)?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("could not connect to the database: {0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// r2d2 manager that picks the engine from the URL scheme rather than trying each
+/// backend in turn (SQLite would accept any string as a file name).
+pub struct Manager {
+    engine: Engine,
+    url: String,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = PoolError;
+
+    fn connect(&self) -> Result<DbConn, PoolError> {
+        establish(self.engine, &self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), PoolError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking()
+            || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// The shared handle every part of the app uses to reach the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    engine: Engine,
+}
+
+impl Db {
+    /// Opens a pool. SQLite files (and their directory) are created if missing.
+    pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Db> {
+        let engine = Engine::from_url(url)?;
+        if engine == Engine::Sqlite {
+            let path = std::path::Path::new(sqlite_path(url));
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("creating the database directory {}", dir.display())
+                })?;
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager {
+                engine,
+                url: url.to_owned(),
+            })
+            .with_context(|| format!("opening the {} database", engine.name()))?;
+        Ok(Db { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn get(&self) -> Result<PooledConn, AppError> {
+        self.pool.get().map_err(|e| {
+            tracing::error!(error = %e, "no database connection available");
+            AppError::Unavailable
+        })
+    }
+
+    /// Pool occupancy for the metrics page: (connections, idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+
+    /// Runs blocking database work off the async executor.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+}
+
+/// Runs `f` in a write transaction. On SQLite this is `BEGIN IMMEDIATE`, which takes the
+/// write lock up front (waiting up to the busy timeout) instead of failing with SQLITE_BUSY
+/// when a deferred read transaction later tries to write.
+pub fn write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            if let Err(commit_error) =
+                <DbConn as Connection>::TransactionManager::commit_transaction(conn)
+            {
+                // A failed COMMIT leaves the transaction open on some engines.
+                let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                return Err(commit_error.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision), so
+/// that a value read back equals the value written on both engines.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Applies pending migrations. On PostgreSQL an advisory lock keeps several instances
+/// starting at once from racing each other.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .len(),
+        DbConn::Pg(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7146210001)")?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| anyhow::anyhow!("{e}"));
+            c.batch_execute("SELECT pg_advisory_unlock(7146210001)")?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// Reverts every migration (used by the migration tests).
+pub fn revert_all(conn: &mut DbConn) -> anyhow::Result<()> {
+    match conn {
+        DbConn::Sqlite(c) => c
+            .revert_all_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        DbConn::Pg(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
+    Ok(())
+}
+
+/// True when the schema is at the version this binary expects.
+pub fn migrations_current(conn: &mut DbConn) -> anyhow::Result<bool> {
+    let pending = match conn {
+        DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConn::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(!pending)
+}
+
+/// The migration versions applied to this database, oldest first.
+pub fn applied_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let versions = match conn {
+        DbConn::Sqlite(c) => c.applied_migrations(),
+        DbConn::Pg(c) => c.applied_migrations(),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut versions: Vec<String> = versions.into_iter().map(|v| v.to_string()).collect();
+    versions.sort();
+    Ok(versions)
+}
+
+/// True for a unique-constraint violation, which callers turn into a 409.
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

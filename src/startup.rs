@@ -1,0 +1,312 @@
+//! Builds the application. `routes` is the one place that lists every route, scoped by
+//! audience: operations, static assets, the JSON API (bearer tokens), staff pages and admin
+//! pages (session cookie, CSRF, friendly error pages).
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use anyhow::Context;
+use handlebars::Handlebars;
+
+use crate::auth::AuthSource;
+use crate::auth::csrf;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::error::AppError;
+use crate::ops::{self, Metrics};
+use crate::web::api::{accounts as api_accounts, auth as api_auth};
+use crate::web::{admin, assets, pages, staff};
+
+/// Everything a request handler may need, shared by all workers.
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub keys: TokenKeys,
+    pub templates: Handlebars<'static>,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Opens the database, applies migrations and loads templates.
+    pub async fn new(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::connect(&config.database_url, config.pool_size)?;
+        let migrating = db.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            let mut conn = migrating.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            db::migrate(&mut conn)
+        })
+        .await
+        .context("running migrations")??;
+        Ok(AppState {
+            keys: TokenKeys::new(&config.secret),
+            templates: pages::load_templates()?,
+            metrics: Metrics::new(config.pool_size),
+            db,
+            config,
+        })
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Binds the configured address (port 0 picks a free port, as the tests do).
+    pub async fn build(mut config: Config) -> anyhow::Result<Application> {
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        if config.public_url.ends_with(":0") {
+            config.public_url = format!("{}{port}", config.public_url.trim_end_matches('0'));
+        }
+        let workers = match config.http_workers {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            n => n,
+        };
+        let state = web::Data::new(AppState::new(config).await?);
+        let server = serve(listener, state.clone(), workers)?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Runs until SIGTERM or SIGINT, then finishes in-flight requests (up to 30 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn security_headers(hsts: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+        // Pages and API answers carry personal data: nothing is cached unless a handler says so.
+        .add(("Cache-Control", "no-store"));
+    if hsts {
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    workers: usize,
+) -> anyhow::Result<Server> {
+    let hsts = state.config.cookie_secure;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(routes)
+            .default_service(web::to(fallback))
+            .wrap(from_fn(ops::track))
+            .wrap(security_headers(hsts))
+    })
+    .workers(workers)
+    .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Every route of the application.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use web::{delete, get, patch, post, resource, scope};
+
+    cfg.service(resource("/").route(get().to(index)))
+        .service(resource("/healthz").route(get().to(ops::healthz)))
+        .service(resource("/readyz").route(get().to(ops::readyz)))
+        .service(resource("/metrics").route(get().to(ops::metrics)))
+        .service(resource("/static/{path:.+}").route(get().to(assets::serve)));
+
+    cfg.service(
+        scope("/api/v1")
+            .app_data(AuthSource::Bearer)
+            .wrap(from_fn(json_errors))
+            .service(
+                resource("/auth/token")
+                    .route(post().to(api_auth::issue_token))
+                    .route(delete().to(api_auth::revoke_token)),
+            )
+            .service(resource("/me").route(get().to(api_auth::me)))
+            .service(
+                resource("/users")
+                    .route(get().to(api_accounts::list_users))
+                    .route(post().to(api_accounts::create_user)),
+            )
+            .service(
+                resource("/users/{id}")
+                    .route(get().to(api_accounts::get_user))
+                    .route(patch().to(api_accounts::update_user)),
+            )
+            .service(
+                resource("/users/{id}/deactivate").route(post().to(api_accounts::deactivate_user)),
+            )
+            .service(
+                resource("/users/{id}/reactivate").route(post().to(api_accounts::reactivate_user)),
+            )
+            .service(
+                resource("/teams")
+                    .route(get().to(api_accounts::list_teams))
+                    .route(post().to(api_accounts::create_team)),
+            )
+            .service(resource("/teams/{id}").route(get().to(api_accounts::get_team)))
+            .service(resource("/teams/{id}/members").route(post().to(api_accounts::add_member)))
+            .service(
+                resource("/teams/{id}/members/{user_id}")
+                    .route(delete().to(api_accounts::remove_member)),
+            )
+            .service(resource("/audit").route(get().to(api_accounts::audit_log)))
+            .default_service(web::to(not_found)),
+    );
+
+    cfg.service(
+        scope("/staff")
+            .wrap(from_fn(pages::html_errors))
+            .wrap(from_fn(pages::staff_session_cookie))
+            .wrap(from_fn(csrf::ensure_cookie))
+            .service(resource("").route(get().to(staff::home)))
+            .service(
+                resource("/login")
+                    .route(get().to(staff::login_form))
+                    .route(post().to(staff::login)),
+            )
+            .service(resource("/logout").route(post().to(staff::logout)))
+            .service(
+                resource("/account/password")
+                    .route(get().to(staff::password_form))
+                    .route(post().to(staff::change_password)),
+            )
+            .default_service(web::to(not_found)),
+    );
+
+    cfg.service(
+        scope("/admin")
+            .wrap(from_fn(pages::html_errors))
+            .wrap(from_fn(pages::staff_session_cookie))
+            .wrap(from_fn(csrf::ensure_cookie))
+            .service(resource("").route(get().to(admin::home)))
+            .service(
+                resource("/users")
+                    .route(get().to(admin::users_list))
+                    .route(post().to(admin::create_user)),
+            )
+            .service(resource("/users/new").route(get().to(admin::new_user_form)))
+            .service(resource("/users/{id}").route(get().to(admin::user_detail)))
+            .service(resource("/users/{id}/role").route(post().to(admin::change_role)))
+            .service(resource("/users/{id}/deactivate").route(post().to(admin::deactivate)))
+            .service(resource("/users/{id}/reactivate").route(post().to(admin::reactivate)))
+            .service(resource("/users/{id}/password").route(post().to(admin::reset_password)))
+            .service(
+                resource("/teams")
+                    .route(get().to(admin::teams_list))
+                    .route(post().to(admin::create_team)),
+            )
+            .service(resource("/teams/{id}").route(get().to(admin::team_detail)))
+            .service(resource("/teams/{id}/members").route(post().to(admin::add_member)))
+            .service(
+                resource("/teams/{id}/members/{user_id}/remove")
+                    .route(post().to(admin::remove_member)),
+            )
+            .service(resource("/audit").route(get().to(admin::audit_log)))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn index(req: HttpRequest) -> HttpResponse {
+    pages::render(
+        &req,
+        StatusCode::OK,
+        "pages/index",
+        "Liaison",
+        None,
+        serde_json::json!({}),
+    )
+}
+
+/// Unmatched paths inside a scope; the scope's middleware gives it its page or JSON shape.
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Unmatched paths outside every scope: a page for people, JSON under `/api`.
+async fn fallback(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api") {
+        AppError::NotFound.error_response()
+    } else {
+        pages::error_page(&req, StatusCode::NOT_FOUND, AppError::NotFound.to_string())
+    }
+}
+
+/// Middleware for the API scope: errors raised by the framework itself (an unparseable path
+/// or query, a method the resource does not offer) get the same JSON shape as ours.
+async fn json_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return Ok(res.map_into_boxed_body());
+    }
+    let already_ours = res
+        .response()
+        .error()
+        .is_some_and(|e| e.as_error::<AppError>().is_some());
+    if already_ours {
+        return Ok(res.map_into_boxed_body());
+    }
+    let detail = res
+        .response()
+        .error()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let error = match status {
+        StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::PayloadTooLarge("The request body is too large.".into())
+        }
+        s if s.is_client_error() => AppError::BadRequest(if detail.is_empty() {
+            "The request could not be understood.".into()
+        } else {
+            format!("The request could not be understood: {detail}")
+        }),
+        _ => AppError::Internal(anyhow::anyhow!("framework error: {detail}")),
+    };
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, error.error_response()).map_into_boxed_body())
+}

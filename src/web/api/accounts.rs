@@ -1,0 +1,291 @@
+//! Accounts, teams and the audit log as JSON, for administrators.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{Team, User, teams, users};
+use crate::audit::{self, Actor};
+use crate::auth::{AdminUser, AuditReader};
+use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TeamId, TeamName, UserId};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::web::admin::{AuditFilter, hash_password};
+use crate::web::api::ApiJson;
+use crate::web::forms::Validator;
+
+#[derive(Serialize)]
+struct UserWithTeams {
+    #[serde(flatten)]
+    user: User,
+    teams: Vec<TeamId>,
+}
+
+fn with_teams(conn: &mut crate::db::DbConn, user: User) -> Result<UserWithTeams, AppError> {
+    let teams = teams::of_user(conn, &user.id)?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    Ok(UserWithTeams { user, teams })
+}
+
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let all = state
+        .db
+        .run(|conn| {
+            users::list(conn)?
+                .into_iter()
+                .map(|u| with_teams(conn, u))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(all))
+}
+
+pub async fn get_user(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<UserId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user = state
+        .db
+        .run(move |conn| {
+            let user = users::find(conn, &id)?.ok_or(AppError::NotFound)?;
+            with_teams(conn, user)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    email: String,
+    display_name: String,
+    role: Role,
+    #[serde(default)]
+    phone: Option<String>,
+    password: String,
+    #[serde(default)]
+    teams: Vec<TeamId>,
+}
+
+pub async fn create_user(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<HttpResponse, AppError> {
+    let mut v = Validator::default();
+    let email = v.check(EmailAddress::parse("email", &body.email));
+    let name = v.check(PersonName::parse("display_name", &body.display_name));
+    let phone = v.check(users::parse_phone("phone", body.phone.as_deref()));
+    let password = v.check(NewPassword::parse("password", &body.password));
+    v.finish_api()?;
+    let (Some(email), Some(display_name), Some(phone), Some(password)) =
+        (email, name, phone, password)
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
+    };
+    let new = users::NewUser {
+        email,
+        display_name,
+        role: body.role,
+        phone,
+        password_hash: hash_password(password).await?,
+        password_change_required: true,
+        teams: body.teams,
+    };
+    let actor = Actor::Staff(admin.id.clone());
+    let user = state
+        .db
+        .run(move |conn| {
+            let user = users::create(conn, &actor, new)?;
+            with_teams(conn, user)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", user.user.id)))
+        .json(user))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    role: Role,
+}
+
+pub async fn update_user(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<UserId>,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> Result<HttpResponse, AppError> {
+    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
+    let user = state
+        .db
+        .run(move |conn| {
+            let user = users::change_role(conn, &actor, &id, body.role)?;
+            with_teams(conn, user)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+pub async fn deactivate_user(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<UserId>,
+) -> Result<HttpResponse, AppError> {
+    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
+    let user = state
+        .db
+        .run(move |conn| {
+            let user = users::deactivate(conn, &actor, &id)?;
+            with_teams(conn, user)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+pub async fn reactivate_user(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<UserId>,
+) -> Result<HttpResponse, AppError> {
+    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
+    let user = state
+        .db
+        .run(move |conn| {
+            let user = users::reactivate(conn, &actor, &id)?;
+            with_teams(conn, user)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Serialize)]
+struct TeamWithMembers {
+    #[serde(flatten)]
+    team: Team,
+    members: Vec<UserId>,
+}
+
+fn with_members(conn: &mut crate::db::DbConn, team: Team) -> Result<TeamWithMembers, AppError> {
+    let members = teams::members(conn, &team.id)?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    Ok(TeamWithMembers { team, members })
+}
+
+pub async fn list_teams(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let all = state
+        .db
+        .run(|conn| {
+            teams::list(conn)?
+                .into_iter()
+                .map(|t| with_members(conn, t))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(all))
+}
+
+pub async fn get_team(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<TeamId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let team = state
+        .db
+        .run(move |conn| {
+            let team = teams::find(conn, &id)?.ok_or(AppError::NotFound)?;
+            with_members(conn, team)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(team))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    name: String,
+}
+
+pub async fn create_team(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    ApiJson(body): ApiJson<CreateTeam>,
+) -> Result<HttpResponse, AppError> {
+    let name = TeamName::parse("name", &body.name)?;
+    let actor = Actor::Staff(admin.id.clone());
+    let team = state
+        .db
+        .run(move |conn| {
+            let team = teams::create(conn, &actor, &name)?;
+            with_members(conn, team)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/teams/{}", team.team.id)))
+        .json(team))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    user_id: UserId,
+}
+
+pub async fn add_member(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<TeamId>,
+    ApiJson(body): ApiJson<AddMember>,
+) -> Result<HttpResponse, AppError> {
+    let (team_id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
+    let team = state
+        .db
+        .run(move |conn| {
+            teams::add_member(conn, &actor, &team_id, &body.user_id)?;
+            let team = teams::find(conn, &team_id)?.ok_or(AppError::NotFound)?;
+            with_members(conn, team)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(team))
+}
+
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<(TeamId, UserId)>,
+) -> Result<HttpResponse, AppError> {
+    let ((team_id, user_id), actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
+    state
+        .db
+        .run(move |conn| teams::remove_member(conn, &actor, &team_id, &user_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn audit_log(
+    state: web::Data<AppState>,
+    _reader: AuditReader,
+    filter: web::Query<AuditFilter>,
+) -> Result<HttpResponse, AppError> {
+    let query = filter.to_query();
+    let events = state
+        .db
+        .run(move |conn| Ok(audit::list(conn, &query)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(events))
+}

@@ -1,0 +1,114 @@
+//! API sign-in: exchange an email and password for a short-lived bearer token, and revoke it.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::teams;
+use crate::audit::{self, Actor};
+use crate::auth::extract::client_ip;
+use crate::auth::session::{self, Client, StaffUser};
+use crate::auth::sign_in::{self, Attempt};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::web::api::ApiJson;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn issue_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> Result<HttpResponse, AppError> {
+    if body.email.trim().is_empty() {
+        return Err(AppError::invalid("email", "Enter an email address."));
+    }
+    if body.password.is_empty() {
+        return Err(AppError::invalid("password", "Enter a password."));
+    }
+    let signed_in = sign_in::sign_in_staff(
+        &state,
+        Attempt {
+            email: body.email,
+            password: body.password,
+            client: Client::Api,
+            ip: client_ip(&req),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        },
+    )
+    .await?;
+    if signed_in.password_change_required {
+        let sid = signed_in.session_id.clone();
+        state
+            .db
+            .run(move |conn| Ok(session::revoke(conn, &sid, "password change required")?))
+            .await?;
+        return Err(AppError::Forbidden {
+            code: "password_change_required",
+            message: "Sign in to the staff pages and choose a new password before using the API.",
+        });
+    }
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        expires_in: (signed_in.expires_at - chrono::Utc::now())
+            .num_seconds()
+            .max(0),
+        access_token: signed_in.token,
+        token_type: "Bearer",
+        expires_at: signed_in.expires_at,
+    }))
+}
+
+pub async fn revoke_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: StaffUser,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req);
+    state
+        .db
+        .run(move |conn| {
+            crate::db::write(conn, |conn| {
+                session::revoke(conn, &user.session_id, "token revoked")?;
+                audit::event(&Actor::Staff(user.id.clone()), "auth.sign_out")
+                    .record("session", &user.session_id)
+                    .ip(ip.as_deref())
+                    .detail("api")
+                    .write(conn)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize)]
+struct Me {
+    #[serde(flatten)]
+    user: StaffUser,
+    teams: Vec<teams::Team>,
+}
+
+pub async fn me(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, AppError> {
+    let id = user.id.clone();
+    let teams = state
+        .db
+        .run(move |conn| Ok(teams::of_user(conn, &id)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Me { user, teams }))
+}

@@ -1,0 +1,80 @@
+//! The JSON API at `/api/v1`. Staff authenticate with a bearer token from
+//! `POST /api/v1/auth/token`; cookies are not accepted here, so no CSRF token is needed.
+//! Errors are `{"error": code, "message": ..., "field": ...}`.
+
+pub mod accounts;
+pub mod auth;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// The largest JSON body accepted.
+pub const JSON_LIMIT: usize = 256 * 1024;
+
+/// A JSON body, read strictly: the right content type, at most `JSON_LIMIT` bytes, and
+/// on a type error the path of the offending field (`"field": "teams[0]"`).
+pub struct ApiJson<T>(pub T);
+
+async fn read_json<T: DeserializeOwned>(
+    req: HttpRequest,
+    mut payload: Payload,
+) -> Result<T, AppError> {
+    let content_type = req.content_type().to_ascii_lowercase();
+    if content_type != "application/json" && !content_type.ends_with("+json") {
+        return Err(AppError::UnsupportedMediaType(
+            "Send a JSON body with the header Content-Type: application/json.".into(),
+        ));
+    }
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+        if body.len() + chunk.len() > JSON_LIMIT {
+            return Err(AppError::PayloadTooLarge(format!(
+                "The request body is larger than {} KiB.",
+                JSON_LIMIT / 1024
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            AppError::BadRequest(format!("The body is not valid JSON: {inner}."))
+        } else {
+            AppError::Invalid {
+                field: (path != ".").then_some(path),
+                message: strip_position(&inner.to_string()),
+            }
+        }
+    })?;
+    de.end().map_err(|e| {
+        AppError::BadRequest(format!("The body has something after the JSON value: {e}."))
+    })?;
+    Ok(value)
+}
+
+/// serde_json appends "at line 1 column 17"; useful for syntax, noise for a type error.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<ApiJson<T>, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, payload) = (req.clone(), payload.take());
+        Box::pin(async move { read_json(req, payload).await.map(ApiJson) })
+    }
+}

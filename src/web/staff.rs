@@ -1,0 +1,315 @@
+//! Staff pages: sign-in, sign-out, the home page with "my cases", and choosing a password.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::users;
+use crate::audit::{self, Actor};
+use crate::auth::csrf::CsrfForm;
+use crate::auth::extract::client_ip;
+use crate::auth::password;
+use crate::auth::session::{self, Client, StaffUser};
+use crate::auth::sign_in::{self, Attempt};
+use crate::auth::tokens::Audience;
+use crate::casework::cases;
+use crate::domain::{NewPassword, Role};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::web::forms::{FormErrors, Validator};
+use crate::web::pages::{self, render, see_other, staff_cookie};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default, skip_serializing)]
+    pub password: String,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    form: &'a LoginForm,
+    errors: FormErrors,
+    signed_out: bool,
+}
+
+fn login_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    form: &LoginForm,
+    errors: FormErrors,
+    signed_out: bool,
+) -> HttpResponse {
+    render(
+        req,
+        status,
+        "pages/staff/login",
+        "Sign in",
+        None,
+        LoginPage {
+            form,
+            errors,
+            signed_out,
+        },
+    )
+}
+
+pub async fn login_form(
+    req: HttpRequest,
+    user: Option<StaffUser>,
+    query: web::Query<LoginQuery>,
+) -> HttpResponse {
+    if user.is_some() {
+        return see_other(&pages::safe_next(query.next.as_deref(), "/staff"));
+    }
+    let form = LoginForm {
+        next: query.next.clone(),
+        ..LoginForm::default()
+    };
+    login_page(
+        &req,
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+        query.signed_out.is_some(),
+    )
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut v = Validator::default();
+    if form.email.trim().is_empty() {
+        v.add("email", "Enter your email address.");
+    }
+    if form.password.is_empty() {
+        v.add("password", "Enter your password.");
+    }
+    if let Err(errors) = v.finish() {
+        return Ok(login_page(
+            &req,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            errors?,
+            false,
+        ));
+    }
+    let attempt = Attempt {
+        email: form.email.clone(),
+        password: form.password.clone(),
+        client: Client::Browser,
+        ip: client_ip(&req),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    match sign_in::sign_in_staff(&state, attempt).await {
+        Ok(signed_in) => {
+            let destination = if signed_in.password_change_required {
+                "/staff/account/password".to_owned()
+            } else {
+                pages::safe_next(form.next.as_deref(), "/staff")
+            };
+            let mut res = see_other(&destination);
+            res.add_cookie(&staff_cookie(signed_in.token, state.config.cookie_secure))
+                .map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("setting the session cookie: {e}"))
+                })?;
+            Ok(res)
+        }
+        Err(e @ (AppError::InvalidCredentials | AppError::RateLimited(_))) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let mut errors = FormErrors::default();
+            errors.add("email", e.to_string());
+            Ok(login_page(&req, status, &form, errors, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: StaffUser,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req);
+    state
+        .db
+        .run(move |conn| {
+            crate::db::write(conn, |conn| {
+                session::revoke(conn, &user.session_id, "signed out")?;
+                audit::event(&Actor::Staff(user.id.clone()), "auth.sign_out")
+                    .record("session", &user.session_id)
+                    .ip(ip.as_deref())
+                    .write(conn)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    let mut res = see_other("/staff/login?signed_out=1");
+    let mut removal = staff_cookie(String::new(), state.config.cookie_secure);
+    removal.make_removal();
+    res.add_cookie(&removal)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the session cookie: {e}")))?;
+    Ok(res)
+}
+
+#[derive(Serialize)]
+struct HomePage {
+    cases: Vec<cases::CaseSummary>,
+    password_changed: bool,
+}
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    password_changed: Option<String>,
+}
+
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: StaffUser,
+    query: web::Query<HomeQuery>,
+) -> Result<HttpResponse, AppError> {
+    if user.role == Role::Admin {
+        return Ok(see_other("/admin"));
+    }
+    let me = user.clone();
+    let cases = state
+        .db
+        .run(move |conn| Ok(cases::my_cases(conn, &me)?))
+        .await?;
+    Ok(pages::ok(
+        &req,
+        "pages/staff/home",
+        "My cases",
+        &user,
+        HomePage {
+            cases,
+            password_changed: query.password_changed.is_some(),
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+#[derive(Serialize)]
+struct PasswordPage {
+    errors: FormErrors,
+    required: bool,
+    min_len: usize,
+}
+
+fn password_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    user: &StaffUser,
+    errors: FormErrors,
+) -> HttpResponse {
+    render(
+        req,
+        status,
+        "pages/staff/password",
+        "Choose a new password",
+        Some(user),
+        PasswordPage {
+            errors,
+            required: user.password_change_required,
+            min_len: NewPassword::MIN_LEN,
+        },
+    )
+}
+
+pub async fn password_form(req: HttpRequest, user: StaffUser) -> HttpResponse {
+    password_page(&req, StatusCode::OK, &user, FormErrors::default())
+}
+
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: StaffUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut v = Validator::default();
+    let new_password = v.check(NewPassword::parse("new_password", &form.new_password));
+    if form.new_password != form.confirm_password {
+        v.add("confirm_password", "The two new passwords do not match.");
+    }
+    if form.current_password == form.new_password && !form.new_password.is_empty() {
+        v.add(
+            "new_password",
+            "Choose a password different from your current one.",
+        );
+    }
+    let uid = user.id.clone();
+    let stored = state
+        .db
+        .run(move |conn| Ok(users::find(conn, &uid)?))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let current = form.current_password.clone();
+    let current_ok =
+        tokio::task::spawn_blocking(move || password::verify(&current, &stored.password_hash))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("password check failed: {e}")))?;
+    if !current_ok {
+        v.add("current_password", "Your current password is not right.");
+    }
+    if let Err(errors) = v.finish() {
+        return Ok(password_page(
+            &req,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user,
+            errors?,
+        ));
+    }
+    let Some(new_password) = new_password else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validated password missing"
+        )));
+    };
+    let hash = tokio::task::spawn_blocking(move || password::hash(new_password.expose()))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing failed: {e}")))??;
+    let (uid, sid) = (user.id.clone(), user.session_id.clone());
+    let version = state
+        .db
+        .run(move |conn| users::change_own_password(conn, &uid, &sid, &hash))
+        .await?;
+    let (token, _) = state.keys.issue(
+        Audience::StaffWeb,
+        user.id.as_str(),
+        &user.session_id,
+        version,
+        state.config.token_lifetime,
+    )?;
+    let mut res = see_other("/staff?password_changed=1");
+    res.add_cookie(&staff_cookie(token, state.config.cookie_secure))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("setting the session cookie: {e}")))?;
+    Ok(res)
+}
