@@ -85,7 +85,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, name: &TeamName) -> Result<Team,
         audit::event(actor, "team.create")
             .record("team", &id)
             .write(conn)?;
-        Ok(find(conn, &id)?.ok_or(AppError::NotFound)?)
+        find(conn, &id)?.ok_or(AppError::NotFound)
     })
 }
 

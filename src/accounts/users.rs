@@ -144,7 +144,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: NewUser) -> Result<User, Ap
             .record("user", &id)
             .detail(format!("role {}", new.role))
             .write(conn)?;
-        Ok(find(conn, &id)?.ok_or(AppError::NotFound)?)
+        find(conn, &id)?.ok_or(AppError::NotFound)
     })
 }
 
@@ -181,7 +181,7 @@ pub fn deactivate(conn: &mut DbConn, actor: &Actor, id: &UserId) -> Result<User,
         audit::event(actor, "user.deactivate")
             .record("user", id)
             .write(conn)?;
-        Ok(find(conn, id)?.ok_or(AppError::NotFound)?)
+        find(conn, id)?.ok_or(AppError::NotFound)
     })
 }
 
@@ -201,7 +201,7 @@ pub fn reactivate(conn: &mut DbConn, actor: &Actor, id: &UserId) -> Result<User,
         audit::event(actor, "user.reactivate")
             .record("user", id)
             .write(conn)?;
-        Ok(find(conn, id)?.ok_or(AppError::NotFound)?)
+        find(conn, id)?.ok_or(AppError::NotFound)
     })
 }
 
@@ -242,7 +242,7 @@ pub fn change_role(
             .record("user", id)
             .detail(format!("{} -> {}", user.role, role))
             .write(conn)?;
-        Ok(find(conn, id)?.ok_or(AppError::NotFound)?)
+        find(conn, id)?.ok_or(AppError::NotFound)
     })
 }
 

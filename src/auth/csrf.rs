@@ -84,17 +84,28 @@ pub fn token_of(req: &HttpRequest) -> String {
 
 /// A URL-encoded form whose CSRF token matched. Fields stay strings in `T` where a person
 /// types them, so that a form can be shown again exactly as it was sent.
-pub struct CsrfForm<T>(pub T);
+///
+/// A missing or wrong CSRF token fails the request at once (403). Any other problem with the
+/// body is kept for the handler to return after authorisation has passed (actix polls a
+/// handler's extractors together, so an early body error could otherwise answer first).
+pub struct CsrfForm<T>(Result<T, AppError>);
 
+impl<T> CsrfForm<T> {
+    pub fn into_inner(self) -> Result<T, AppError> {
+        self.0
+    }
+}
+
+/// Outer error: refuse the request now (CSRF). Inner error: the body, for the handler.
 async fn read_form<T: DeserializeOwned>(
     req: HttpRequest,
     mut payload: Payload,
-) -> Result<T, AppError> {
+) -> Result<Result<T, AppError>, AppError> {
     let content_type = req.content_type().to_ascii_lowercase();
     if content_type != "application/x-www-form-urlencoded" {
-        return Err(AppError::UnsupportedMediaType(
+        return Ok(Err(AppError::UnsupportedMediaType(
             "Send this form as application/x-www-form-urlencoded.".into(),
-        ));
+        )));
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -140,10 +151,12 @@ async fn read_form<T: DeserializeOwned>(
         }
         return Err(AppError::csrf());
     }
-    serde_urlencoded::from_bytes(&body).map_err(|e| AppError::Invalid {
-        field: None,
-        message: format!("The form is incomplete: {e}."),
-    })
+    Ok(
+        serde_urlencoded::from_bytes(&body).map_err(|e| AppError::Invalid {
+            field: None,
+            message: format!("The form is incomplete: {e}."),
+        }),
+    )
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {

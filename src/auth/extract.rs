@@ -121,13 +121,7 @@ async fn authenticate(req: HttpRequest) -> Result<StaffUser, AppError> {
             if source == AuthSource::Cookie {
                 req.extensions_mut().insert(ClearStaffCookie);
             }
-            audit_rejection(
-                &state,
-                &req,
-                "auth.session_rejected",
-                rejection.as_str().to_owned(),
-            )
-            .await;
+            audit_rejection(&state, &req, "auth.session_rejected", rejection.describe()).await;
             return Err(AppError::Unauthenticated);
         }
     };

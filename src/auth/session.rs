@@ -71,6 +71,7 @@ struct SessionRow {
     last_seen_at: NaiveDateTime,
     expires_at: NaiveDateTime,
     revoked_at: Option<NaiveDateTime>,
+    revoked_reason: Option<String>,
 }
 
 #[derive(Queryable)]
@@ -85,10 +86,11 @@ struct UserRow {
 }
 
 /// Why a well-signed token no longer opens anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionRejection {
     Unknown,
-    Revoked,
+    /// Ended, with the reason recorded when it was (signed out, account deactivated, ...).
+    Revoked(String),
     Expired,
     Idle,
     AccountInactive,
@@ -96,14 +98,14 @@ pub enum SessionRejection {
 }
 
 impl SessionRejection {
-    pub fn as_str(self) -> &'static str {
+    pub fn describe(&self) -> String {
         match self {
-            SessionRejection::Unknown => "unknown session",
-            SessionRejection::Revoked => "session signed out",
-            SessionRejection::Expired => "session expired",
-            SessionRejection::Idle => "session idle too long",
-            SessionRejection::AccountInactive => "account deactivated",
-            SessionRejection::AuthVersionChanged => "account changed since sign-in",
+            SessionRejection::Unknown => "unknown session".into(),
+            SessionRejection::Revoked(reason) => format!("session ended: {reason}"),
+            SessionRejection::Expired => "session expired".into(),
+            SessionRejection::Idle => "session idle too long".into(),
+            SessionRejection::AccountInactive => "account deactivated".into(),
+            SessionRejection::AuthVersionChanged => "account changed since sign-in".into(),
         }
     }
 }
@@ -125,6 +127,7 @@ pub fn resolve_staff(
             sessions::last_seen_at,
             sessions::expires_at,
             sessions::revoked_at,
+            sessions::revoked_reason,
         ))
         .first(conn)
         .optional()?;
@@ -133,7 +136,9 @@ pub fn resolve_staff(
     };
     let now = db::now();
     if session.revoked_at.is_some() {
-        return Ok(Err(SessionRejection::Revoked));
+        return Ok(Err(SessionRejection::Revoked(
+            session.revoked_reason.unwrap_or_default(),
+        )));
     }
     if session.expires_at <= now {
         return Ok(Err(SessionRejection::Expired));

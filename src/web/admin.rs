@@ -20,7 +20,7 @@ use crate::web::staff::EmptyForm;
 #[derive(Serialize)]
 struct Choice {
     value: String,
-    label: String,
+    text: String,
     selected: bool,
 }
 
@@ -29,7 +29,7 @@ fn role_choices(selected: &str) -> Vec<Choice> {
         .iter()
         .map(|r| Choice {
             value: r.as_str().to_owned(),
-            label: r.label().to_owned(),
+            text: r.label().to_owned(),
             selected: r.as_str() == selected,
         })
         .collect()
@@ -40,7 +40,7 @@ fn team_choices(teams: &[Team], selected: &str) -> Vec<Choice> {
         .iter()
         .map(|t| Choice {
             value: t.id.to_string(),
-            label: t.name.clone(),
+            text: t.name.clone(),
             selected: t.id.as_str() == selected,
         })
         .collect()
@@ -177,8 +177,9 @@ pub async fn create_user(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    CsrfForm(form): CsrfForm<NewUserForm>,
+    form: CsrfForm<NewUserForm>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
     let mut v = Validator::default();
     let name = v.check(PersonName::parse("display_name", &form.display_name));
     let email = v.check(EmailAddress::parse("email", &form.email));
@@ -350,8 +351,9 @@ pub async fn change_role(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<UserId>,
-    CsrfForm(form): CsrfForm<RoleForm>,
+    form: CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
     let role = Role::parse(&form.role);
     user_change(
         req,
@@ -372,8 +374,9 @@ pub async fn deactivate(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<UserId>,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
     user_change(
         req,
         state,
@@ -390,8 +393,9 @@ pub async fn reactivate(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<UserId>,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
     user_change(
         req,
         state,
@@ -414,8 +418,9 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<UserId>,
-    CsrfForm(form): CsrfForm<ResetPasswordForm>,
+    form: CsrfForm<ResetPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
     let id = path.into_inner();
     let hash = match NewPassword::parse("password", &form.password) {
         Ok(p) => hash_password(p).await?,
@@ -494,8 +499,9 @@ pub async fn create_team(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    CsrfForm(form): CsrfForm<TeamForm>,
+    form: CsrfForm<TeamForm>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
     let actor = Actor::Staff(admin.id.clone());
     let result = match TeamName::parse("name", &form.name) {
         Ok(name) => {
@@ -551,7 +557,7 @@ async fn team_page(
         .filter(|u| u.active && u.role != Role::Admin && !members.iter().any(|m| m.id == u.id))
         .map(|u| Choice {
             value: u.id.to_string(),
-            label: format!("{} ({})", u.display_name, u.role.label()),
+            text: format!("{} ({})", u.display_name, u.role.label()),
             selected: false,
         })
         .collect();
@@ -599,8 +605,9 @@ pub async fn add_member(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<TeamId>,
-    CsrfForm(form): CsrfForm<MemberForm>,
+    form: CsrfForm<MemberForm>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
     let team_id = path.into_inner();
     let actor = Actor::Staff(admin.id.clone());
     let result = match UserId::parse(form.user_id.trim()) {
@@ -637,8 +644,9 @@ pub async fn remove_member(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<(TeamId, UserId)>,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
     let (team_id, user_id) = path.into_inner();
     let actor = Actor::Staff(admin.id.clone());
     let team = team_id.clone();

@@ -87,8 +87,9 @@ pub async fn login_form(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    CsrfForm(form): CsrfForm<LoginForm>,
+    form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
     let mut v = Validator::default();
     if form.email.trim().is_empty() {
         v.add("email", "Enter your email address.");
@@ -147,8 +148,9 @@ pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: StaffUser,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
     let ip = client_ip(&req);
     state
         .db
@@ -253,8 +255,9 @@ pub async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: StaffUser,
-    CsrfForm(form): CsrfForm<PasswordForm>,
+    form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
     let mut v = Validator::default();
     let new_password = v.check(NewPassword::parse("new_password", &form.new_password));
     if form.new_password != form.confirm_password {

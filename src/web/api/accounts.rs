@@ -76,8 +76,9 @@ pub struct CreateUser {
 pub async fn create_user(
     state: web::Data<AppState>,
     admin: AdminUser,
-    ApiJson(body): ApiJson<CreateUser>,
+    body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let mut v = Validator::default();
     let email = v.check(EmailAddress::parse("email", &body.email));
     let name = v.check(PersonName::parse("display_name", &body.display_name));
@@ -123,8 +124,9 @@ pub async fn update_user(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<UserId>,
-    ApiJson(body): ApiJson<UpdateUser>,
+    body: ApiJson<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
     let user = state
         .db
@@ -224,8 +226,9 @@ pub struct CreateTeam {
 pub async fn create_team(
     state: web::Data<AppState>,
     admin: AdminUser,
-    ApiJson(body): ApiJson<CreateTeam>,
+    body: ApiJson<CreateTeam>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let name = TeamName::parse("name", &body.name)?;
     let actor = Actor::Staff(admin.id.clone());
     let team = state
@@ -250,8 +253,9 @@ pub async fn add_member(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<TeamId>,
-    ApiJson(body): ApiJson<AddMember>,
+    body: ApiJson<AddMember>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let (team_id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
     let team = state
         .db

@@ -30,8 +30,9 @@ pub struct TokenResponse {
 pub async fn issue_token(
     req: HttpRequest,
     state: web::Data<AppState>,
-    ApiJson(body): ApiJson<TokenRequest>,
+    body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     if body.email.trim().is_empty() {
         return Err(AppError::invalid("email", "Enter an email address."));
     }

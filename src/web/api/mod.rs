@@ -18,7 +18,17 @@ pub const JSON_LIMIT: usize = 256 * 1024;
 
 /// A JSON body, read strictly: the right content type, at most `JSON_LIMIT` bytes, and
 /// on a type error the path of the offending field (`"field": "teams[0]"`).
-pub struct ApiJson<T>(pub T);
+///
+/// The extractor itself never fails: actix polls a handler's extractors together, so a body
+/// error raised here could answer before the caller's role is checked. The handler calls
+/// `into_inner()` once authorisation has passed.
+pub struct ApiJson<T>(Result<T, AppError>);
+
+impl<T> ApiJson<T> {
+    pub fn into_inner(self) -> Result<T, AppError> {
+        self.0
+    }
+}
 
 async fn read_json<T: DeserializeOwned>(
     req: HttpRequest,
@@ -75,6 +85,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, payload) = (req.clone(), payload.take());
-        Box::pin(async move { read_json(req, payload).await.map(ApiJson) })
+        Box::pin(async move { Ok(ApiJson(read_json(req, payload).await)) })
     }
 }

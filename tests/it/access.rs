@@ -1,0 +1,236 @@
+//! Who may reach which route. Every route in `startup::routes` is tried by every kind of
+//! caller; a route added without a rule here fails the test.
+
+use liaison::domain::Role;
+use reqwest::Method;
+
+use crate::support::browser::location;
+use crate::support::routes::{self, Route};
+use crate::support::{Browser, TestApp, spawn_app};
+
+/// What a caller should get from a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Anything but 401, 403 and a redirect to sign in.
+    Allowed,
+    /// 401 with JSON (API) or a redirect to the sign-in page (pages).
+    SignIn,
+    /// 403.
+    Forbidden,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    Officer,
+    Manager,
+    Admin,
+}
+
+const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/static/{path:.+}"),
+    ("GET", "/staff/login"),
+    ("POST", "/staff/login"),
+    ("POST", "/api/v1/auth/token"),
+];
+
+/// Routes for any signed-in staff member.
+const ANY_STAFF: &[(&str, &str)] = &[
+    ("GET", "/staff"),
+    ("POST", "/staff/logout"),
+    ("GET", "/staff/account/password"),
+    ("POST", "/staff/account/password"),
+    ("GET", "/api/v1/me"),
+    ("DELETE", "/api/v1/auth/token"),
+];
+
+fn expectation(route: &Route, caller: Caller) -> Expect {
+    let key = (route.method.as_str(), route.path.as_str());
+    if PUBLIC.contains(&key) {
+        return Expect::Allowed;
+    }
+    if caller == Caller::Anonymous {
+        return Expect::SignIn;
+    }
+    if ANY_STAFF.contains(&key) {
+        return Expect::Allowed;
+    }
+    let admin_only = route.path.starts_with("/admin")
+        || ["/api/v1/users", "/api/v1/teams", "/api/v1/audit"]
+            .iter()
+            .any(|p| route.path.starts_with(p));
+    if admin_only {
+        return if caller == Caller::Admin {
+            Expect::Allowed
+        } else {
+            Expect::Forbidden
+        };
+    }
+    panic!(
+        "no access rule for {} {}: add one to tests/it/access.rs",
+        route.method, route.path
+    );
+}
+
+struct Callers {
+    officer: (Browser, String),
+    manager: (Browser, String),
+    admin: (Browser, String),
+    anonymous: Browser,
+    officer_id: String,
+    team_id: String,
+}
+
+async fn callers(app: &TestApp) -> Callers {
+    let team = app.create_team("Team A").await;
+    let officer = app.create_user(Role::Officer, &[&team]).await;
+    let manager = app.create_user(Role::Manager, &[&team]).await;
+    let admin = app.create_user(Role::Admin, &[]).await;
+    let anonymous = Browser::new(&app.address);
+    anonymous.get("/staff/login").await;
+    let with_page = |b: Browser| async move {
+        b.get("/staff/account/password").await;
+        b
+    };
+    Callers {
+        officer: (
+            with_page(app.browser_for(&officer).await).await,
+            app.token_for(&officer).await,
+        ),
+        manager: (
+            with_page(app.browser_for(&manager).await).await,
+            app.token_for(&manager).await,
+        ),
+        admin: (
+            with_page(app.browser_for(&admin).await).await,
+            app.token_for(&admin).await,
+        ),
+        anonymous,
+        officer_id: officer.id.to_string(),
+        team_id: team.to_string(),
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    browser: &Browser,
+    token: Option<&str>,
+    route: &Route,
+    path: &str,
+) -> reqwest::Response {
+    let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+    if route.path.starts_with("/api/") {
+        let mut req = app
+            .api
+            .request(method, app.url(path))
+            .header("content-type", "application/json")
+            .body("{}");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    } else if method == Method::GET {
+        browser.client.get(browser.url(path)).send().await.unwrap()
+    } else {
+        browser.post(path, &[]).await
+    }
+}
+
+fn judge(route: &Route, caller: Caller, res: &reqwest::Response) -> Result<(), String> {
+    let status = res.status().as_u16();
+    let to = location(res);
+    let redirect_to_sign_in =
+        status == 303 && to.starts_with("/staff/login") && !to.contains("signed_out");
+    let got = match (status, redirect_to_sign_in) {
+        (401, _) | (_, true) => Expect::SignIn,
+        (403, _) => Expect::Forbidden,
+        _ => Expect::Allowed,
+    };
+    let want = expectation(route, caller);
+    if status >= 500 {
+        return Err(format!(
+            "{caller:?} {} {} answered {status}",
+            route.method, route.path
+        ));
+    }
+    if got != want {
+        return Err(format!(
+            "{caller:?} {} {}: expected {want:?}, got {status} {}",
+            route.method,
+            route.path,
+            location(res)
+        ));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_route_admits_exactly_the_callers_its_rule_allows() {
+    let app = spawn_app().await;
+    let c = callers(&app).await;
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    // Sign-out routes end sessions, so they run last for each caller.
+    let mut all = routes::all();
+    all.sort_by_key(|r| {
+        r.path.contains("logout") || (r.path == "/api/v1/auth/token" && r.method == "DELETE")
+    });
+    for (caller, browser, token) in [
+        (Caller::Anonymous, &c.anonymous, None),
+        (Caller::Officer, &c.officer.0, Some(c.officer.1.as_str())),
+        (Caller::Manager, &c.manager.0, Some(c.manager.1.as_str())),
+        (Caller::Admin, &c.admin.0, Some(c.admin.1.as_str())),
+    ] {
+        for route in &all {
+            // Sign-in forms are exercised by the auth tests; posting an empty one here would
+            // only count failed attempts.
+            if route.method == "POST"
+                && (route.path == "/staff/login" || route.path == "/api/v1/auth/token")
+            {
+                continue;
+            }
+            let id = if route.path.contains("/users/") {
+                &c.officer_id
+            } else {
+                &c.team_id
+            };
+            let path = routes::fill(&route.path, &[("id", id), ("user_id", &c.officer_id)]);
+            let res = call(&app, browser, token, route, &path).await;
+            if let Err(e) = judge(route, caller, &res) {
+                failures.push(e);
+            }
+            tried += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    let denied = app.audit("access.denied").await;
+    assert!(
+        denied.len() >= 10,
+        "role refusals are audited ({} found)",
+        denied.len()
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_is_sent_from_the_casework_home_to_administration() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, &[]).await;
+    let browser = app.browser_for(&admin).await;
+    let res = browser
+        .client
+        .get(browser.url("/staff"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/admin");
+}

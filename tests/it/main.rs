@@ -1,0 +1,10 @@
+//! Integration tests: the real app over HTTP, on SQLite by default and on PostgreSQL when
+//! LIAISON_TEST_DATABASE_URL is set.
+
+mod access;
+mod admin;
+mod auth;
+mod bad_input;
+mod ops;
+mod schema;
+mod support;

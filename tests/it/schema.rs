@@ -1,0 +1,390 @@
+//! Migrations on both engines: paired, idempotent, reversible, the same tables and columns,
+//! matching `schema.rs`, and append-only tables that the database itself protects.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+use liaison::db::schema::*;
+use liaison::db::{self, Db, DbConn};
+
+use crate::support::{TestDatabase, spawn_app};
+
+fn versions_in(dir: &str) -> BTreeSet<String> {
+    std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn both_engines_have_the_same_migrations_each_with_up_and_down() {
+    let sqlite = versions_in("sqlite");
+    let postgres = versions_in("postgres");
+    assert_eq!(sqlite, postgres);
+    for engine in ["sqlite", "postgres"] {
+        for v in &sqlite {
+            for file in ["up.sql", "down.sql"] {
+                let path = format!(
+                    "{}/migrations/{engine}/{v}/{file}",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                assert!(std::path::Path::new(&path).exists(), "{path} is missing");
+            }
+        }
+    }
+}
+
+fn fresh() -> (TestDatabase, Db) {
+    let database = TestDatabase::new();
+    let db = Db::connect(&database.url, 2).unwrap();
+    (database, db)
+}
+
+#[test]
+fn migrations_apply_once_revert_cleanly_and_apply_again() {
+    let (_database, db) = fresh();
+    let mut conn = db.get().unwrap();
+    let expected = versions_in("sqlite").len();
+    assert_eq!(db::migrate(&mut conn).unwrap(), expected);
+    assert_eq!(
+        db::migrate(&mut conn).unwrap(),
+        0,
+        "a second run changes nothing"
+    );
+    assert!(db::migrations_current(&mut conn).unwrap());
+    assert_eq!(db::applied_migrations(&mut conn).unwrap().len(), expected);
+
+    db::revert_all(&mut conn).unwrap();
+    assert!(!db::migrations_current(&mut conn).unwrap());
+    assert!(
+        table_columns(&mut conn).is_empty(),
+        "down migrations leave no table behind"
+    );
+    assert_eq!(db::migrate(&mut conn).unwrap(), expected);
+    assert!(db::migrations_current(&mut conn).unwrap());
+}
+
+#[derive(QueryableByName, Debug)]
+struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Integer)]
+    not_null: i32,
+}
+
+/// (table, column, not null) for every application table.
+fn table_columns(conn: &mut DbConn) -> BTreeSet<(String, String, bool)> {
+    let sql = match conn {
+        DbConn::Sqlite(_) => {
+            "SELECT m.name AS table_name, p.name AS column_name, (p.\"notnull\" OR p.pk > 0) AS not_null \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
+        }
+        DbConn::Pg(_) => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+             CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS not_null \
+             FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'"
+        }
+    };
+    diesel::sql_query(sql)
+        .load::<ColumnRow>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.table_name, r.column_name, r.not_null != 0))
+        .collect()
+}
+
+#[test]
+fn both_engines_build_the_same_tables_and_columns() {
+    let Ok(pg_url) = std::env::var("LIAISON_TEST_DATABASE_URL") else {
+        eprintln!(
+            "LIAISON_TEST_DATABASE_URL is not set: the cross-engine comparison runs in .ci/run"
+        );
+        return;
+    };
+    assert!(pg_url.starts_with("postgres"));
+    let pg = TestDatabase::new();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}", dir.path().join("parity.db").display());
+    let mut columns = Vec::new();
+    for url in [sqlite_url.as_str(), pg.url.as_str()] {
+        let db = Db::connect(url, 1).unwrap();
+        let mut conn = db.get().unwrap();
+        db::migrate(&mut conn).unwrap();
+        columns.push(table_columns(&mut conn));
+    }
+    assert!(
+        columns[0].len() > 200,
+        "the full schema is there: {} columns",
+        columns[0].len()
+    );
+    let only_sqlite: Vec<_> = columns[0].difference(&columns[1]).collect();
+    let only_pg: Vec<_> = columns[1].difference(&columns[0]).collect();
+    assert!(
+        only_sqlite.is_empty() && only_pg.is_empty(),
+        "SQLite only: {only_sqlite:?}\nPostgreSQL only: {only_pg:?}"
+    );
+}
+
+macro_rules! select_every_column {
+    ($conn:expr, $($table:ident),+ $(,)?) => {{
+        let mut checked = Vec::new();
+        $(
+            $table::table
+                .select($table::all_columns)
+                .limit(1)
+                .execute($conn)
+                .unwrap_or_else(|e| panic!("schema.rs table {} does not match the database: {e}", stringify!($table)));
+            checked.push(stringify!($table));
+        )+
+        checked
+    }};
+}
+
+#[tokio::test]
+async fn every_table_and_column_in_schema_rs_exists_in_the_database() {
+    let app = spawn_app().await;
+    let checked = app
+        .with_conn(|conn| {
+            select_every_column!(
+                conn,
+                teams,
+                users,
+                team_members,
+                reference_counters,
+                cases,
+                case_status_changes,
+                case_links,
+                case_updates,
+                case_stage_history,
+                exit_plans,
+                contact_plans,
+                contact_plan_lapses,
+                assignments,
+                relatives,
+                relative_versions,
+                contacts,
+                contact_relatives,
+                contact_amendments,
+                follow_ups,
+                follow_up_events,
+                update_reads,
+                messages,
+                message_reads,
+                property_items,
+                property_events,
+                notifications,
+                audit_events,
+                sessions,
+                sign_in_tokens,
+                settings,
+                setting_changes,
+                bank_holidays,
+                rate_limits,
+            )
+        })
+        .await;
+    let tables: BTreeSet<String> = app
+        .with_conn(table_columns)
+        .await
+        .into_iter()
+        .map(|(t, _, _)| t)
+        .collect();
+    assert_eq!(
+        checked.len(),
+        tables.len(),
+        "every database table is described in schema.rs"
+    );
+}
+
+/// Seeds the demo data and one contact with an amendment, and returns the contact's id.
+fn seed_contact(conn: &mut DbConn) -> String {
+    liaison::demo::load(conn).unwrap();
+    let (case_id, officer): (String, String) = assignments::table
+        .select((assignments::case_id, assignments::user_id))
+        .first(conn)
+        .unwrap();
+    let relative: String = relatives::table
+        .filter(relatives::case_id.eq(&case_id))
+        .select(relatives::id)
+        .first(conn)
+        .unwrap();
+    let now = db::now();
+    let contact_id = liaison::domain::new_row_id();
+    diesel::insert_into(contacts::table)
+        .values((
+            contacts::id.eq(&contact_id),
+            contacts::case_id.eq(&case_id),
+            contacts::occurred_at.eq(now),
+            contacts::officer_id.eq(&officer),
+            contacts::channel.eq("visit"),
+            contacts::direction.eq("outbound"),
+            contacts::discussion.eq("Original record"),
+            contacts::recorded_by.eq(&officer),
+            contacts::recorded_at.eq(now),
+        ))
+        .execute(conn)
+        .unwrap();
+    diesel::insert_into(contact_relatives::table)
+        .values((
+            contact_relatives::contact_id.eq(&contact_id),
+            contact_relatives::relative_id.eq(&relative),
+        ))
+        .execute(conn)
+        .unwrap();
+    diesel::insert_into(contact_amendments::table)
+        .values((
+            contact_amendments::id.eq(liaison::domain::new_row_id()),
+            contact_amendments::contact_id.eq(&contact_id),
+            contact_amendments::case_id.eq(&case_id),
+            contact_amendments::reason.eq("Typo"),
+            contact_amendments::recorded_by.eq(&officer),
+            contact_amendments::recorded_at.eq(now),
+        ))
+        .execute(conn)
+        .unwrap();
+    contact_id
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_change_or_delete_append_only_records() {
+    let app = spawn_app().await;
+    let contact_id = app.with_conn(seed_contact).await;
+    let refused = app
+        .with_conn(move |conn| {
+            let attempts = [
+                "UPDATE contacts SET discussion = 'rewritten'",
+                "DELETE FROM contacts",
+                "UPDATE contact_amendments SET reason = 'rewritten'",
+                "DELETE FROM contact_amendments",
+                "UPDATE contact_relatives SET relative_id = relative_id",
+                "DELETE FROM contact_relatives",
+                "UPDATE audit_events SET detail = 'rewritten'",
+                "DELETE FROM audit_events",
+            ];
+            let mut refused = Vec::new();
+            for sql in attempts {
+                let result = diesel::sql_query(sql).execute(conn);
+                let message = result.expect_err(sql).to_string();
+                assert!(message.contains("append-only"), "{sql}: {message}");
+                refused.push(sql);
+            }
+            if matches!(conn, DbConn::Pg(_)) {
+                for table in [
+                    "contacts",
+                    "contact_amendments",
+                    "contact_relatives",
+                    "audit_events",
+                ] {
+                    let result =
+                        diesel::sql_query(format!("TRUNCATE {table} CASCADE")).execute(conn);
+                    assert!(result.is_err(), "TRUNCATE {table} must be refused");
+                }
+            }
+            let discussion: String = contacts::table
+                .find(&contact_id)
+                .select(contacts::discussion)
+                .first(conn)
+                .unwrap();
+            assert_eq!(discussion, "Original record");
+            let audit_rows: i64 = audit_events::table.count().get_result(conn).unwrap();
+            assert!(audit_rows > 0);
+            refused.len()
+        })
+        .await;
+    assert_eq!(refused, 8);
+}
+
+#[tokio::test]
+async fn sqlite_connections_use_wal_full_sync_and_foreign_keys() {
+    let app = spawn_app().await;
+    if app.database.is_postgres() {
+        return;
+    }
+    #[derive(QueryableByName)]
+    struct Pragma {
+        #[diesel(sql_type = Text)]
+        value: String,
+    }
+    let read = |sql: &'static str| {
+        let db = app.db.clone();
+        move || {
+            let mut conn = db.get().unwrap();
+            diesel::sql_query(sql)
+                .get_result::<Pragma>(&mut *conn)
+                .unwrap()
+                .value
+        }
+    };
+    assert_eq!(
+        tokio::task::spawn_blocking(read(
+            "SELECT journal_mode AS value FROM pragma_journal_mode"
+        ))
+        .await
+        .unwrap(),
+        "wal"
+    );
+    assert_eq!(
+        tokio::task::spawn_blocking(read(
+            "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous"
+        ))
+        .await
+        .unwrap(),
+        "2"
+    );
+    assert_eq!(
+        tokio::task::spawn_blocking(read(
+            "SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys"
+        ))
+        .await
+        .unwrap(),
+        "1"
+    );
+    assert_eq!(
+        tokio::task::spawn_blocking(read(
+            "SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout"
+        ))
+        .await
+        .unwrap(),
+        "5000"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_write_transaction_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let before: i64 = app
+        .with_conn(|conn| teams::table.count().get_result(conn).unwrap())
+        .await;
+    let result: Result<(), liaison::error::AppError> = app
+        .with_conn(|conn| {
+            db::write(conn, |conn| {
+                diesel::insert_into(teams::table)
+                    .values((
+                        teams::id.eq(liaison::domain::new_row_id()),
+                        teams::name.eq("Half written"),
+                        teams::created_at.eq(db::now()),
+                    ))
+                    .execute(conn)?;
+                // A foreign key the database refuses: the whole transaction must roll back.
+                diesel::insert_into(team_members::table)
+                    .values((
+                        team_members::team_id.eq("no such team"),
+                        team_members::user_id.eq("no such user"),
+                        team_members::added_at.eq(db::now()),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+        })
+        .await;
+    assert!(result.is_err());
+    let after: i64 = app
+        .with_conn(|conn| teams::table.count().get_result(conn).unwrap())
+        .await;
+    assert_eq!(before, after);
+}
