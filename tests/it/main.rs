@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod auth;
+mod cli;
 mod bad_input;
 mod ops;
 mod schema;
