@@ -24,10 +24,18 @@ fn liaison(database: &TestDatabase) -> Command {
 fn migrate_applies_once_and_reports_the_version() {
     let database = TestDatabase::new();
     let first = liaison(&database).arg("migrate").output().unwrap();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let first = String::from_utf8(first.stdout).unwrap();
-    assert!(first.contains("20261123000001") && first.contains("(1 migration applied now)"), "{first}");
-    let second = String::from_utf8(liaison(&database).arg("migrate").output().unwrap().stdout).unwrap();
+    assert!(
+        first.contains("20261123000001") && first.contains("(1 migration applied now)"),
+        "{first}"
+    );
+    let second =
+        String::from_utf8(liaison(&database).arg("migrate").output().unwrap().stdout).unwrap();
     assert!(second.contains("(0 migrations applied now)"), "{second}");
 }
 
@@ -35,38 +43,93 @@ fn migrate_applies_once_and_reports_the_version() {
 fn create_user_reads_the_password_from_stdin_never_from_an_argument() {
     let database = TestDatabase::new();
     let mut child = liaison(&database)
-        .args(["create-user", "--email", "Ada.Lind@Example.org", "--name", "Ada Lind", "--role", "manager"])
+        .args([
+            "create-user",
+            "--email",
+            "Ada.Lind@Example.org",
+            "--name",
+            "Ada Lind",
+            "--role",
+            "manager",
+        ])
         .args(["--team", "Northgate", "--password-stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"a long enough passphrase\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough passphrase\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ada.lind@example.org"));
 
     let db = liaison::db::Db::connect(&database.url, 1).unwrap();
     let mut conn = db.get().unwrap();
-    let user = users::find_by_email(&mut conn, "ada.lind@example.org").unwrap().unwrap();
-    assert!(liaison::auth::password::verify("a long enough passphrase", &user.password_hash));
-    assert_eq!(liaison::accounts::teams::of_user(&mut conn, &user.id).unwrap()[0].name, "Northgate");
+    let user = users::find_by_email(&mut conn, "ada.lind@example.org")
+        .unwrap()
+        .unwrap();
+    assert!(liaison::auth::password::verify(
+        "a long enough passphrase",
+        &user.password_hash
+    ));
+    assert_eq!(
+        liaison::accounts::teams::of_user(&mut conn, &user.id).unwrap()[0].name,
+        "Northgate"
+    );
 
     let no_terminal = liaison(&database)
-        .args(["create-user", "--email", "b@example.org", "--name", "B", "--role", "officer"])
+        .args([
+            "create-user",
+            "--email",
+            "b@example.org",
+            "--name",
+            "B",
+            "--role",
+            "officer",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert!(!no_terminal.status.success());
     assert!(String::from_utf8_lossy(&no_terminal.stderr).contains("--password-stdin"));
     let as_argument = liaison(&database)
-        .args(["create-user", "--email", "c@example.org", "--name", "C", "--role", "officer", "--password", "x"])
+        .args([
+            "create-user",
+            "--email",
+            "c@example.org",
+            "--name",
+            "C",
+            "--role",
+            "officer",
+            "--password",
+            "x",
+        ])
         .output()
         .unwrap();
-    assert!(!as_argument.status.success(), "there is no way to pass a password as an argument");
+    assert!(
+        !as_argument.status.success(),
+        "there is no way to pass a password as an argument"
+    );
     let weak = liaison(&database)
-        .args(["create-user", "--email", "d@example.org", "--name", "D", "--role", "officer", "--password-stdin"])
+        .args([
+            "create-user",
+            "--email",
+            "d@example.org",
+            "--name",
+            "D",
+            "--role",
+            "officer",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -84,17 +147,39 @@ fn create_user_reads_the_password_from_stdin_never_from_an_argument() {
 #[test]
 fn a_misspelt_setting_stops_the_start_with_a_clear_message() {
     let database = TestDatabase::new();
-    let out = liaison(&database).env("LIAISON_POOL_SIZ", "3").arg("migrate").output().unwrap();
+    let out = liaison(&database)
+        .env("LIAISON_POOL_SIZ", "3")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("pool_siz") && stderr.contains("README"), "{stderr}");
+    assert!(
+        stderr.contains("pool_siz") && stderr.contains("README"),
+        "{stderr}"
+    );
 
-    std::fs::write(database.dir.path().join("custom.toml"), "pool_size = \"many\"\n").unwrap();
-    let out = liaison(&database).args(["--config", "custom.toml", "migrate"]).output().unwrap();
+    std::fs::write(
+        database.dir.path().join("custom.toml"),
+        "pool_size = \"many\"\n",
+    )
+    .unwrap();
+    let out = liaison(&database)
+        .args(["--config", "custom.toml", "migrate"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    std::fs::write(database.dir.path().join("liaison.toml"), "pool_size = 2\nlog_format = \"json\"\n").unwrap();
+    std::fs::write(
+        database.dir.path().join("liaison.toml"),
+        "pool_size = 2\nlog_format = \"json\"\n",
+    )
+    .unwrap();
     let out = liaison(&database).arg("migrate").output().unwrap();
-    assert!(out.status.success(), "the default liaison.toml is read: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "the default liaison.toml is read: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Starts `serve`, returns the child and the address it printed.
@@ -119,7 +204,12 @@ fn start(database: &TestDatabase, args: &[&str]) -> (std::process::Child, String
             break;
         }
         if let Some(rest) = line.strip_prefix("Liaison is running at ") {
-            address = rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
+            address = rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
         }
         lines.push(line.clone());
         if line.starts_with("Press Ctrl+C") {
@@ -131,7 +221,10 @@ fn start(database: &TestDatabase, args: &[&str]) -> (std::process::Child, String
 }
 
 fn get(url: &str) -> (u16, String) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let res = reqwest::get(url).await.unwrap();
         (res.status().as_u16(), res.text().await.unwrap())
@@ -147,34 +240,62 @@ fn serve_with_demo_prints_sign_ins_and_stops_cleanly_on_sigterm() {
     assert!(printed.contains("demo-officer-password"));
     assert_eq!(get(&format!("{address}/readyz")).0, 200);
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let browser = crate::support::Browser::new(&address);
-        let res = browser.sign_in("officer@demo.liaison.test", "demo-officer-password").await;
+        let res = browser
+            .sign_in("officer@demo.liaison.test", "demo-officer-password")
+            .await;
         assert_eq!(res.status(), 303);
         let (status, home) = browser.get("/staff").await;
         assert_eq!(status, 200);
-        assert!(home.contains("FL-2026-00001"), "the demo officer sees their demo cases");
+        assert!(
+            home.contains("FL-2026-00001"),
+            "the demo officer sees their demo cases"
+        );
     });
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(35);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "serve did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "graceful stop exits 0: {status:?}");
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    let json_lines: Vec<serde_json::Value> = stderr.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    assert!(!json_lines.is_empty() && json_lines.len() == stderr.lines().count(), "every log line is JSON:\n{stderr}");
-    assert!(json_lines.iter().any(|l| l["message"] == "request" && l["route"] == "/staff"), "{stderr}");
+    let json_lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        !json_lines.is_empty() && json_lines.len() == stderr.lines().count(),
+        "every log line is JSON:\n{stderr}"
+    );
+    assert!(
+        json_lines
+            .iter()
+            .any(|l| l["message"] == "request" && l["route"] == "/staff"),
+        "{stderr}"
+    );
     assert!(json_lines.iter().any(|l| l["message"] == "stopped"));
-    assert!(!stderr.contains("demo-officer-password"), "no password reaches the log");
+    assert!(
+        !stderr.contains("demo-officer-password"),
+        "no password reaches the log"
+    );
 
     // A second start finds the demo data in place and does not duplicate it.
     let out = liaison(&database).arg("demo").output().unwrap();

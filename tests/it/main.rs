@@ -4,8 +4,8 @@
 mod access;
 mod admin;
 mod auth;
-mod cli;
 mod bad_input;
+mod cli;
 mod ops;
 mod schema;
 mod support;
