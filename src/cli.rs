@@ -58,6 +58,12 @@ enum Command {
     },
     /// Load the fictional demo data into the database and print the demo sign-ins.
     Demo,
+    /// Deliver notifications without serving pages (any number may run at once).
+    Worker {
+        /// Exit once a round finds nothing to send, instead of waiting for more.
+        #[arg(long)]
+        until_idle: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -92,6 +98,7 @@ fn init_tracing(settings: &Settings) {
 }
 
 pub fn main() -> ExitCode {
+    db::init_tls();
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
@@ -142,6 +149,12 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             team.as_deref(),
             password_stdin,
         ),
+        Command::Worker { until_idle } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(run_worker(config, until_idle))
+        }
         Command::Demo => {
             let db = Db::connect(&config.database_url, 1)?;
             let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -180,6 +193,54 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     tracing::info!(address, "serving");
     app.run_until_stopped().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn run_worker(config: Config, until_idle: bool) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url, config.pool_size.min(4))?;
+    {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            db::migrate(&mut conn)
+        })
+        .await??;
+    }
+    let templates = std::sync::Arc::new(crate::notify::render::EmailTemplates::load()?);
+    let worker = crate::notify::worker::Worker::new(
+        db,
+        config.notify.clone(),
+        templates,
+        &config.public_url,
+    )?;
+    if until_idle {
+        let (mut round_no, mut failures) = (0, 0);
+        loop {
+            round_no += 1;
+            match worker.round(round_no).await {
+                Ok(round) if round.claimed == 0 => return Ok(()),
+                Ok(_) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, "notification round failed");
+                    if failures >= 5 {
+                        bail!("five notification rounds in a row failed; the last: {e}");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
+        }
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let handle = tokio::spawn(worker.run(stopped));
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("stopping the worker");
+    let _ = stop.send(true);
+    handle.await?;
     Ok(())
 }
 

@@ -34,6 +34,18 @@ pub struct Settings {
     pub session_max_hours: i64,
     pub token_minutes: i64,
     pub api_token_minutes: i64,
+    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host:465` (TLS). Unset: mail is written as .eml files.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Run the notification worker inside `serve`.
+    pub run_worker: bool,
+    pub worker_poll_ms: u64,
+    pub notify_max_attempts: i32,
+    pub notify_retry_base_seconds: i64,
+    pub notify_lease_seconds: i64,
+    /// E-mails sent side by side by one worker (and SMTP connections it keeps).
+    pub notify_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +72,14 @@ impl Default for Settings {
             session_max_hours: 12,
             token_minutes: 10,
             api_token_minutes: 15,
+            smtp_url: None,
+            mail_from: "Liaison <liaison@localhost>".to_owned(),
+            run_worker: true,
+            worker_poll_ms: 1000,
+            notify_max_attempts: 10,
+            notify_retry_base_seconds: 30,
+            notify_lease_seconds: 120,
+            notify_concurrency: 8,
         }
     }
 }
@@ -108,6 +128,22 @@ pub struct Config {
     pub session_max: chrono::Duration,
     pub token_lifetime: chrono::Duration,
     pub api_token_lifetime: chrono::Duration,
+    pub notify: NotifyConfig,
+}
+
+/// How notifications are delivered.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    pub smtp_url: Option<String>,
+    pub mail_from: lettre::message::Mailbox,
+    /// Where .eml files go when no SMTP server is configured.
+    pub mail_dir: PathBuf,
+    pub run_worker: bool,
+    pub poll: std::time::Duration,
+    pub max_attempts: i32,
+    pub retry_base: chrono::Duration,
+    pub lease: chrono::Duration,
+    pub concurrency: usize,
 }
 
 /// Key material for signing tokens. `Debug` never prints it.
@@ -171,12 +207,47 @@ impl Config {
             ("session_max_hours", settings.session_max_hours),
             ("token_minutes", settings.token_minutes),
             ("api_token_minutes", settings.api_token_minutes),
+            (
+                "notify_max_attempts",
+                i64::from(settings.notify_max_attempts),
+            ),
+            (
+                "notify_retry_base_seconds",
+                settings.notify_retry_base_seconds,
+            ),
+            ("notify_lease_seconds", settings.notify_lease_seconds),
+            ("worker_poll_ms", settings.worker_poll_ms as i64),
         ] {
             if value <= 0 {
                 bail!("{name} must be a positive number (got {value})");
             }
         }
+        let mail_from: lettre::message::Mailbox =
+            settings.mail_from.parse().with_context(|| {
+                format!(
+                    "mail_from {:?} is not an address like \"Liaison <liaison@example.org>\"",
+                    settings.mail_from
+                )
+            })?;
+        if let Some(url) = &settings.smtp_url {
+            let scheme = url.split("://").next().unwrap_or("");
+            if scheme != "smtp" && scheme != "smtps" {
+                bail!("smtp_url must start with smtp:// or smtps://");
+            }
+        }
+        let notify = NotifyConfig {
+            smtp_url: settings.smtp_url.clone(),
+            mail_from,
+            mail_dir: data_dir.join("mail"),
+            run_worker: settings.run_worker,
+            poll: std::time::Duration::from_millis(settings.worker_poll_ms),
+            max_attempts: settings.notify_max_attempts,
+            retry_base: chrono::Duration::seconds(settings.notify_retry_base_seconds),
+            lease: chrono::Duration::seconds(settings.notify_lease_seconds),
+            concurrency: settings.notify_concurrency.clamp(1, 64),
+        };
         Ok(Config {
+            notify,
             cookie_secure: cookie_secure_for(&public_url)?,
             data_dir,
             database_url,
@@ -230,7 +301,17 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    // Written whole to a private temporary file, then linked into place: a link either
+    // succeeds completely or finds the file already there, so an instance starting at the
+    // same moment never reads a half-written secret.
     let secret = Secret::generate();
+    let mut tag = [0u8; 8];
+    rand::fill(&mut tag);
+    let tmp = path.with_extension(format!(
+        "tmp-{}-{}",
+        std::process::id(),
+        tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -238,11 +319,16 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    match options.open(path) {
-        Ok(mut file) => {
-            writeln!(file, "{}", BASE64.encode(secret.expose()))
-                .and_then(|_| file.sync_all())
-                .with_context(|| format!("writing {}", path.display()))?;
+    let written = options
+        .open(&tmp)
+        .and_then(|mut file| {
+            writeln!(file, "{}", BASE64.encode(secret.expose()))?;
+            file.sync_all()
+        })
+        .and_then(|_| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match written {
+        Ok(()) => {
             tracing::info!(path = %path.display(), "generated a new signing secret");
             Ok(secret)
         }
@@ -264,6 +350,21 @@ mod tests {
         assert!(cookie_secure_for("https://127.0.0.1").unwrap());
         assert!(cookie_secure_for("http://liaison.example.org").unwrap());
         assert!(cookie_secure_for("https://liaison.example.org").unwrap());
+    }
+
+    #[test]
+    fn instances_starting_together_agree_on_one_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        let secrets: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| load_or_create_secret(&path).unwrap().expose().to_vec()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(secrets.windows(2).all(|w| w[0] == w[1]));
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary files are left behind");
     }
 
     #[test]

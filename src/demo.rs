@@ -16,6 +16,8 @@ use crate::domain::{
     CaseId, EmailAddress, PersonName, RelativeId, Role, TeamId, TeamName, UserId, new_row_id,
 };
 use crate::error::AppError;
+use crate::notify::Kind;
+use crate::notify::outbox::{self, Notice, Recipient};
 
 pub const DEMO_DOMAIN: &str = "demo.liaison.test";
 
@@ -236,6 +238,22 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                 ))
                 .execute(conn)?;
             for (officer, role) in c.officers {
+                let role_label = match *role {
+                    "flo" => "family liaison officer",
+                    "deputy_flo" => "deputy family liaison officer",
+                    "sio" => "senior investigating officer",
+                    _ => "coordinator",
+                };
+                outbox::enqueue(
+                    conn,
+                    &Notice {
+                        kind: Kind::CaseAssigned,
+                        recipient: Recipient::Staff(user_ids[*officer].clone()),
+                        case_id: Some(id.clone()),
+                        cause: format!("demo-assignment:{}", c.reference),
+                        payload: serde_json::json!({ "reference": c.reference, "role_label": role_label }),
+                    },
+                )?;
                 diesel::insert_into(assignments::table)
                     .values((
                         assignments::id.eq(new_row_id()),

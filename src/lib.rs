@@ -14,6 +14,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod i18n;
+pub mod notify;
 pub mod ops;
 pub mod startup;
 pub mod web;

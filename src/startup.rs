@@ -3,6 +3,7 @@
 //! pages (session cookie, CSRF, friendly error pages).
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -11,6 +12,7 @@ use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use anyhow::Context;
 use handlebars::Handlebars;
+use tokio::sync::watch;
 
 use crate::auth::AuthSource;
 use crate::auth::csrf;
@@ -18,9 +20,11 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::notify::render::EmailTemplates;
+use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
 use crate::web::api::{accounts as api_accounts, auth as api_auth};
-use crate::web::{admin, assets, pages, staff};
+use crate::web::{admin, assets, inbox, outbox, pages, staff};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -28,6 +32,7 @@ pub struct AppState {
     pub db: Db,
     pub keys: TokenKeys,
     pub templates: Handlebars<'static>,
+    pub emails: Arc<EmailTemplates>,
     pub metrics: Metrics,
 }
 
@@ -45,6 +50,7 @@ impl AppState {
         Ok(AppState {
             keys: TokenKeys::new(&config.secret),
             templates: pages::load_templates()?,
+            emails: Arc::new(EmailTemplates::load()?),
             metrics: Metrics::new(config.pool_size),
             db,
             config,
@@ -56,6 +62,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    worker: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
 }
 
 impl Application {
@@ -75,10 +82,23 @@ impl Application {
         };
         let state = web::Data::new(AppState::new(config).await?);
         let server = serve(listener, state.clone(), workers)?;
+        let worker = if state.config.notify.run_worker {
+            let worker = Worker::new(
+                state.db.clone(),
+                state.config.notify.clone(),
+                state.emails.clone(),
+                &state.config.public_url,
+            )?;
+            let (stop, stopped) = watch::channel(false);
+            Some((stop, tokio::spawn(worker.run(stopped))))
+        } else {
+            None
+        };
         Ok(Application {
             port,
             server,
             state,
+            worker,
         })
     }
 
@@ -90,9 +110,15 @@ impl Application {
         self.state.clone()
     }
 
-    /// Runs until SIGTERM or SIGINT, then finishes in-flight requests (up to 30 s).
+    /// Runs until SIGTERM or SIGINT, then finishes in-flight requests (up to 30 s) and lets
+    /// the notification worker finish the message it is sending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some((stop, handle)) = self.worker {
+            let _ = stop.send(true);
+            let _ = handle.await;
+        }
+        result
     }
 }
 
@@ -190,6 +216,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(delete().to(api_accounts::remove_member)),
             )
             .service(resource("/audit").route(get().to(api_accounts::audit_log)))
+            .service(resource("/notifications").route(get().to(inbox::api_list)))
+            .service(resource("/notifications/read-all").route(post().to(inbox::api_read_all)))
+            .service(resource("/notifications/{id}/read").route(post().to(inbox::api_read)))
+            .service(resource("/outbox").route(get().to(outbox::api_list)))
+            .service(resource("/outbox/{id}/retry").route(post().to(outbox::api_retry)))
             .default_service(web::to(not_found)),
     );
 
@@ -210,6 +241,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(get().to(staff::password_form))
                     .route(post().to(staff::change_password)),
             )
+            .service(resource("/notifications").route(get().to(inbox::page)))
+            .service(resource("/notifications/read-all").route(post().to(inbox::read_all)))
+            .service(resource("/notifications/{id}/read").route(post().to(inbox::read)))
             .default_service(web::to(not_found)),
     );
 
@@ -242,6 +276,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(post().to(admin::remove_member)),
             )
             .service(resource("/audit").route(get().to(admin::audit_log)))
+            .service(resource("/outbox").route(get().to(outbox::page)))
+            .service(resource("/outbox/{id}/retry").route(post().to(outbox::retry)))
+            .service(resource("/mail").route(get().to(outbox::mail_files)))
             .default_service(web::to(not_found)),
     );
 }

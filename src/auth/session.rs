@@ -33,6 +33,8 @@ pub struct StaffUser {
     #[serde(skip)]
     pub auth_version: i64,
     pub password_change_required: bool,
+    /// Unread items in the portal inbox, for the navigation.
+    pub unread_notifications: i64,
 }
 
 /// Records a new staff session that ends at `expires_at` at the latest.
@@ -175,7 +177,9 @@ pub fn resolve_staff(
             .set(sessions::last_seen_at.eq(now))
             .execute(conn)?;
     }
+    let unread_notifications = crate::notify::inbox::unread_for_staff(conn, &user.id)?;
     Ok(Ok(StaffUser {
+        unread_notifications,
         id: user.id,
         email: user.email,
         display_name: user.display_name,

@@ -123,9 +123,17 @@ pub struct Db {
     engine: Engine,
 }
 
+/// Initialises OpenSSL (used by libpq and by SMTP over TLS) before anything else can, and
+/// without OpenSSL's exit-time cleanup: that cleanup can run while other threads still hold
+/// TLS connections to PostgreSQL, and crash the process as it exits.
+pub fn init_tls() {
+    openssl_sys::init();
+}
+
 impl Db {
     /// Opens a pool. SQLite files (and their directory) are created if missing.
     pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Db> {
+        init_tls();
         let engine = Engine::from_url(url)?;
         if engine == Engine::Sqlite {
             let path = std::path::Path::new(sqlite_path(url));

@@ -6,7 +6,7 @@ mod email;
 mod ids;
 mod text;
 
-pub use email::EmailAddress;
+pub use email::{EmailAddress, mask_email};
 pub use ids::*;
 pub use text::{LimitedText, NewPassword, PersonName, TeamName, clean_text};
 

@@ -5,5 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod forms;
+pub mod inbox;
+pub mod outbox;
 pub mod pages;
 pub mod staff;

@@ -27,6 +27,19 @@ test("the demo officer signs in with the keyboard alone and sees their cases", a
   await ctx.close();
 });
 
+test("the demo officer finds their assignment notices in the inbox and can mark them read", async () => {
+  const ctx = await context(360);
+  const page = await ctx.newPage();
+  await signInByKeyboard(page, portal.address, DEMO.officer);
+  assert.match(await page.textContent("nav"), /Notifications\s*2\s*unread/);
+  await page.click("text=Notifications");
+  assert.match(await page.textContent("main"), /You have been assigned to case FL-2026-00001/);
+  await assertAccessible(page, "inbox with unread items");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Mark all')")]);
+  assert.doesNotMatch(await page.textContent("nav"), /unread/);
+  await ctx.close();
+});
+
 test("a wrong password keeps the email and explains the problem accessibly", async () => {
   const ctx = await context();
   const page = await ctx.newPage();
@@ -49,7 +62,7 @@ test("every public and staff page passes axe-core and fits a 320 px screen", asy
       assert.equal(await scrollsSideways(page), false, `${path} scrolls sideways at ${width}`);
     }
     await signInByKeyboard(page, portal.address, DEMO.manager);
-    for (const path of ["/staff", "/staff/account/password"]) {
+    for (const path of ["/staff", "/staff/account/password", "/staff/notifications"]) {
       await page.goto(portal.address + path);
       await assertAccessible(page, `${path} at ${width}`);
       assert.equal(await scrollsSideways(page), false, `${path} scrolls sideways at ${width}`);
@@ -63,7 +76,8 @@ test("every admin page passes axe-core, including a form shown again with errors
   const page = await ctx.newPage();
   await signInByKeyboard(page, portal.address, DEMO.admin);
   assert.equal(new URL(page.url()).pathname, "/admin");
-  const paths = ["/admin", "/admin/users", "/admin/users/new", "/admin/teams", "/admin/audit"];
+  const paths = ["/admin", "/admin/users", "/admin/users/new", "/admin/teams", "/admin/audit",
+    "/admin/outbox", "/admin/outbox?status=sent", "/admin/mail"];
   for (const path of paths) {
     await page.goto(portal.address + path);
     await assertAccessible(page, path);

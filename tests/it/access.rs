@@ -46,6 +46,12 @@ const ANY_STAFF: &[(&str, &str)] = &[
     ("POST", "/staff/account/password"),
     ("GET", "/api/v1/me"),
     ("DELETE", "/api/v1/auth/token"),
+    ("GET", "/staff/notifications"),
+    ("POST", "/staff/notifications/read-all"),
+    ("POST", "/staff/notifications/{id}/read"),
+    ("GET", "/api/v1/notifications"),
+    ("POST", "/api/v1/notifications/read-all"),
+    ("POST", "/api/v1/notifications/{id}/read"),
 ];
 
 fn expectation(route: &Route, caller: Caller) -> Expect {
@@ -60,9 +66,14 @@ fn expectation(route: &Route, caller: Caller) -> Expect {
         return Expect::Allowed;
     }
     let admin_only = route.path.starts_with("/admin")
-        || ["/api/v1/users", "/api/v1/teams", "/api/v1/audit"]
-            .iter()
-            .any(|p| route.path.starts_with(p));
+        || [
+            "/api/v1/users",
+            "/api/v1/teams",
+            "/api/v1/audit",
+            "/api/v1/outbox",
+        ]
+        .iter()
+        .any(|p| route.path.starts_with(p));
     if admin_only {
         return if caller == Caller::Admin {
             Expect::Allowed

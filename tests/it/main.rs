@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod bad_input;
 mod cli;
+mod notify;
 mod ops;
 mod schema;
 mod support;

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod routes;
+pub mod smtp;
 
 use base64::Engine as _;
 use diesel::connection::SimpleConnection;
@@ -35,6 +36,7 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub fn new() -> TestDatabase {
+        liaison::db::init_tls();
         let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("LIAISON_TEST_DATABASE_URL")
             .ok()

@@ -1,0 +1,126 @@
+//! The staff portal inbox, as a page and as JSON.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::db::DbConn;
+use crate::db::schema::notifications;
+use crate::domain::{NotificationId, UserId};
+use crate::error::AppError;
+use crate::notify::inbox::{self, InboxItem};
+use crate::startup::AppState;
+use crate::web::pages::{self, see_other};
+use crate::web::staff::EmptyForm;
+
+const PAGE_SIZE: i64 = 100;
+
+#[derive(Serialize)]
+struct InboxPage {
+    items: Vec<InboxItem>,
+    unread: usize,
+}
+
+async fn load(state: &AppState, user: &StaffUser) -> Result<Vec<InboxItem>, AppError> {
+    let (id, templates) = (user.id.clone(), state.emails.clone());
+    state
+        .db
+        .run(move |conn| Ok(inbox::for_staff(conn, &id, &templates, PAGE_SIZE)?))
+        .await
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: StaffUser,
+) -> Result<HttpResponse, AppError> {
+    let items = load(&state, &user).await?;
+    let unread = items.iter().filter(|i| i.read_at.is_none()).count();
+    Ok(pages::ok(
+        &req,
+        "pages/staff/notifications",
+        "Notifications",
+        &user,
+        InboxPage { items, unread },
+    ))
+}
+
+fn owned(conn: &mut DbConn, user: &UserId, id: &NotificationId) -> Result<(), AppError> {
+    let n: i64 = notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::recipient_user_id.eq(user))
+        .count()
+        .get_result(conn)?;
+    if n == 0 {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+async fn mark(
+    state: &AppState,
+    user: &StaffUser,
+    id: Option<NotificationId>,
+) -> Result<(), AppError> {
+    let uid = user.id.clone();
+    state
+        .db
+        .run(move |conn| {
+            if let Some(id) = &id {
+                owned(conn, &uid, id)?;
+            }
+            inbox::mark_read_for_staff(conn, &uid, id.as_ref())?;
+            Ok(())
+        })
+        .await
+}
+
+pub async fn read(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<NotificationId>,
+    form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
+    mark(&state, &user, Some(path.into_inner())).await?;
+    Ok(see_other("/staff/notifications"))
+}
+
+pub async fn read_all(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
+    mark(&state, &user, None).await?;
+    Ok(see_other("/staff/notifications"))
+}
+
+pub async fn api_list(
+    state: web::Data<AppState>,
+    user: StaffUser,
+) -> Result<HttpResponse, AppError> {
+    let items = load(&state, &user).await?;
+    let unread = items.iter().filter(|i| i.read_at.is_none()).count();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "unread": unread, "items": items })))
+}
+
+pub async fn api_read(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<NotificationId>,
+) -> Result<HttpResponse, AppError> {
+    mark(&state, &user, Some(path.into_inner())).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn api_read_all(
+    state: web::Data<AppState>,
+    user: StaffUser,
+) -> Result<HttpResponse, AppError> {
+    mark(&state, &user, None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
