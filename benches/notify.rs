@@ -45,7 +45,7 @@ fn smtp() -> (String, Arc<Mutex<usize>>) {
     server
         .with_ssl(SslConfig::None)
         .unwrap()
-        .with_num_threads(8)
+        .with_num_threads(64)
         .with_tcp_listener(listener);
     std::thread::spawn(move || {
         let _ = server.serve();

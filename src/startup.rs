@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::notify::render::EmailTemplates;
 use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
-use crate::web::api::{accounts as api_accounts, auth as api_auth};
+use crate::web::api::{accounts as api_accounts, auth as api_auth, cases as api_cases};
 use crate::web::{admin, assets, inbox, outbox, pages, staff};
 
 /// Everything a request handler may need, shared by all workers.
@@ -170,7 +170,7 @@ fn serve(
 
 /// Every route of the application.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, patch, post, resource, scope};
+    use web::{delete, get, patch, post, put, resource, scope};
 
     cfg.service(resource("/").route(get().to(index)))
         .service(resource("/healthz").route(get().to(ops::healthz)))
@@ -220,6 +220,102 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/notifications/read-all").route(post().to(inbox::api_read_all)))
             .service(resource("/notifications/{id}/read").route(post().to(inbox::api_read)))
             .service(resource("/outbox").route(get().to(outbox::api_list)))
+            .service(resource("/me/follow-ups").route(get().to(api_cases::my_follow_ups)))
+            .service(
+                resource("/cases")
+                    .route(get().to(api_cases::list))
+                    .route(post().to(api_cases::open)),
+            )
+            .service(resource("/cases/{id}").route(get().to(api_cases::get)))
+            .service(resource("/cases/{id}/close").route(post().to(api_cases::close)))
+            .service(resource("/cases/{id}/reopen").route(post().to(api_cases::reopen)))
+            .service(
+                resource("/cases/{id}/contact-plan")
+                    .route(get().to(api_cases::plans))
+                    .route(post().to(api_cases::set_plan)),
+            )
+            .service(resource("/cases/{id}/timeline").route(get().to(api_cases::timeline)))
+            .service(
+                resource("/cases/{id}/links")
+                    .route(get().to(api_cases::links_list))
+                    .route(post().to(api_cases::link)),
+            )
+            .service(
+                resource("/cases/{id}/links/{link_id}/remove").route(post().to(api_cases::unlink)),
+            )
+            .service(
+                resource("/cases/{id}/assignments")
+                    .route(get().to(api_cases::assignments_list))
+                    .route(post().to(api_cases::assign)),
+            )
+            .service(
+                resource("/cases/{id}/assignments/{assignment_id}/end")
+                    .route(post().to(api_cases::end_assignment)),
+            )
+            .service(
+                resource("/cases/{id}/relatives")
+                    .route(get().to(api_cases::relatives_list))
+                    .route(post().to(api_cases::relative_add)),
+            )
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}")
+                    .route(get().to(api_cases::relative_get))
+                    .route(put().to(api_cases::relative_edit)),
+            )
+            .service(
+                resource("/cases/{id}/contacts")
+                    .route(get().to(api_cases::contacts_list))
+                    .route(post().to(api_cases::contact_log)),
+            )
+            // Contacts are append-only: any other method on a contact answers 405.
+            .service(
+                resource("/cases/{id}/contacts/{contact_id}")
+                    .route(get().to(api_cases::contact_get)),
+            )
+            .service(
+                resource("/cases/{id}/contacts/{contact_id}/amendments")
+                    .route(get().to(api_cases::amendments_list))
+                    .route(post().to(api_cases::amend)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups")
+                    .route(get().to(api_cases::follow_ups_list))
+                    .route(post().to(api_cases::follow_up_create)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups/{follow_up_id}/complete")
+                    .route(post().to(api_cases::follow_up_complete)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups/{follow_up_id}/cancel")
+                    .route(post().to(api_cases::follow_up_cancel)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups/{follow_up_id}/reassign")
+                    .route(post().to(api_cases::follow_up_reassign)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups/{follow_up_id}/reschedule")
+                    .route(post().to(api_cases::follow_up_reschedule)),
+            )
+            .service(
+                resource("/cases/{id}/updates")
+                    .route(get().to(api_cases::updates_list))
+                    .route(post().to(api_cases::update_post)),
+            )
+            .service(
+                resource("/cases/{id}/updates/linked")
+                    .route(post().to(api_cases::update_post_linked)),
+            )
+            .service(
+                resource("/cases/{id}/property")
+                    .route(get().to(api_cases::property_list))
+                    .route(post().to(api_cases::property_add)),
+            )
+            .service(
+                resource("/cases/{id}/property/{item_id}/move")
+                    .route(post().to(api_cases::property_move)),
+            )
             .service(resource("/outbox/{id}/retry").route(post().to(outbox::api_retry)))
             .default_service(web::to(not_found)),
     );
@@ -319,11 +415,18 @@ async fn json_errors(
     if !status.is_client_error() && !status.is_server_error() {
         return Ok(res.map_into_boxed_body());
     }
-    let already_ours = res
+    // Rewrite only the framework's own answers: an error that is not ours, or a bare status
+    // with no body (a resource's 405). A handler's deliberate JSON answer stays as it is.
+    let framework_error = res
         .response()
         .error()
-        .is_some_and(|e| e.as_error::<AppError>().is_some());
-    if already_ours {
+        .is_some_and(|e| e.as_error::<AppError>().is_none());
+    let bare = res.response().error().is_none()
+        && !res
+            .response()
+            .headers()
+            .contains_key(actix_web::http::header::CONTENT_TYPE);
+    if !(framework_error || bare) {
         return Ok(res.map_into_boxed_body());
     }
     let detail = res

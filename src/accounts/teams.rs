@@ -17,7 +17,9 @@ use crate::error::AppError;
 pub struct Team {
     pub id: TeamId,
     pub name: String,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
     pub archived_at: Option<NaiveDateTime>,
 }
 

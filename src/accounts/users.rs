@@ -26,8 +26,11 @@ pub struct User {
     pub password_change_required: bool,
     #[serde(skip)]
     pub auth_version: i64,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
     pub updated_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
     pub deactivated_at: Option<NaiveDateTime>,
 }
 

@@ -143,6 +143,7 @@ impl Event {
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct AuditEvent {
     pub id: String,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
     pub occurred_at: NaiveDateTime,
     pub actor_kind: String,
     pub actor_id: Option<String>,

@@ -190,12 +190,20 @@ impl Db {
 
 /// Runs `f` in a write transaction. On SQLite this is `BEGIN IMMEDIATE`, which takes the
 /// write lock up front (waiting up to the busy timeout) instead of failing with SQLITE_BUSY
-/// when a deferred read transaction later tries to write.
+/// when a deferred read transaction later tries to write. Called inside another write, it
+/// becomes a savepoint of that transaction.
 pub fn write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // Inside a transaction already: a savepoint, so use cases compose.
+    let depth = <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .map_err(E::from)?;
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,

@@ -18,7 +18,9 @@ pub struct InboxItem {
     pub kind: Kind,
     pub summary: String,
     pub case_id: Option<CaseId>,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
     pub read_at: Option<NaiveDateTime>,
 }
 

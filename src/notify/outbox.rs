@@ -119,9 +119,12 @@ pub struct OutboxRow {
     pub status: Status,
     pub recipient: String,
     pub attempts: i32,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
     pub sent_at: Option<NaiveDateTime>,
 }
 

@@ -39,7 +39,9 @@ pub fn format_date(d: &NaiveDate) -> String {
 }
 
 handlebars_helper!(datetime_helper: |s: str| {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.naive_utc())
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
         .map(|t| format_datetime(&t))
         .unwrap_or_else(|_| s.to_owned())
 });
@@ -47,6 +49,23 @@ handlebars_helper!(date_helper: |s: str| {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| format_date(&d)).unwrap_or_else(|_| s.to_owned())
 });
 handlebars_helper!(eq_helper: |a: Json, b: Json| a == b);
+handlebars_helper!(label_helper: |kind: str, code: str| {
+    use crate::casework::types::*;
+    let label = match kind {
+        "stage" => Stage::parse(code).map(Stage::label),
+        "status" => CaseStatus::parse(code).map(CaseStatus::label),
+        "channel" => ContactChannel::parse(code).map(ContactChannel::label),
+        "direction" => Direction::parse(code).map(Direction::label),
+        "assignment_role" => AssignmentRole::parse(code).map(AssignmentRole::label),
+        "follow_up_status" => FollowUpStatus::parse(code).map(FollowUpStatus::label),
+        "property_status" => PropertyStatus::parse(code).map(PropertyStatus::label),
+        "access" => AccessState::parse(code).map(AccessState::label),
+        "role" => crate::domain::Role::parse(code).map(crate::domain::Role::label),
+        "lang" => crate::i18n::Lang::parse(code).map(crate::i18n::Lang::label),
+        _ => None,
+    };
+    label.unwrap_or(code).to_owned()
+});
 
 /// Loads every template under `templates/` (embedded in release builds).
 pub fn load_templates() -> anyhow::Result<Handlebars<'static>> {
@@ -57,6 +76,7 @@ pub fn load_templates() -> anyhow::Result<Handlebars<'static>> {
     hb.register_helper("datetime", Box::new(datetime_helper));
     hb.register_helper("date", Box::new(date_helper));
     hb.register_helper("eq", Box::new(eq_helper));
+    hb.register_helper("label_of", Box::new(label_helper));
     Ok(hb)
 }
 

@@ -54,14 +54,25 @@ const ANY_STAFF: &[(&str, &str)] = &[
     ("POST", "/api/v1/notifications/{id}/read"),
 ];
 
-fn expectation(route: &Route, caller: Caller) -> Expect {
+/// `None`: checked case by case in `casework.rs`, where real case ids are at hand.
+fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
     let key = (route.method.as_str(), route.path.as_str());
     if PUBLIC.contains(&key) {
-        return Expect::Allowed;
+        return Some(Expect::Allowed);
     }
     if caller == Caller::Anonymous {
-        return Expect::SignIn;
+        return Some(Expect::SignIn);
     }
+    if route.path.starts_with("/api/v1/cases") || route.path == "/api/v1/me/follow-ups" {
+        return match caller {
+            Caller::Admin => Some(Expect::Forbidden),
+            _ => None,
+        };
+    }
+    Some(rule(route, caller, key))
+}
+
+fn rule(route: &Route, caller: Caller, key: (&str, &str)) -> Expect {
     if ANY_STAFF.contains(&key) {
         return Expect::Allowed;
     }
@@ -161,7 +172,9 @@ fn judge(route: &Route, caller: Caller, res: &reqwest::Response) -> Result<(), S
         (403, _) => Expect::Forbidden,
         _ => Expect::Allowed,
     };
-    let want = expectation(route, caller);
+    let Some(want) = expectation(route, caller) else {
+        return Ok(());
+    };
     if status >= 500 {
         return Err(format!(
             "{caller:?} {} {} answered {status}",

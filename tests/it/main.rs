@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod auth;
 mod bad_input;
+mod casework;
 mod cli;
 mod notify;
 mod ops;

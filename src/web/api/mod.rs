@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cases;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};

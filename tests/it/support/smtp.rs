@@ -126,7 +126,7 @@ impl SmtpServer {
             .with_name("sink.test")
             .with_ssl(SslConfig::None)
             .unwrap()
-            .with_num_threads(8)
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();

@@ -1,0 +1,28 @@
+//! The length limit of every free-text field a person fills in on a case. Beyond a limit the
+//! input is refused with 422 and a message naming the limit; README.md lists them.
+
+pub const DECEASED_NAME: usize = 200;
+pub const CIRCUMSTANCES: usize = 20_000;
+pub const NEED: usize = 500;
+pub const DISCUSSION: usize = 20_000;
+pub const FAMILY_SUMMARY: usize = 5_000;
+pub const AGREED_ACTIONS: usize = 5_000;
+pub const UPDATE_TITLE: usize = 200;
+pub const UPDATE_BODY: usize = 10_000;
+pub const PURPOSE: usize = 500;
+pub const PLACE: usize = 300;
+pub const REASON: usize = 1_000;
+pub const EXIT_PLAN_PART: usize = 2_000;
+pub const PROPERTY_DESCRIPTION: usize = 500;
+pub const RECEIVED_BY: usize = 200;
+pub const NOTE: usize = 2_000;
+pub const RELATIONSHIP: usize = 100;
+pub const ADDRESS: usize = 500;
+pub const WORKING_HOURS: usize = 200;
+pub const PREFERRED_HOURS: usize = 200;
+/// Follow-ups created from one contact record.
+pub const ACTIONS_PER_CONTACT: usize = 10;
+/// Contact durations, in minutes.
+pub const MAX_DURATION_MINUTES: i32 = 1_440;
+/// Contact plan interval, in hours (90 days).
+pub const MAX_PLAN_INTERVAL_HOURS: i32 = 2_160;

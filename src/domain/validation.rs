@@ -1,0 +1,108 @@
+//! Collecting every validation error of a form at once, so a person sees them all together
+//! (and the form again with what they typed), rather than one per submit.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// The errors of one submitted form: a list for the summary at the top, and a map for the
+/// message beside each field.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FormErrors {
+    pub list: Vec<FieldError>,
+    pub by_field: BTreeMap<String, String>,
+}
+
+impl FormErrors {
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        let message = message.into();
+        self.by_field
+            .entry(field.to_owned())
+            .or_insert_with(|| message.clone());
+        self.list.push(FieldError {
+            field: field.to_owned(),
+            message,
+        });
+    }
+
+    /// Turns a use-case error into form errors when it is about the input; other errors
+    /// are handed back to be shown as an error page.
+    pub fn from_error(e: AppError, default_field: &str) -> Result<FormErrors, AppError> {
+        let mut errors = FormErrors::default();
+        match e {
+            AppError::Invalid { field, message } => {
+                errors.add(field.as_deref().unwrap_or(default_field), message)
+            }
+            AppError::Conflict { message, .. } => errors.add(default_field, message),
+            other => return Err(other),
+        }
+        Ok(errors)
+    }
+}
+
+/// Runs several parses and keeps every `Invalid` error.
+#[derive(Default)]
+pub struct Validator {
+    errors: FormErrors,
+    other: Option<AppError>,
+}
+
+impl Validator {
+    pub fn check<T>(&mut self, result: Result<T, AppError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(AppError::Invalid { field, message }) => {
+                self.errors.add(field.as_deref().unwrap_or("form"), message);
+                None
+            }
+            Err(other) => {
+                self.other.get_or_insert(other);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.add(field, message);
+    }
+
+    /// `Ok(())` when everything parsed; otherwise the collected errors (or the first
+    /// non-validation error).
+    pub fn finish(self) -> Result<(), Result<FormErrors, AppError>> {
+        if let Some(other) = self.other {
+            return Err(Err(other));
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Ok(self.errors))
+        }
+    }
+
+    /// For the API: the first error as an `AppError`.
+    pub fn finish_api(self) -> Result<(), AppError> {
+        match self.finish() {
+            Ok(()) => Ok(()),
+            Err(Err(e)) => Err(e),
+            Err(Ok(errors)) => {
+                let first = &errors.list[0];
+                Err(AppError::Invalid {
+                    field: Some(first.field.clone()),
+                    message: first.message.clone(),
+                })
+            }
+        }
+    }
+}
