@@ -24,7 +24,7 @@ use crate::notify::render::EmailTemplates;
 use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
 use crate::web::api::{accounts as api_accounts, auth as api_auth, cases as api_cases};
-use crate::web::{admin, assets, inbox, outbox, pages, staff};
+use crate::web::{admin, assets, casework, inbox, outbox, pages, staff};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -337,6 +337,66 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(get().to(staff::password_form))
                     .route(post().to(staff::change_password)),
             )
+            .service(
+                resource("/cases")
+                    .route(get().to(casework::list))
+                    .route(post().to(casework::create_case)),
+            )
+            .service(resource("/cases/new").route(get().to(casework::new_case_form)))
+            .service(resource("/cases/{id}").route(get().to(casework::case)))
+            .service(resource("/cases/{id}/contacts").route(post().to(casework::contact_create)))
+            .service(resource("/cases/{id}/contacts/new").route(get().to(casework::contact_form)))
+            .service(
+                resource("/cases/{id}/contacts/{contact_id}")
+                    .route(get().to(casework::contact_detail)),
+            )
+            .service(
+                resource("/cases/{id}/contacts/{contact_id}/amend")
+                    .route(post().to(casework::contact_amend)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups").route(post().to(casework::follow_up_create)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups/new").route(get().to(casework::follow_up_form)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups/{follow_up_id}/complete")
+                    .route(post().to(casework::follow_up_complete)),
+            )
+            .service(
+                resource("/cases/{id}/follow-ups/{follow_up_id}/cancel")
+                    .route(post().to(casework::follow_up_cancel)),
+            )
+            .service(resource("/cases/{id}/updates").route(post().to(casework::update_create)))
+            .service(resource("/cases/{id}/updates/new").route(get().to(casework::update_form)))
+            .service(resource("/cases/{id}/relatives").route(post().to(casework::relative_create)))
+            .service(resource("/cases/{id}/relatives/new").route(get().to(casework::relative_form)))
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}/edit")
+                    .route(get().to(casework::relative_edit_form))
+                    .route(post().to(casework::relative_edit)),
+            )
+            .service(resource("/cases/{id}/assignments").route(post().to(casework::assign)))
+            .service(resource("/cases/{id}/assignments/new").route(get().to(casework::assign_form)))
+            .service(
+                resource("/cases/{id}/assignments/{assignment_id}/end")
+                    .route(post().to(casework::end_assignment)),
+            )
+            .service(
+                resource("/cases/{id}/property")
+                    .route(get().to(casework::property_list))
+                    .route(post().to(casework::property_add)),
+            )
+            .service(
+                resource("/cases/{id}/property/{item_id}/move")
+                    .route(post().to(casework::property_move)),
+            )
+            .service(resource("/cases/{id}/manage").route(get().to(casework::manage)))
+            .service(resource("/cases/{id}/manage/plan").route(post().to(casework::set_plan)))
+            .service(resource("/cases/{id}/manage/close").route(post().to(casework::close)))
+            .service(resource("/cases/{id}/manage/reopen").route(post().to(casework::reopen)))
+            .service(resource("/cases/{id}/manage/link").route(post().to(casework::link)))
             .service(resource("/notifications").route(get().to(inbox::page)))
             .service(resource("/notifications/read-all").route(post().to(inbox::read_all)))
             .service(resource("/notifications/{id}/read").route(post().to(inbox::read)))

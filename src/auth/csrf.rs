@@ -109,20 +109,24 @@ async fn read_form<T: DeserializeOwned>(
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| {
-            AppError::BadRequest("The form could not be read; please send it again.".into())
-        })?;
+        let Ok(chunk) = chunk else {
+            return Ok(Err(AppError::BadRequest(
+                "The form could not be read; please send it again.".into(),
+            )));
+        };
         if body.len() + chunk.len() > FORM_LIMIT {
-            return Err(AppError::PayloadTooLarge(format!(
+            return Ok(Err(AppError::PayloadTooLarge(format!(
                 "This form is larger than {} KiB. Shorten the longest text and send it again.",
                 FORM_LIMIT / 1024
-            )));
+            ))));
         }
         body.extend_from_slice(&chunk);
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        AppError::BadRequest("The form could not be read; please send it again.".into())
-    })?;
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return Ok(Err(AppError::BadRequest(
+            "The form could not be read; please send it again.".into(),
+        )));
+    };
     let sent = pairs
         .iter()
         .find(|(k, _)| k == CSRF_FIELD)
@@ -152,7 +156,8 @@ async fn read_form<T: DeserializeOwned>(
         return Err(AppError::csrf());
     }
     Ok(
-        serde_urlencoded::from_bytes(&body).map_err(|e| AppError::Invalid {
+        // serde_html_form reads repeated names (checkboxes) into lists.
+        serde_html_form::from_bytes(&body).map_err(|e| AppError::Invalid {
             field: None,
             message: format!("The form is incomplete: {e}."),
         }),

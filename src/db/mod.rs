@@ -64,10 +64,12 @@ pub fn sqlite_path(url: &str) -> &str {
 /// Pragmas set on every new SQLite connection. `synchronous=FULL` makes a commit wait for
 /// the WAL to reach the disk, so an acknowledged contact record survives power loss;
 /// `foreign_keys` is per connection and off unless asked for.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+/// The busy timeout comes first: setting the journal mode needs a lock, and without the
+/// timeout a new connection opened while another writes would fail at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+     PRAGMA journal_mode = WAL;
      PRAGMA synchronous = FULL;
-     PRAGMA foreign_keys = ON;
-     PRAGMA busy_timeout = 5000;";
+     PRAGMA foreign_keys = ON;";
 
 fn establish(engine: Engine, url: &str) -> Result<DbConn, PoolError> {
     match engine {

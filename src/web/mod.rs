@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod casework;
 pub mod forms;
 pub mod inbox;
 pub mod outbox;

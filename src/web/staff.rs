@@ -12,7 +12,7 @@ use crate::auth::password;
 use crate::auth::session::{self, Client, StaffUser};
 use crate::auth::sign_in::{self, Attempt};
 use crate::auth::tokens::Audience;
-use crate::casework::cases;
+use crate::casework::{cases, follow_ups};
 use crate::domain::{NewPassword, Role};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -176,6 +176,9 @@ pub async fn logout(
 #[derive(Serialize)]
 struct HomePage {
     cases: Vec<cases::CaseSummary>,
+    overdue: Vec<follow_ups::FollowUpView>,
+    today: Vec<follow_ups::FollowUpView>,
+    this_week: Vec<follow_ups::FollowUpView>,
     password_changed: bool,
 }
 
@@ -194,10 +197,30 @@ pub async fn home(
         return Ok(see_other("/admin"));
     }
     let me = user.clone();
-    let cases = state
+    let (cases, mine) = state
         .db
-        .run(move |conn| Ok(cases::my_cases(conn, &me)?))
+        .run(move |conn| {
+            Ok((
+                cases::my_cases(conn, &me)?,
+                follow_ups::open_for(conn, &me.id)?,
+            ))
+        })
         .await?;
+    // Grouped by London calendar day.
+    let now = crate::db::now();
+    let today = crate::casework::time::london_date(now);
+    let week_end = today + chrono::Duration::days(7);
+    let (mut overdue, mut due_today, mut this_week) = (Vec::new(), Vec::new(), Vec::new());
+    for f in mine {
+        let day = crate::casework::time::london_date(f.follow_up.due_at);
+        if f.follow_up.due_at < now {
+            overdue.push(f);
+        } else if day == today {
+            due_today.push(f);
+        } else if day < week_end {
+            this_week.push(f);
+        }
+    }
     Ok(pages::ok(
         &req,
         "pages/staff/home",
@@ -205,6 +228,9 @@ pub async fn home(
         &user,
         HomePage {
             cases,
+            overdue,
+            today: due_today,
+            this_week,
             password_changed: query.password_changed.is_some(),
         },
     ))

@@ -18,12 +18,22 @@ export const DEMO = {
   admin: ["admin@demo.liaison.test", "demo-admin-password"],
 };
 
+/** The environment without this harness's own LIAISON_* variables (the portal refuses
+ * settings it does not know, as it should). */
+function portalEnv() {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith("LIAISON_")) delete env[key];
+  }
+  return env;
+}
+
 export async function startPortal() {
   const bin = process.env.LIAISON_BIN || join(root, "target", "debug", "liaison");
   const dir = mkdtempSync(join(tmpdir(), "liaison-browser-"));
   const child = spawn(bin, ["serve", "--demo"], {
     cwd: dir,
-    env: { ...process.env, LIAISON_BIND: "127.0.0.1:0", LIAISON_LOG_LEVEL: "warn", LIAISON_DATA_DIR: join(dir, "data") },
+    env: { ...portalEnv(), LIAISON_BIND: "127.0.0.1:0", LIAISON_LOG_LEVEL: "warn", LIAISON_DATA_DIR: join(dir, "data") },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const address = await new Promise((resolve, reject) => {
@@ -79,4 +89,13 @@ export async function signInByKeyboard(page, address, [email, password]) {
   await page.keyboard.press("Tab");
   await page.keyboard.type(password);
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+}
+
+/** Presses Tab until the focused element satisfies `matches` (evaluated in the page). */
+export async function tabTo(page, matches, what, max = 80) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(matches)) return;
+  }
+  throw new Error(`could not reach ${what} with the Tab key`);
 }

@@ -21,7 +21,8 @@ test("the demo officer signs in with the keyboard alone and sees their cases", a
   const page = await ctx.newPage();
   await signInByKeyboard(page, portal.address, DEMO.officer);
   assert.equal(new URL(page.url()).pathname, "/staff");
-  assert.match(await page.textContent("h1"), /My cases/);
+  assert.match(await page.textContent("h1"), /My work/);
+  assert.match(await page.textContent("main"), /My cases/);
   assert.match(await page.textContent("main"), /FL-2026-00001/);
   assert.equal(await scrollsSideways(page), false, "no sideways scroll at 360 px");
   await ctx.close();

@@ -63,7 +63,10 @@ fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
     if caller == Caller::Anonymous {
         return Some(Expect::SignIn);
     }
-    if route.path.starts_with("/api/v1/cases") || route.path == "/api/v1/me/follow-ups" {
+    if route.path.starts_with("/api/v1/cases")
+        || route.path == "/api/v1/me/follow-ups"
+        || route.path.starts_with("/staff/cases")
+    {
         return match caller {
             Caller::Admin => Some(Expect::Forbidden),
             _ => None,

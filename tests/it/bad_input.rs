@@ -253,10 +253,9 @@ async fn malformed_forms_never_reach_a_500() {
     let mut routes = routes::all();
     // Signing out would end the session the sweep runs in; it goes last.
     routes.sort_by_key(|r| r.path.contains("logout"));
-    for route in routes
-        .iter()
-        .filter(|r| !r.path.starts_with("/api/") && takes_body(r))
-    {
+    for route in routes.iter().filter(|r| {
+        !r.path.starts_with("/api/") && !r.path.starts_with("/staff/cases") && takes_body(r)
+    }) {
         let path = routes::fill(
             &route.path,
             &[

@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod bad_input;
 mod casework;
+mod casework_pages;
 mod cli;
 mod notify;
 mod ops;
