@@ -23,7 +23,9 @@ use crate::error::AppError;
 use crate::notify::render::EmailTemplates;
 use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
-use crate::web::api::{accounts as api_accounts, auth as api_auth, cases as api_cases};
+use crate::web::api::{
+    accounts as api_accounts, auth as api_auth, cases as api_cases, doc as api_doc,
+};
 use crate::web::{admin, assets, casework, inbox, outbox, pages, staff};
 
 /// Everything a request handler may need, shared by all workers.
@@ -187,6 +189,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(post().to(api_auth::issue_token))
                     .route(delete().to(api_auth::revoke_token)),
             )
+            .service(resource("/openapi.json").route(get().to(api_doc::openapi_json)))
             .service(resource("/me").route(get().to(api_auth::me)))
             .service(
                 resource("/users")
@@ -235,6 +238,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(post().to(api_cases::set_plan)),
             )
             .service(resource("/cases/{id}/timeline").route(get().to(api_cases::timeline)))
+            .service(resource("/cases/{id}/export").route(get().to(api_cases::export)))
             .service(
                 resource("/cases/{id}/links")
                     .route(get().to(api_cases::links_list))
@@ -392,6 +396,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 resource("/cases/{id}/property/{item_id}/move")
                     .route(post().to(casework::property_move)),
             )
+            .service(resource("/cases/{id}/export").route(get().to(casework::export_page)))
+            .service(resource("/cases/{id}/export.csv").route(get().to(casework::export_csv)))
+            .service(resource("/cases/{id}/export.json").route(get().to(casework::export_json)))
             .service(resource("/cases/{id}/manage").route(get().to(casework::manage)))
             .service(resource("/cases/{id}/manage/plan").route(post().to(casework::set_plan)))
             .service(resource("/cases/{id}/manage/close").route(post().to(casework::close)))

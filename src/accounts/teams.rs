@@ -12,7 +12,7 @@ use crate::db::{self, DbConn};
 use crate::domain::{Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = teams)]
 pub struct Team {
     pub id: TeamId,

@@ -12,7 +12,7 @@ use crate::db::{self, DbConn};
 use crate::domain::{EmailAddress, PersonName, Role, TeamId, UserId};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: UserId,

@@ -140,7 +140,7 @@ impl Event {
 }
 
 /// An audit event as the administrator reads it.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: String,
     #[serde(serialize_with = "crate::domain::utc::utc")]

@@ -22,7 +22,7 @@ crate::text_enum!(
 
 /// A signed-in staff member, as every staff handler sees them. The role is read from the
 /// account on each request, never trusted from the token.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffUser {
     pub id: UserId,
     pub email: String,
@@ -68,7 +68,6 @@ pub fn create_staff_session(
 
 #[derive(Queryable)]
 struct SessionRow {
-    user_id: Option<UserId>,
     client: Client,
     last_seen_at: NaiveDateTime,
     expires_at: NaiveDateTime,
@@ -121,19 +120,32 @@ pub fn resolve_staff(
     let (Some(sid), Some(uid)) = (SessionId::parse(&claims.sid), UserId::parse(&claims.sub)) else {
         return Ok(Err(SessionRejection::Unknown));
     };
-    let session: Option<SessionRow> = sessions::table
-        .find(&sid)
+    // One query for the session and its account.
+    let found: Option<(SessionRow, UserRow)> = sessions::table
+        .inner_join(users::table.on(users::id.nullable().eq(sessions::user_id)))
+        .filter(sessions::id.eq(&sid))
+        .filter(users::id.eq(&uid))
         .select((
-            sessions::user_id,
-            sessions::client,
-            sessions::last_seen_at,
-            sessions::expires_at,
-            sessions::revoked_at,
-            sessions::revoked_reason,
+            (
+                sessions::client,
+                sessions::last_seen_at,
+                sessions::expires_at,
+                sessions::revoked_at,
+                sessions::revoked_reason,
+            ),
+            (
+                users::id,
+                users::email,
+                users::display_name,
+                users::role,
+                users::active,
+                users::auth_version,
+                users::password_change_required,
+            ),
         ))
         .first(conn)
         .optional()?;
-    let Some(session) = session.filter(|s| s.user_id.as_ref() == Some(&uid)) else {
+    let Some((session, user)) = found else {
         return Ok(Err(SessionRejection::Unknown));
     };
     let now = db::now();
@@ -148,23 +160,6 @@ pub fn resolve_staff(
     if session.client == Client::Browser && session.last_seen_at + idle_limit <= now {
         return Ok(Err(SessionRejection::Idle));
     }
-    let user: UserRow = match users::table
-        .find(&uid)
-        .select((
-            users::id,
-            users::email,
-            users::display_name,
-            users::role,
-            users::active,
-            users::auth_version,
-            users::password_change_required,
-        ))
-        .first(conn)
-        .optional()?
-    {
-        Some(u) => u,
-        None => return Ok(Err(SessionRejection::Unknown)),
-    };
     if !user.active {
         return Ok(Err(SessionRejection::AccountInactive));
     }
@@ -177,7 +172,11 @@ pub fn resolve_staff(
             .set(sessions::last_seen_at.eq(now))
             .execute(conn)?;
     }
-    let unread_notifications = crate::notify::inbox::unread_for_staff(conn, &user.id)?;
+    // The unread count is for the pages' navigation; API clients ask for the inbox.
+    let unread_notifications = match session.client {
+        Client::Browser => crate::notify::inbox::unread_for_staff(conn, &user.id)?,
+        Client::Api => 0,
+    };
     Ok(Ok(StaffUser {
         unread_notifications,
         id: user.id,

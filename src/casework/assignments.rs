@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Assignment {
     pub id: AssignmentId,
     pub case_id: CaseId,

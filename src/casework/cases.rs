@@ -18,7 +18,7 @@ use crate::db::{self, DbConn};
 use crate::domain::{CaseId, LimitedText, PersonName, Role, TeamId, UserId, new_row_id};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = cases)]
 pub struct Case {
     pub id: CaseId,
@@ -226,7 +226,7 @@ fn insert_plan(
 }
 
 /// One version of a case's contact plan.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct ContactPlan {
     pub id: String,
     pub interval_hours: i32,
@@ -289,7 +289,7 @@ fn touch(conn: &mut DbConn, id: &CaseId) -> QueryResult<usize> {
 }
 
 /// A dated stage reached.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct StageReached {
     pub stage: Stage,
     #[serde(serialize_with = "crate::domain::utc::utc")]
@@ -351,7 +351,7 @@ pub struct ExitPlan {
     pub how_to_reactivate: LimitedText,
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct ExitPlanRecord {
     pub how_liaison_ends: String,
     pub contact_afterwards: String,
@@ -478,7 +478,7 @@ pub fn reopen(
 }
 
 /// One line of a case list.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub id: CaseId,
     pub reference: String,

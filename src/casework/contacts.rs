@@ -24,7 +24,7 @@ use crate::notify::Kind;
 /// Clock difference tolerated between a device and the server for "now".
 pub const CLOCK_SKEW_MINUTES: i64 = 5;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contacts)]
 pub struct Contact {
     pub id: ContactId,
@@ -43,7 +43,7 @@ pub struct Contact {
     pub recorded_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contact_amendments)]
 pub struct Amendment {
     pub id: String,
@@ -63,7 +63,7 @@ pub struct Amendment {
 }
 
 /// The fields of a contact as they stand after every amendment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Current {
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub occurred_at: NaiveDateTime,
@@ -77,7 +77,7 @@ pub struct Current {
 
 /// A contact as pages and the API show it: the original, its amendments, and the current
 /// reading.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContactView {
     pub original: Contact,
     pub officer_name: String,
@@ -87,7 +87,7 @@ pub struct ContactView {
     pub follow_ups_created: Vec<FollowUpId>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RelativeRef {
     pub id: RelativeId,
     pub name: String,
@@ -191,8 +191,8 @@ fn relatives_of(
         .collect())
 }
 
-/// Keeps the case's first and last contact times (used by the timeliness measures) in step
-/// with the log, amendments included.
+/// Recomputes the case's first and last contact times (used by the timeliness measures) from
+/// the whole log, amendments included; needed only when a correction moves a contact's time.
 fn refresh_contact_times(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<()> {
     let all: Vec<Contact> = contacts::table
         .filter(contacts::case_id.eq(case_id))
@@ -235,7 +235,11 @@ pub fn log(
         let case = access::require_visible(conn, user, case_id)?;
         require_open(&case)?;
         check_time(&case, new.occurred_at, "occurred_at")?;
-        relatives_of(conn, case_id, &new.relatives)?;
+        let people = if new.relatives.is_empty() {
+            Vec::new()
+        } else {
+            relatives_of(conn, case_id, &new.relatives)?
+        };
         if new.follow_ups.len() > crate::casework::limits::ACTIONS_PER_CONTACT {
             return Err(AppError::invalid(
                 "follow_ups",
@@ -283,7 +287,19 @@ pub fn log(
                 })?;
             created.push(made);
         }
-        refresh_contact_times(conn, case_id)?;
+        // A new contact can only widen the range: no need to read the whole log.
+        diesel::update(cases::table.find(case_id))
+            .set((
+                cases::first_contact_at.eq(Some(
+                    case.first_contact_at
+                        .map_or(new.occurred_at, |t| t.min(new.occurred_at)),
+                )),
+                cases::last_contact_at.eq(Some(
+                    case.last_contact_at
+                        .map_or(new.occurred_at, |t| t.max(new.occurred_at)),
+                )),
+            ))
+            .execute(conn)?;
         if new.family_summary.is_some() {
             notify_family(conn, case_id, Kind::FamilyNews, &format!("contact:{id}"))?;
         }
@@ -292,9 +308,30 @@ pub fn log(
             .case(case_id)
             .detail(format!("{} follow-ups", created.len()))
             .write(conn)?;
-        let mut v = view(conn, case_id, &id)?.ok_or(AppError::NotFound)?;
-        v.follow_ups_created = created;
-        Ok(v)
+        // Everything the answer shows was written just now: build it here, not by reading
+        // it back.
+        let original = Contact {
+            id,
+            case_id: case_id.clone(),
+            occurred_at: new.occurred_at,
+            officer_id: user.id.clone(),
+            channel: new.channel,
+            direction: new.direction,
+            duration_minutes: new.duration_minutes,
+            discussion: new.discussion.as_str().to_owned(),
+            family_summary: new.family_summary.as_ref().map(|t| t.as_str().to_owned()),
+            agreed_actions: new.agreed_actions.as_ref().map(|t| t.as_str().to_owned()),
+            recorded_by: user.id.clone(),
+            recorded_at: now,
+        };
+        Ok(ContactView {
+            current: current(&original, &[]),
+            officer_name: user.display_name.clone(),
+            relatives: people,
+            amendments: Vec::new(),
+            original,
+            follow_ups_created: created,
+        })
     })
 }
 

@@ -25,7 +25,7 @@ use crate::notify::Kind;
 pub const REMINDER_WINDOW_HOURS: i64 = 24;
 pub const ESCALATION_DELAY_HOURS: i64 = 24;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = follow_ups)]
 pub struct FollowUp {
     pub id: FollowUpId,
@@ -64,7 +64,7 @@ pub struct NewFollowUp {
 }
 
 /// A follow-up with the names a page shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FollowUpView {
     #[serde(flatten)]
     pub follow_up: FollowUp,

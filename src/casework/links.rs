@@ -14,7 +14,7 @@ use crate::db::{self, DbConn};
 use crate::domain::{CaseId, LimitedText, UserId, new_row_id};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Link {
     pub id: String,
     pub other_case_id: CaseId,

@@ -7,6 +7,7 @@ pub mod access;
 pub mod assignments;
 pub mod cases;
 pub mod contacts;
+pub mod export;
 pub mod follow_ups;
 pub mod input;
 pub mod limits;

@@ -17,7 +17,7 @@ use crate::domain::{CaseId, LimitedText, PropertyItemId, UserId, new_row_id};
 use crate::error::AppError;
 use crate::notify::Kind;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = property_items)]
 pub struct PropertyItem {
     pub id: PropertyItemId,
@@ -36,7 +36,7 @@ pub struct PropertyItem {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct PropertyEvent {
     pub item_id: PropertyItemId,
     pub status: PropertyStatus,
@@ -48,7 +48,7 @@ pub struct PropertyEvent {
     pub recorded_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
     #[serde(flatten)]
     pub item: PropertyItem,

@@ -18,7 +18,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::i18n::Lang;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = relatives)]
 pub struct Relative {
     pub id: RelativeId,

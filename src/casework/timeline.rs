@@ -27,7 +27,7 @@ crate::text_enum!(
     }
 );
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub at: NaiveDateTime,

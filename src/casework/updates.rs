@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct Update {
     pub id: UpdateId,
     pub case_id: CaseId,

@@ -190,6 +190,8 @@ impl Db {
     }
 }
 
+static SQLITE_WRITE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. On SQLite this is `BEGIN IMMEDIATE`, which takes the
 /// write lock up front (waiting up to the busy timeout) instead of failing with SQLITE_BUSY
 /// when a deferred read transaction later tries to write. Called inside another write, it
@@ -206,6 +208,17 @@ where
     if depth.is_some() {
         return conn.transaction(f);
     }
+    // SQLite has one writer at a time. Writers in this process queue here and wake the moment
+    // the previous one commits, instead of polling in SQLite's busy handler (which sleeps a
+    // millisecond or more between tries). Other processes still meet the busy timeout.
+    let _gate = match conn {
+        DbConn::Sqlite(_) => Some(
+            SQLITE_WRITE_GATE
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        ),
+        DbConn::Pg(_) => None,
+    };
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,

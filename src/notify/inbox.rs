@@ -12,7 +12,7 @@ use crate::domain::{CaseId, NotificationId, UserId};
 use crate::notify::render::{self, EmailTemplates};
 use crate::notify::{Channel, Kind};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InboxItem {
     pub id: NotificationId,
     pub kind: Kind,

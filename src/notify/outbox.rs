@@ -111,7 +111,7 @@ fn insert_once(
 }
 
 /// One outbox row as the administrator sees it: who and how, never what about.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct OutboxRow {
     pub id: NotificationId,
     pub kind: Kind,

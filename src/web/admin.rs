@@ -657,7 +657,7 @@ pub async fn remove_member(
     Ok(see_other(&format!("/admin/teams/{team_id}")))
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::IntoParams)]
 pub struct AuditFilter {
     #[serde(default)]
     pub action: Option<String>,

@@ -99,15 +99,44 @@ pub async fn read_all(
     Ok(see_other("/staff/notifications"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    tag = "notifications",
+    responses(
+        (status = 200, description = "My portal inbox", body = InboxList),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn api_list(
     state: web::Data<AppState>,
     user: StaffUser,
 ) -> Result<HttpResponse, AppError> {
     let items = load(&state, &user).await?;
     let unread = items.iter().filter(|i| i.read_at.is_none()).count();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "unread": unread, "items": items })))
+    Ok(HttpResponse::Ok().json(InboxList { unread, items }))
 }
 
+/// The portal inbox with its unread count.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InboxList {
+    unread: usize,
+    items: Vec<InboxItem>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/{id}/read",
+    tag = "notifications",
+    params(("id" = NotificationId, Path)),
+    responses(
+        (status = 204, description = "Marked read"),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn api_read(
     state: web::Data<AppState>,
     user: StaffUser,
@@ -117,6 +146,16 @@ pub async fn api_read(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/read-all",
+    tag = "notifications",
+    responses(
+        (status = 204, description = "All marked read"),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn api_read_all(
     state: web::Data<AppState>,
     user: StaffUser,

@@ -15,7 +15,7 @@ use crate::startup::AppState;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::EmptyForm;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct OutboxQuery {
     status: Option<String>,
 }
@@ -99,6 +99,19 @@ pub async fn retry(
     Ok(see_other("/admin/outbox"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/outbox",
+    tag = "notifications",
+    params(OutboxQuery),
+    responses(
+        (status = 200, description = "E-mail notifications in a status", body = [OutboxRow]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn api_list(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -112,6 +125,20 @@ pub async fn api_list(
     Ok(HttpResponse::Ok().json(rows))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/outbox/{id}/retry",
+    tag = "notifications",
+    params(("id" = NotificationId, Path)),
+    responses(
+        (status = 204, description = "Queued again"),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn api_retry(
     state: web::Data<AppState>,
     admin: AdminUser,

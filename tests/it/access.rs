@@ -36,6 +36,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/staff/login"),
     ("POST", "/staff/login"),
     ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/openapi.json"),
 ];
 
 /// Routes for any signed-in staff member.

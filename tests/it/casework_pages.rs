@@ -401,3 +401,82 @@ async fn malformed_casework_forms_get_a_clear_answer_never_a_500() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(f.count("contacts").await, 0);
 }
+
+#[tokio::test]
+async fn the_disclosure_record_has_every_correction_and_everyone_who_looked() {
+    let f = fixture().await;
+    let (_, c) = f
+        .log_contact(&f.officer, json!({"channel": "visit", "direction": "outbound", "discussion": "=SUM(A1) typed by mistake"}))
+        .await;
+    let cid = c["original"]["id"].as_str().unwrap().to_owned();
+    call(
+        &f.app,
+        Method::POST,
+        &f.case(&format!("/contacts/{cid}/amendments")),
+        &f.officer,
+        Some(json!({"reason": "Wrong text pasted", "discussion": "Visited the family at home."})),
+    )
+    .await;
+    call(&f.app, Method::GET, &f.case(""), &f.manager, None).await;
+
+    let (status, d) = call(&f.app, Method::GET, &f.case("/export"), &f.officer, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        d["contacts"][0]["original"]["discussion"],
+        "=SUM(A1) typed by mistake"
+    );
+    assert_eq!(
+        d["contacts"][0]["amendments"][0]["reason"],
+        "Wrong text pasted"
+    );
+    let access = d["access"].as_array().unwrap();
+    assert!(
+        access
+            .iter()
+            .any(|a| a["action"] == "case.view" && a["who"].as_str().unwrap().contains("Manager"))
+    );
+    assert!(access.iter().any(|a| a["action"] == "contact.amend"));
+    assert!(
+        !f.app.audit("case.export").await.is_empty(),
+        "making an export is recorded"
+    );
+
+    let officer = browser(&f, &f.officer).await;
+    let res = officer
+        .client
+        .get(officer.url(&format!("/staff/cases/{}/export.csv", f.case_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&f.reference)
+    );
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with("\"section\",\"record_id\",\"at_utc\""));
+    assert!(
+        csv.contains("'=SUM(A1)") || csv.contains("Original: =SUM(A1)"),
+        "the original is there"
+    );
+    assert!(!csv.contains("\"=SUM"), "no cell starts with a formula");
+    assert!(csv.contains("Correction") && csv.contains("Wrong text pasted"));
+    assert!(csv.contains("\"access\""));
+    let (status, page) = officer
+        .get(&format!("/staff/cases/{}/export", f.case_id))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Who read or changed this record"));
+    assert!(page.contains("As first recorded"));
+    let (status, _) = call(
+        &f.app,
+        Method::GET,
+        &f.case("/export"),
+        &f.other_officer,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}

@@ -9,6 +9,7 @@ mod casework;
 mod casework_pages;
 mod cli;
 mod notify;
+mod openapi;
 mod ops;
 mod schema;
 mod support;

@@ -13,8 +13,8 @@ use crate::web::admin::{AuditFilter, hash_password};
 use crate::web::api::ApiJson;
 use crate::web::forms::Validator;
 
-#[derive(Serialize)]
-struct UserWithTeams {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserWithTeams {
     #[serde(flatten)]
     user: User,
     teams: Vec<TeamId>,
@@ -28,6 +28,17 @@ fn with_teams(conn: &mut crate::db::DbConn, user: User) -> Result<UserWithTeams,
     Ok(UserWithTeams { user, teams })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "Every account", body = [UserWithTeams]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list_users(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -44,6 +55,19 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(all))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "accounts",
+    params(("id" = UserId, Path)),
+    responses(
+        (status = 200, description = "The account", body = UserWithTeams),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn get_user(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -60,7 +84,7 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     email: String,
@@ -73,6 +97,23 @@ pub struct CreateUser {
     teams: Vec<TeamId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "accounts",
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserWithTeams),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 413, description = "Too large", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create_user(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -114,12 +155,30 @@ pub async fn create_user(
         .json(user))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     role: Role,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    tag = "accounts",
+    params(("id" = UserId, Path)),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "Changed", body = UserWithTeams),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn update_user(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -138,6 +197,20 @@ pub async fn update_user(
     Ok(HttpResponse::Ok().json(user))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/deactivate",
+    tag = "accounts",
+    params(("id" = UserId, Path)),
+    responses(
+        (status = 200, description = "Deactivated; every session ended", body = UserWithTeams),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn deactivate_user(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -154,6 +227,19 @@ pub async fn deactivate_user(
     Ok(HttpResponse::Ok().json(user))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/reactivate",
+    tag = "accounts",
+    params(("id" = UserId, Path)),
+    responses(
+        (status = 200, description = "Reactivated", body = UserWithTeams),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn reactivate_user(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -170,8 +256,8 @@ pub async fn reactivate_user(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Serialize)]
-struct TeamWithMembers {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TeamWithMembers {
     #[serde(flatten)]
     team: Team,
     members: Vec<UserId>,
@@ -185,6 +271,17 @@ fn with_members(conn: &mut crate::db::DbConn, team: Team) -> Result<TeamWithMemb
     Ok(TeamWithMembers { team, members })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "Every team", body = [TeamWithMembers]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list_teams(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -201,6 +298,19 @@ pub async fn list_teams(
     Ok(HttpResponse::Ok().json(all))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams/{id}",
+    tag = "accounts",
+    params(("id" = TeamId, Path)),
+    responses(
+        (status = 200, description = "The team", body = TeamWithMembers),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn get_team(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -217,12 +327,28 @@ pub async fn get_team(
     Ok(HttpResponse::Ok().json(team))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/teams",
+    tag = "accounts",
+    request_body = CreateTeam,
+    responses(
+        (status = 201, description = "Created", body = TeamWithMembers),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create_team(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -243,12 +369,30 @@ pub async fn create_team(
         .json(team))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
     user_id: UserId,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/teams/{id}/members",
+    tag = "accounts",
+    params(("id" = TeamId, Path)),
+    request_body = AddMember,
+    responses(
+        (status = 200, description = "Added", body = TeamWithMembers),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn add_member(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -268,6 +412,19 @@ pub async fn add_member(
     Ok(HttpResponse::Ok().json(team))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/teams/{id}/members/{user_id}",
+    tag = "accounts",
+    params(("id" = TeamId, Path), ("user_id" = UserId, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn remove_member(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -281,6 +438,19 @@ pub async fn remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    params(AuditFilter),
+    responses(
+        (status = 200, description = "Audit events, newest first", body = [audit::AuditEvent]),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn audit_log(
     state: web::Data<AppState>,
     _reader: AuditReader,

@@ -12,14 +12,14 @@ use crate::error::AppError;
 use crate::startup::AppState;
 use crate::web::api::ApiJson;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     access_token: String,
     token_type: &'static str,
@@ -27,6 +27,21 @@ pub struct TokenResponse {
     expires_at: chrono::DateTime<chrono::Utc>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A bearer token", body = TokenResponse),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+        (status = 429, description = "Too many attempts", body = crate::web::api::doc::ApiError),
+    ),
+)]
 pub async fn issue_token(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -75,6 +90,16 @@ pub async fn issue_token(
     }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/auth/token",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn revoke_token(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -98,13 +123,23 @@ pub async fn revoke_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize)]
-struct Me {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
     #[serde(flatten)]
     user: StaffUser,
     teams: Vec<teams::Team>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The signed-in account", body = Me),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn me(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, AppError> {
     let id = user.id.clone();
     let teams = state

@@ -58,7 +58,7 @@ fn date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {
 
 // ---- cases -------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     pub search: Option<String>,
     pub status: Option<String>,
@@ -105,14 +105,28 @@ impl ListQuery {
     }
 }
 
-#[derive(Serialize)]
-struct CaseList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseList {
     cases: Vec<cases::CaseSummary>,
     total: i64,
     page: i64,
     page_size: i64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    tag = "cases",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of the cases I may see", body = CaseList),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -133,7 +147,7 @@ pub async fn list(
     }))
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedsBody {
     language: Option<String>,
@@ -144,7 +158,7 @@ pub struct NeedsBody {
     other: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
     interval_hours: i64,
@@ -165,7 +179,7 @@ impl PlanBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseBody {
     team_id: TeamId,
@@ -177,7 +191,7 @@ pub struct OpenCaseBody {
     contact_plan: Option<PlanBody>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     case: Case,
@@ -197,6 +211,22 @@ fn detail(conn: &mut crate::db::DbConn, case: Case) -> Result<CaseDetail, AppErr
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases",
+    tag = "cases",
+    request_body = OpenCaseBody,
+    responses(
+        (status = 201, description = "Opened", body = CaseDetail),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 413, description = "Too large", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn open(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -250,6 +280,19 @@ pub async fn open(
     Ok(created(format!("/api/v1/cases/{}", case.case.id), &case))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The case", body = CaseDetail),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn get(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -266,7 +309,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(case))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseBody {
     how_liaison_ends: String,
@@ -274,6 +317,24 @@ pub struct CloseBody {
     how_to_reactivate: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/close",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    request_body = CloseBody,
+    responses(
+        (status = 200, description = "Closed", body = CaseDetail),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn close(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -310,12 +371,30 @@ pub async fn close(
     Ok(HttpResponse::Ok().json(case))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/reopen",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Reopened", body = CaseDetail),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn reopen(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -335,6 +414,19 @@ pub async fn reopen(
     Ok(HttpResponse::Ok().json(case))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contact-plan",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Every version of the contact plan, newest first", body = [cases::ContactPlan]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn plans(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -351,7 +443,7 @@ pub async fn plans(
     Ok(HttpResponse::Ok().json(plans))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPlanBody {
     #[serde(flatten)]
@@ -359,6 +451,24 @@ pub struct SetPlanBody {
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/contact-plan",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    request_body = SetPlanBody,
+    responses(
+        (status = 201, description = "The plan history with the new plan first", body = [cases::ContactPlan]),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn set_plan(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -380,6 +490,20 @@ pub async fn set_plan(
     Ok(HttpResponse::Created().json(plans))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/timeline",
+    tag = "cases",
+    params(("id" = CaseId, Path), TimelineQuery),
+    responses(
+        (status = 200, description = "The timeline, newest first", body = [timeline::Entry]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn timeline(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -398,7 +522,7 @@ pub async fn timeline(
     Ok(HttpResponse::Ok().json(entries))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct TimelineQuery {
     /// Comma-separated kinds: contact, correction, update, follow_up, property, stage, status.
     pub kind: Option<String>,
@@ -426,6 +550,19 @@ impl TimelineQuery {
 
 // ---- links -------------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/links",
+    tag = "links",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Current links", body = [links::Link]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn links_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -442,13 +579,31 @@ pub async fn links_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
     other_case_id: CaseId,
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/links",
+    tag = "links",
+    params(("id" = CaseId, Path)),
+    request_body = LinkBody,
+    responses(
+        (status = 201, description = "Linked", body = links::Link),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn link(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -466,6 +621,23 @@ pub async fn link(
     Ok(HttpResponse::Created().json(link))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/links/{link_id}/remove",
+    tag = "links",
+    params(("id" = CaseId, Path), ("link_id" = String, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 204, description = "Unlinked, with the reason kept"),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn unlink(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -484,6 +656,19 @@ pub async fn unlink(
 
 // ---- assignments -------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/assignments",
+    tag = "named contacts",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Every assignment, current first", body = [assignments::Assignment]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn assignments_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -500,7 +685,7 @@ pub async fn assignments_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     user_id: UserId,
@@ -516,6 +701,24 @@ pub struct AssignBody {
     cover_note: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/assignments",
+    tag = "named contacts",
+    params(("id" = CaseId, Path)),
+    request_body = AssignBody,
+    responses(
+        (status = 201, description = "Assigned", body = assignments::Assignment),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn assign(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -563,6 +766,23 @@ pub async fn assign(
     Ok(HttpResponse::Created().json(made))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/assignments/{assignment_id}/end",
+    tag = "named contacts",
+    params(("id" = CaseId, Path), ("assignment_id" = AssignmentId, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn end_assignment(
     state: web::Data<AppState>,
     user: ManagerUser,
@@ -581,7 +801,7 @@ pub async fn end_assignment(
 
 // ---- relatives ---------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelativeBody {
     full_name: String,
@@ -664,6 +884,19 @@ impl RelativeBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/relatives",
+    tag = "relatives",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Relatives", body = [relatives::Relative]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn relatives_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -680,6 +913,24 @@ pub async fn relatives_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/relatives",
+    tag = "relatives",
+    params(("id" = CaseId, Path)),
+    request_body = RelativeBody,
+    responses(
+        (status = 201, description = "Added", body = relatives::Relative),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn relative_add(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -702,6 +953,19 @@ pub async fn relative_add(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/relatives/{relative_id}",
+    tag = "relatives",
+    params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
+    responses(
+        (status = 200, description = "The relative", body = relatives::Relative),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn relative_get(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -718,13 +982,31 @@ pub async fn relative_get(
     Ok(HttpResponse::Ok().json(found))
 }
 
-#[derive(Serialize)]
-struct StaleEdit {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StaleEdit {
     error: &'static str,
     message: &'static str,
     current: relatives::Relative,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/cases/{id}/relatives/{relative_id}",
+    tag = "relatives",
+    params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
+    request_body = RelativeBody,
+    responses(
+        (status = 200, description = "Saved", body = relatives::Relative),
+        (status = 409, description = "Someone saved a change first; theirs is in `current`", body = StaleEdit),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn relative_edit(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -757,7 +1039,7 @@ pub async fn relative_edit(
 
 // ---- contacts ----------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpBody {
     purpose: String,
@@ -785,7 +1067,7 @@ impl FollowUpBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
     occurred_at: Option<String>,
@@ -801,6 +1083,19 @@ pub struct ContactBody {
     follow_ups: Vec<FollowUpBody>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contacts",
+    tag = "contacts",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The contact log, most recent first", body = [contacts::ContactView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn contacts_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -817,18 +1112,10 @@ pub async fn contacts_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
-pub async fn contact_log(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-    body: ApiJson<ContactBody>,
-) -> Answer {
-    visible_first(&state, &user, &path).await?;
-    let b = body.into_inner()?;
-    let user = user.0;
+fn parse_contact(officer: &UserId, b: ContactBody) -> Result<NewContact, AppError> {
     let mut follow_ups = Vec::with_capacity(b.follow_ups.len());
     for (i, f) in b.follow_ups.iter().enumerate() {
-        follow_ups.push(f.parse(&user.id).map_err(|e| match e {
+        follow_ups.push(f.parse(officer).map_err(|e| match e {
             AppError::Invalid { field, message } => AppError::Invalid {
                 field: Some(format!("follow_ups[{i}].{}", field.unwrap_or_default())),
                 message,
@@ -836,7 +1123,7 @@ pub async fn contact_log(
             other => other,
         })?);
     }
-    let new = NewContact {
+    Ok(NewContact {
         occurred_at: match &b.occurred_at {
             Some(t) => time("occurred_at", t)?,
             None => crate::db::now(),
@@ -857,7 +1144,46 @@ pub async fn contact_log(
             limits::AGREED_ACTIONS,
         )?,
         follow_ups,
+    })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/contacts",
+    tag = "contacts",
+    params(("id" = CaseId, Path)),
+    request_body = ContactBody,
+    responses(
+        (status = 201, description = "Logged", body = contacts::ContactView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 413, description = "Too large", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn contact_log(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<ContactBody>,
+) -> Answer {
+    // The hot path: `contacts::log` checks visibility inside its own transaction, so the
+    // separate visibility read happens only when the input is bad (a case the caller may not
+    // see still answers 404 before any complaint about the body).
+    let parsed = body.into_inner().and_then(|b| parse_contact(&user.0.id, b));
+    let new = match parsed {
+        Ok(new) => new,
+        Err(e) => {
+            visible_first(&state, &user, &path).await?;
+            return Err(e);
+        }
     };
+    let user = user.0;
     let id = path.into_inner();
     let contact = state
         .db
@@ -872,6 +1198,20 @@ pub async fn contact_log(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contacts/{contact_id}",
+    tag = "contacts",
+    params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
+    responses(
+        (status = 200, description = "The contact, its corrections and its current reading", body = contacts::ContactView),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 405, description = "Records here are append-only", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn contact_get(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -888,6 +1228,19 @@ pub async fn contact_get(
     Ok(HttpResponse::Ok().json(found))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contacts/{contact_id}/amendments",
+    tag = "contacts",
+    params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
+    responses(
+        (status = 200, description = "Corrections, oldest first", body = [contacts::Amendment]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn amendments_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -904,7 +1257,7 @@ pub async fn amendments_list(
     Ok(HttpResponse::Ok().json(found.amendments))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentBody {
     reason: String,
@@ -917,6 +1270,23 @@ pub struct AmendmentBody {
     agreed_actions: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/contacts/{contact_id}/amendments",
+    tag = "contacts",
+    params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
+    request_body = AmendmentBody,
+    responses(
+        (status = 201, description = "Corrected; the original stands beside it", body = contacts::ContactView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn amend(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -961,6 +1331,19 @@ pub async fn amend(
 
 // ---- follow-ups --------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/follow-ups",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Follow-ups", body = [follow_ups::FollowUpView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn follow_ups_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -977,6 +1360,24 @@ pub async fn follow_ups_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path)),
+    request_body = FollowUpBody,
+    responses(
+        (status = 201, description = "Created", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn follow_up_create(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -994,12 +1395,30 @@ pub async fn follow_up_create(
     Ok(HttpResponse::Created().json(made))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     contact_id: Option<ContactId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/complete",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = CompleteBody,
+    responses(
+        (status = 200, description = "Done", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn follow_up_complete(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1016,6 +1435,24 @@ pub async fn follow_up_complete(
     Ok(HttpResponse::Ok().json(done))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/cancel",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Cancelled", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn follow_up_cancel(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1032,12 +1469,30 @@ pub async fn follow_up_cancel(
     Ok(HttpResponse::Ok().json(done))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReassignBody {
     assignee_id: UserId,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/reassign",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = ReassignBody,
+    responses(
+        (status = 200, description = "Reassigned", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn follow_up_reassign(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1054,12 +1509,30 @@ pub async fn follow_up_reassign(
     Ok(HttpResponse::Ok().json(done))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
     due_at: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/reschedule",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = RescheduleBody,
+    responses(
+        (status = 200, description = "Rescheduled", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn follow_up_reschedule(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1076,6 +1549,17 @@ pub async fn follow_up_reschedule(
     Ok(HttpResponse::Ok().json(done))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/follow-ups",
+    tag = "follow-ups",
+    responses(
+        (status = 200, description = "My open follow-ups", body = [follow_ups::FollowUpView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn my_follow_ups(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     let user = user.0;
     let list = state
@@ -1087,7 +1571,7 @@ pub async fn my_follow_ups(state: web::Data<AppState>, user: CaseworkUser) -> An
 
 // ---- updates -----------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     title: String,
@@ -1110,6 +1594,19 @@ impl UpdateBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/updates",
+    tag = "updates",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Updates, newest first", body = [updates::Update]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn updates_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1126,6 +1623,24 @@ pub async fn updates_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/updates",
+    tag = "updates",
+    params(("id" = CaseId, Path)),
+    request_body = UpdateBody,
+    responses(
+        (status = 201, description = "Posted", body = updates::Update),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn update_post(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1142,6 +1657,24 @@ pub async fn update_post(
     Ok(HttpResponse::Created().json(posted))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/updates/linked",
+    tag = "updates",
+    params(("id" = CaseId, Path)),
+    request_body = UpdateBody,
+    responses(
+        (status = 201, description = "Posted to this case and every linked case", body = [updates::Update]),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn update_post_linked(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1160,6 +1693,19 @@ pub async fn update_post_linked(
 
 // ---- property ----------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/property",
+    tag = "property",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The property register", body = [property::ItemView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn property_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1176,7 +1722,7 @@ pub async fn property_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyBody {
     description: String,
@@ -1184,6 +1730,24 @@ pub struct PropertyBody {
     staff_notes: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/property",
+    tag = "property",
+    params(("id" = CaseId, Path)),
+    request_body = PropertyBody,
+    responses(
+        (status = 201, description = "Added", body = property::ItemView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn property_add(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1208,7 +1772,7 @@ pub async fn property_add(
     Ok(HttpResponse::Created().json(item))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveBody {
     status: PropertyStatus,
@@ -1218,6 +1782,24 @@ pub struct MoveBody {
     version: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/property/{item_id}/move",
+    tag = "property",
+    params(("id" = CaseId, Path), ("item_id" = PropertyItemId, Path)),
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "Moved forward", body = property::ItemView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn property_move(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -1242,4 +1824,32 @@ pub async fn property_move(
         .run(move |conn| property::move_item(conn, &user, &id, &item, &m))
         .await?;
     Ok(HttpResponse::Ok().json(moved))
+}
+
+// ---- disclosure --------------------------------------------------------------------------
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/export",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The disclosure record", body = crate::casework::export::Disclosure),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn export(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let d = state
+        .db
+        .run(move |conn| crate::casework::export::build(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(d))
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod cases;
+pub mod doc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};

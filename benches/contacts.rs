@@ -1,0 +1,195 @@
+//! Contacts logged per second through `POST /api/v1/cases/{id}/contacts` (the real app on
+//! loopback: authentication, visibility, validation, the contact, its audit event, the
+//! case's contact times, one transaction each) against a bare SQLite loop inserting the same
+//! row with the same pragmas, one transaction each, in the same run.
+//!
+//!   cargo bench --bench contacts
+//!
+//! Target: the API at least half the bare loop's rate.
+
+use std::time::Instant;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use liaison::Application;
+use liaison::accounts::{teams, users};
+use liaison::audit::Actor;
+use liaison::config::{Config, Settings};
+use liaison::db::{self, Db};
+use liaison::domain::{EmailAddress, PersonName, Role, TeamName};
+use serde_json::{Value, json};
+
+const N: usize = 2000;
+fn concurrency() -> usize {
+    std::env::var("BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8)
+}
+const DISCUSSION: &str = "Visited the family at home. Went through the post-mortem process, answered questions about the coroner and agreed to call again on Friday.";
+
+fn main() {
+    db::init_tls();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // The bare loop: the same row, the same pragmas, one transaction per insert.
+    let bare_path = dir.path().join("bare.db");
+    let bare_db = Db::connect(&format!("sqlite://{}", bare_path.display()), 1).unwrap();
+    let mut bare = bare_db.get().unwrap();
+    bare.batch_execute(
+        "CREATE TABLE contacts (id TEXT PRIMARY KEY NOT NULL, case_id TEXT NOT NULL, occurred_at TIMESTAMP NOT NULL,
+         officer_id TEXT NOT NULL, channel TEXT NOT NULL, direction TEXT NOT NULL, duration_minutes INTEGER,
+         discussion TEXT NOT NULL, family_summary TEXT, agreed_actions TEXT, recorded_by TEXT NOT NULL, recorded_at TIMESTAMP NOT NULL);
+         CREATE INDEX contacts_case_time ON contacts (case_id, occurred_at);",
+    )
+    .unwrap();
+    diesel::table! {
+        contacts (id) {
+            id -> Text, case_id -> Text, occurred_at -> Timestamp, officer_id -> Text, channel -> Text,
+            direction -> Text, duration_minutes -> Nullable<Integer>, discussion -> Text,
+            family_summary -> Nullable<Text>, agreed_actions -> Nullable<Text>, recorded_by -> Text, recorded_at -> Timestamp,
+        }
+    }
+    let start = Instant::now();
+    for _ in 0..N {
+        db::write(&mut bare, |conn| {
+            diesel::insert_into(contacts::table)
+                .values((
+                    contacts::id.eq(liaison::domain::new_row_id()),
+                    contacts::case_id.eq("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+                    contacts::occurred_at.eq(db::now()),
+                    contacts::officer_id.eq("01ARZ3NDEKTSV4RRFFQ69G5FAW"),
+                    contacts::channel.eq("visit"),
+                    contacts::direction.eq("outbound"),
+                    contacts::duration_minutes.eq(Some(40)),
+                    contacts::discussion.eq(DISCUSSION),
+                    contacts::recorded_by.eq("01ARZ3NDEKTSV4RRFFQ69G5FAW"),
+                    contacts::recorded_at.eq(db::now()),
+                ))
+                .execute(conn)
+        })
+        .unwrap();
+    }
+    let bare_time = start.elapsed();
+    drop(bare);
+
+    // The app.
+    let settings = Settings {
+        data_dir: dir.path().join("data"),
+        database_url: Some(format!("sqlite://{}", dir.path().join("app.db").display())),
+        bind: "127.0.0.1:0".into(),
+        run_worker: false,
+        log_level: "warn".into(),
+        ..Settings::default()
+    };
+    let (api_time, logged) = runtime.block_on(async move {
+        let app = Application::build(Config::resolve(settings).unwrap()).await.unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state().db.clone();
+        tokio::spawn(app.run_until_stopped());
+        let team_id = tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().unwrap();
+            let team = teams::create(&mut conn, &Actor::System, &TeamName::parse("n", "Bench").unwrap()).unwrap();
+            let hash = liaison::auth::password::hash("bench password long").unwrap();
+            for (role, email) in [(Role::Manager, "m@example.org"), (Role::Officer, "o@example.org")] {
+                users::create(
+                    &mut conn,
+                    &Actor::System,
+                    users::NewUser {
+                        email: EmailAddress::parse("e", email).unwrap(),
+                        display_name: PersonName::parse("n", "Bench").unwrap(),
+                        role,
+                        phone: None,
+                        password_hash: hash.clone(),
+                        password_change_required: false,
+                        teams: vec![team.id.clone()],
+                    },
+                )
+                .unwrap();
+            }
+            team.id
+        })
+        .await
+        .unwrap();
+        let client = reqwest::Client::new();
+        let token = |email: &'static str| {
+            let (client, base) = (client.clone(), base.clone());
+            async move {
+                let res: Value = client
+                    .post(format!("{base}/api/v1/auth/token"))
+                    .json(&json!({"email": email, "password": "bench password long"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                res["access_token"].as_str().unwrap().to_owned()
+            }
+        };
+        let manager = token("m@example.org").await;
+        let officer = token("o@example.org").await;
+        let me: Value = client.get(format!("{base}/api/v1/me")).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+        let case: Value = client
+            .post(format!("{base}/api/v1/cases"))
+            .bearer_auth(&manager)
+            .json(&json!({"team_id": team_id, "deceased_name": "Bench Case", "date_of_death": "2026-01-01"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let case_id = case["id"].as_str().unwrap().to_owned();
+        client
+            .post(format!("{base}/api/v1/cases/{case_id}/assignments"))
+            .bearer_auth(&manager)
+            .json(&json!({"user_id": me["id"], "role": "flo"}))
+            .send()
+            .await
+            .unwrap();
+        let url = format!("{base}/api/v1/cases/{case_id}/contacts");
+        let body = json!({"channel": "visit", "direction": "outbound", "duration_minutes": 40, "discussion": DISCUSSION});
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        let clients = concurrency();
+        for worker in 0..clients {
+            let (client, url, body, officer) = (client.clone(), url.clone(), body.clone(), officer.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut ok = 0;
+                for _ in (worker..N).step_by(clients) {
+                    let res = client.post(&url).bearer_auth(&officer).json(&body).send().await.unwrap();
+                    assert_eq!(res.status(), 201);
+                    ok += 1;
+                }
+                ok
+            }));
+        }
+        let mut logged = 0;
+        for t in tasks {
+            logged += t.await.unwrap();
+        }
+        (start.elapsed(), logged)
+    });
+    assert_eq!(logged, N);
+    let rate = |d: std::time::Duration| N as f64 / d.as_secs_f64();
+    println!(
+        "bare SQLite insert loop: {N} rows in {:.2} s = {:.0} rows/s",
+        bare_time.as_secs_f64(),
+        rate(bare_time)
+    );
+    println!(
+        "POST /api/v1/cases/{{id}}/contacts ({} clients): {N} contacts in {:.2} s = {:.0} contacts/s",
+        concurrency(),
+        api_time.as_secs_f64(),
+        rate(api_time)
+    );
+    println!(
+        "ratio api/bare: {:.2} (target >= 0.50)",
+        rate(api_time) / rate(bare_time)
+    );
+}

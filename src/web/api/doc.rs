@@ -1,0 +1,115 @@
+//! The OpenAPI document of `/api/v1`, generated from the handlers' annotations, so that it
+//! cannot drift from the code: a test checks that every API route is in it and that real
+//! answers match their schemas.
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Every error answer: a stable machine code, a message for a person, and the input field
+/// at fault where there is one.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    pub error: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Liaison API",
+        description = "Family liaison records and communication. Sign in with POST /api/v1/auth/token and send the token as `Authorization: Bearer ...`. Times are UTC in RFC 3339; dates are YYYY-MM-DD.",
+    ),
+    paths(
+        crate::web::api::auth::issue_token,
+        crate::web::api::auth::revoke_token,
+        crate::web::api::auth::me,
+        crate::web::api::accounts::list_users,
+        crate::web::api::accounts::create_user,
+        crate::web::api::accounts::get_user,
+        crate::web::api::accounts::update_user,
+        crate::web::api::accounts::deactivate_user,
+        crate::web::api::accounts::reactivate_user,
+        crate::web::api::accounts::list_teams,
+        crate::web::api::accounts::create_team,
+        crate::web::api::accounts::get_team,
+        crate::web::api::accounts::add_member,
+        crate::web::api::accounts::remove_member,
+        crate::web::api::accounts::audit_log,
+        crate::web::inbox::api_list,
+        crate::web::inbox::api_read,
+        crate::web::inbox::api_read_all,
+        crate::web::outbox::api_list,
+        crate::web::outbox::api_retry,
+        crate::web::api::cases::my_follow_ups,
+        crate::web::api::cases::list,
+        crate::web::api::cases::open,
+        crate::web::api::cases::get,
+        crate::web::api::cases::close,
+        crate::web::api::cases::reopen,
+        crate::web::api::cases::plans,
+        crate::web::api::cases::set_plan,
+        crate::web::api::cases::timeline,
+        crate::web::api::cases::export,
+        crate::web::api::cases::links_list,
+        crate::web::api::cases::link,
+        crate::web::api::cases::unlink,
+        crate::web::api::cases::assignments_list,
+        crate::web::api::cases::assign,
+        crate::web::api::cases::end_assignment,
+        crate::web::api::cases::relatives_list,
+        crate::web::api::cases::relative_add,
+        crate::web::api::cases::relative_get,
+        crate::web::api::cases::relative_edit,
+        crate::web::api::cases::contacts_list,
+        crate::web::api::cases::contact_log,
+        crate::web::api::cases::contact_get,
+        crate::web::api::cases::amendments_list,
+        crate::web::api::cases::amend,
+        crate::web::api::cases::follow_ups_list,
+        crate::web::api::cases::follow_up_create,
+        crate::web::api::cases::follow_up_complete,
+        crate::web::api::cases::follow_up_cancel,
+        crate::web::api::cases::follow_up_reassign,
+        crate::web::api::cases::follow_up_reschedule,
+        crate::web::api::cases::updates_list,
+        crate::web::api::cases::update_post,
+        crate::web::api::cases::update_post_linked,
+        crate::web::api::cases::property_list,
+        crate::web::api::cases::property_add,
+        crate::web::api::cases::property_move,
+    ),
+    components(schemas(ApiError)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`: the document, built once.
+pub async fn openapi_json() -> HttpResponse {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let body = DOC.get_or_init(|| ApiDoc::openapi().to_json().unwrap_or_else(|_| "{}".into()));
+    HttpResponse::Ok()
+        .insert_header(("Content-Type", "application/json"))
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(body.clone())
+}

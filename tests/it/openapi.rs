@@ -1,0 +1,388 @@
+//! The OpenAPI document matches the implementation: every API route is in it, and real
+//! answers (successes and errors) match the schemas it declares.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::casework::{call, fixture};
+use crate::support::{routes, spawn_app};
+
+async fn document(app: &crate::support::TestApp) -> Value {
+    let res = app
+        .api
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the document is public");
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_api_route_is_documented_and_nothing_else_is() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = routes::all()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/v1") && r.path != "/api/v1/openapi.json")
+        .map(|r| (r.method, r.path))
+        .collect();
+    let missing: Vec<_> = served.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&served).collect();
+    assert!(missing.is_empty(), "served but not documented: {missing:?}");
+    assert!(extra.is_empty(), "documented but not served: {extra:?}");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+/// Validates `body` against the schema the document declares for `method path` and `status`.
+fn check(
+    doc: &Value,
+    method: &str,
+    template: &str,
+    status: u16,
+    body: &Value,
+) -> Result<(), String> {
+    let responses = &doc["paths"][template][method.to_lowercase()]["responses"];
+    let response = &responses[status.to_string()];
+    if response.is_null() {
+        return Err(format!(
+            "{method} {template}: status {status} is not documented"
+        ));
+    }
+    let Some(schema) = response["content"]["application/json"].get("schema") else {
+        return if body.is_null() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{method} {template} {status}: a body that is not documented"
+            ))
+        };
+    };
+    let mut root = schema.clone();
+    root["components"] = doc["components"].clone();
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    let validator = jsonschema::validator_for(&root)
+        .map_err(|e| format!("{method} {template}: bad schema: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{method} {template} {status}: {}\n{body}",
+            errors.join("; ")
+        ))
+    }
+}
+
+#[tokio::test]
+async fn real_answers_match_the_documented_schemas() {
+    let f = fixture().await;
+    let doc = document(&f.app).await;
+    let (_, c) = f
+        .log_contact(&f.officer, json!({"channel": "visit", "direction": "outbound", "discussion": "Contract", "relatives": [f.relatives[0]],
+            "follow_ups": [{"purpose": "p", "due_at": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()}]}))
+        .await;
+    let contact = c["original"]["id"].as_str().unwrap().to_owned();
+    let (_, fu) = call(
+        &f.app,
+        Method::GET,
+        &f.case("/follow-ups"),
+        &f.officer,
+        None,
+    )
+    .await;
+    let follow_up = fu[0]["id"].as_str().unwrap().to_owned();
+    let id = f.case_id.clone();
+    let mut calls: Vec<(Method, String, String, &str, Option<Value>)> = vec![
+        (
+            Method::GET,
+            "/api/v1/me".into(),
+            "/api/v1/me".into(),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases".into(),
+            "/api/v1/cases".into(),
+            "manager",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}".into(),
+            format!("/api/v1/cases/{id}"),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}".into(),
+            format!("/api/v1/cases/{id}"),
+            "other_officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/contacts".into(),
+            format!("/api/v1/cases/{id}/contacts"),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/contacts/{contact_id}".into(),
+            format!("/api/v1/cases/{id}/contacts/{contact}"),
+            "officer",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/contacts/{contact_id}/amendments".into(),
+            format!("/api/v1/cases/{id}/contacts/{contact}/amendments"),
+            "officer",
+            Some(json!({"reason": "Typo", "discussion": "Contract."})),
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/contacts/{contact_id}/amendments".into(),
+            format!("/api/v1/cases/{id}/contacts/{contact}/amendments"),
+            "officer",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/contacts".into(),
+            format!("/api/v1/cases/{id}/contacts"),
+            "officer",
+            Some(json!({"channel": "phone", "direction": "inbound", "discussion": ""})),
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/follow-ups".into(),
+            format!("/api/v1/cases/{id}/follow-ups"),
+            "officer",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/follow-ups/{follow_up_id}/complete".into(),
+            format!("/api/v1/cases/{id}/follow-ups/{follow_up}/complete"),
+            "officer",
+            Some(json!({"contact_id": contact})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/follow-ups/{follow_up_id}/complete".into(),
+            format!("/api/v1/cases/{id}/follow-ups/{follow_up}/complete"),
+            "officer",
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/follow-ups".into(),
+            "/api/v1/me/follow-ups".into(),
+            "officer",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/updates".into(),
+            format!("/api/v1/cases/{id}/updates"),
+            "officer",
+            Some(
+                json!({"title": "t", "body": "b", "shared_with_family": true, "stage": "investigation"}),
+            ),
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/updates".into(),
+            format!("/api/v1/cases/{id}/updates"),
+            "officer",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/property".into(),
+            format!("/api/v1/cases/{id}/property"),
+            "officer",
+            Some(json!({"description": "Ring"})),
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/property".into(),
+            format!("/api/v1/cases/{id}/property"),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/relatives".into(),
+            format!("/api/v1/cases/{id}/relatives"),
+            "officer",
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/cases/{id}/relatives/{relative_id}".into(),
+            format!("/api/v1/cases/{id}/relatives/{}", f.relatives[0]),
+            "officer",
+            Some(
+                json!({"full_name": "Ivy Orley", "relationship": "mother", "preferred_channel": "phone", "version": 7}),
+            ),
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/assignments".into(),
+            format!("/api/v1/cases/{id}/assignments"),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/contact-plan".into(),
+            format!("/api/v1/cases/{id}/contact-plan"),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/links".into(),
+            format!("/api/v1/cases/{id}/links"),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/timeline".into(),
+            format!("/api/v1/cases/{id}/timeline"),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases/{id}/export".into(),
+            format!("/api/v1/cases/{id}/export"),
+            "officer",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/close".into(),
+            format!("/api/v1/cases/{id}/close"),
+            "officer",
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            "/api/v1/notifications".into(),
+            "/api/v1/notifications".into(),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/users".into(),
+            "/api/v1/users".into(),
+            "admin",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/teams".into(),
+            "/api/v1/teams".into(),
+            "admin",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/audit".into(),
+            "/api/v1/audit".into(),
+            "admin",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/outbox".into(),
+            "/api/v1/outbox?status=pending".into(),
+            "admin",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/users".into(),
+            "/api/v1/users".into(),
+            "officer",
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/cases".into(),
+            "/api/v1/cases".into(),
+            "anonymous",
+            None,
+        ),
+    ];
+    calls.push((
+        Method::POST,
+        "/api/v1/auth/token".into(),
+        "/api/v1/auth/token".into(),
+        "anonymous",
+        Some(json!({"email": "x@example.org", "password": "wrong wrong wrong"})),
+    ));
+    // The check itself can fail: a wrong type, a missing field, an undocumented status.
+    assert!(
+        check(
+            &doc,
+            "GET",
+            "/api/v1/cases/{id}",
+            404,
+            &json!({"error": 5, "message": "x"})
+        )
+        .is_err()
+    );
+    assert!(
+        check(
+            &doc,
+            "GET",
+            "/api/v1/cases/{id}/updates",
+            200,
+            &json!([{"id": "x"}])
+        )
+        .is_err()
+    );
+    assert!(check(&doc, "GET", "/api/v1/me", 418, &json!({})).is_err());
+    let mut failures = Vec::new();
+    for (method, template, path, who, body) in calls {
+        let token = match who {
+            "officer" => f.officer.clone(),
+            "other_officer" => f.other_officer.clone(),
+            "manager" => f.manager.clone(),
+            "admin" => f.admin.clone(),
+            _ => String::new(),
+        };
+        let (status, answer) = call(&f.app, method.clone(), &path, &token, body).await;
+        if let Err(e) = check(&doc, method.as_str(), &template, status, &answer) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
