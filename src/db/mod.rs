@@ -3,6 +3,7 @@
 //! to a backend directly; SQL that truly differs between engines matches on the variant here
 //! or inside the one model that needs it.
 
+mod group;
 pub mod schema;
 
 use std::time::Duration;
@@ -123,6 +124,31 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pool: Pool,
     engine: Engine,
+    /// SQLite writers of this database queue here for group commit (see `group`).
+    writers: std::sync::Arc<group::WriteQueue>,
+}
+
+thread_local! {
+    /// The write queue of the database whose connection this thread is using inside
+    /// `Db::run`.
+    static WRITERS: std::cell::RefCell<Option<std::sync::Arc<group::WriteQueue>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sets this thread's write queue for as long as it lives.
+struct WritersScope(Option<std::sync::Arc<group::WriteQueue>>);
+
+impl WritersScope {
+    fn enter(queue: &std::sync::Arc<group::WriteQueue>) -> WritersScope {
+        WritersScope(WRITERS.with(|w| w.borrow_mut().replace(queue.clone())))
+    }
+}
+
+impl Drop for WritersScope {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        WRITERS.with(|w| *w.borrow_mut() = previous);
+    }
 }
 
 /// Initialises OpenSSL (used by libpq and by SMTP over TLS) before anything else can, and
@@ -154,7 +180,11 @@ impl Db {
                 url: url.to_owned(),
             })
             .with_context(|| format!("opening the {} database", engine.name()))?;
-        Ok(Db { pool, engine })
+        Ok(Db {
+            pool,
+            engine,
+            writers: Default::default(),
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -166,6 +196,11 @@ impl Db {
             tracing::error!(error = %e, "no database connection available");
             AppError::Unavailable
         })
+    }
+
+    /// SQLite group commit so far: (transactions committed, writes they carried).
+    pub fn group_commit_stats(&self) -> (u64, u64) {
+        self.writers.stats()
     }
 
     /// Pool occupancy for the metrics page: (connections, idle).
@@ -183,6 +218,7 @@ impl Db {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.get()?;
+            let _scope = (db.engine == Engine::Sqlite).then(|| WritersScope::enter(&db.writers));
             f(&mut conn)
         })
         .await
@@ -190,16 +226,17 @@ impl Db {
     }
 }
 
-static SQLITE_WRITE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Runs `f` in a write transaction. On SQLite this is `BEGIN IMMEDIATE`, which takes the
 /// write lock up front (waiting up to the busy timeout) instead of failing with SQLITE_BUSY
-/// when a deferred read transaction later tries to write. Called inside another write, it
-/// becomes a savepoint of that transaction.
+/// when a deferred read transaction later tries to write; inside `Db::run` SQLite writes go
+/// through group commit (see `group`), several writers' transactions sharing one commit,
+/// each in its own savepoint. Called inside another write, it becomes a savepoint of that
+/// transaction.
 pub fn write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<diesel::result::Error>,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send,
+    T: Send,
+    E: From<diesel::result::Error> + Send,
 {
     // Inside a transaction already: a savepoint, so use cases compose.
     let depth = <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
@@ -208,17 +245,11 @@ where
     if depth.is_some() {
         return conn.transaction(f);
     }
-    // SQLite has one writer at a time. Writers in this process queue here and wake the moment
-    // the previous one commits, instead of polling in SQLite's busy handler (which sleeps a
-    // millisecond or more between tries). Other processes still meet the busy timeout.
-    let _gate = match conn {
-        DbConn::Sqlite(_) => Some(
-            SQLITE_WRITE_GATE
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        ),
-        DbConn::Pg(_) => None,
-    };
+    if matches!(conn, DbConn::Sqlite(_))
+        && let Some(queue) = WRITERS.with(|w| w.borrow().clone())
+    {
+        return queue.write(conn, f);
+    }
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,

@@ -388,3 +388,74 @@ async fn a_failed_write_transaction_leaves_nothing_behind() {
         .await;
     assert_eq!(before, after);
 }
+
+/// Writes that arrive together share one SQLite commit (group commit): each still succeeds
+/// or fails on its own, a failed or panicking write leaves nothing behind, and the others
+/// are kept. On PostgreSQL each write is its own transaction; the outcome must be the same.
+#[tokio::test]
+async fn concurrent_writes_succeed_or_fail_on_their_own() {
+    let app = spawn_app().await;
+    let (commits_before, _) = app.db.group_commit_stats();
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let db = app.db.clone();
+        tasks.push(tokio::spawn(async move {
+            db.run(move |conn| {
+                db::write(conn, |conn| {
+                    diesel::insert_into(teams::table)
+                        .values((
+                            teams::id.eq(liaison::domain::new_row_id()),
+                            teams::name.eq(format!("Group {i}")),
+                            teams::created_at.eq(db::now()),
+                        ))
+                        .execute(conn)?;
+                    // Long enough for the other writers to queue behind this one.
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    if i == 7 {
+                        panic!("a write that panics after inserting");
+                    }
+                    if i % 3 == 0 {
+                        return Err(liaison::error::AppError::invalid("name", "refused"));
+                    }
+                    Ok(i)
+                })
+            })
+            .await
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        let result = task.await.expect("the writer's task");
+        match i {
+            7 => assert!(result.is_err(), "the panicking write reports an error"),
+            i if i % 3 == 0 => assert!(
+                matches!(result, Err(liaison::error::AppError::Invalid { .. })),
+                "write {i} gets its own error back: {result:?}"
+            ),
+            i => assert_eq!(result.ok(), Some(i), "write {i} succeeds"),
+        }
+    }
+    let mut kept: Vec<String> = app
+        .with_conn(|conn| {
+            teams::table
+                .filter(teams::name.like("Group %"))
+                .select(teams::name)
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    kept.sort();
+    let mut expected: Vec<String> = (0..24)
+        .filter(|i| i % 3 != 0 && *i != 7)
+        .map(|i| format!("Group {i}"))
+        .collect();
+    expected.sort();
+    assert_eq!(kept, expected);
+    let (commits, writes) = app.db.group_commit_stats();
+    if app.db.engine() == liaison::db::Engine::Sqlite {
+        assert!(
+            commits - commits_before < 24,
+            "24 queued writes shared commits ({} commits for {writes} writes)",
+            commits - commits_before
+        );
+    }
+}
