@@ -214,6 +214,9 @@ async fn run_worker(config: Config, until_idle: bool) -> anyhow::Result<()> {
         &config.public_url,
     )?;
     if until_idle {
+        if config.notify.scheduler_interval.is_some() {
+            worker.schedule(crate::db::now()).await?;
+        }
         let (mut round_no, mut failures) = (0, 0);
         loop {
             round_no += 1;

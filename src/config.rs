@@ -46,6 +46,19 @@ pub struct Settings {
     pub notify_lease_seconds: i64,
     /// E-mails sent side by side by one worker (and SMTP connections it keeps).
     pub notify_concurrency: usize,
+    /// How often the scheduler looks for reminders and lapses to escalate; 0 turns it off
+    /// in this instance (another instance runs it).
+    pub scheduler_interval_seconds: u64,
+    /// How long before a follow-up falls due its officer is reminded.
+    pub reminder_window_hours: i64,
+    /// How long a follow-up may stay overdue before the team's managers are told.
+    pub escalation_delay_hours: i64,
+    /// Working hours in Europe/London, for targets counted in working days.
+    pub working_hours: String,
+    pub working_days: String,
+    /// A file of bank holidays (`YYYY-MM-DD name` per line) to use instead of the shipped
+    /// England and Wales list.
+    pub bank_holidays_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +93,12 @@ impl Default for Settings {
             notify_retry_base_seconds: 30,
             notify_lease_seconds: 120,
             notify_concurrency: 8,
+            scheduler_interval_seconds: 60,
+            reminder_window_hours: 24,
+            escalation_delay_hours: 24,
+            working_hours: "09:00-17:00".to_owned(),
+            working_days: "mon,tue,wed,thu,fri".to_owned(),
+            bank_holidays_file: None,
         }
     }
 }
@@ -144,6 +163,9 @@ pub struct NotifyConfig {
     pub retry_base: chrono::Duration,
     pub lease: chrono::Duration,
     pub concurrency: usize,
+    /// `None`: this instance's workers do not run the scheduler.
+    pub scheduler_interval: Option<std::time::Duration>,
+    pub rules: crate::notify::scheduler::Rules,
 }
 
 /// Key material for signing tokens. `Debug` never prints it.
@@ -245,6 +267,13 @@ impl Config {
             retry_base: chrono::Duration::seconds(settings.notify_retry_base_seconds),
             lease: chrono::Duration::seconds(settings.notify_lease_seconds),
             concurrency: settings.notify_concurrency.clamp(1, 64),
+            scheduler_interval: (settings.scheduler_interval_seconds > 0)
+                .then(|| std::time::Duration::from_secs(settings.scheduler_interval_seconds)),
+            rules: crate::notify::scheduler::Rules {
+                reminder_window: chrono::Duration::hours(settings.reminder_window_hours.max(0)),
+                escalation_delay: chrono::Duration::hours(settings.escalation_delay_hours.max(0)),
+                calendar: std::sync::Arc::new(calendar(&settings)?),
+            },
         };
         Ok(Config {
             notify,
@@ -262,6 +291,19 @@ impl Config {
             api_token_lifetime: chrono::Duration::minutes(settings.api_token_minutes),
         })
     }
+}
+
+fn calendar(settings: &Settings) -> anyhow::Result<crate::timeliness::WorkingCalendar> {
+    let holidays = match &settings.bank_holidays_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading bank_holidays_file {}", path.display()))?,
+        None => crate::timeliness::calendar::ENGLAND_AND_WALES.to_owned(),
+    };
+    crate::timeliness::WorkingCalendar::parse(
+        &settings.working_hours,
+        &settings.working_days,
+        &holidays,
+    )
 }
 
 /// Cookies are `Secure` unless the portal is reached over plain http on a loopback address,

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod notify;
 pub mod ops;
 pub mod startup;
+pub mod timeliness;
 pub mod web;
 
 pub use startup::Application;

@@ -62,6 +62,14 @@ pub fn parse_rfc3339(field: &str, raw: &str) -> Result<NaiveDateTime, AppError> 
         })
 }
 
+/// A stored UTC time as people read it in messages: London time, like "24 Nov 2026, 10:00".
+pub fn london_display(utc: NaiveDateTime) -> String {
+    London
+        .from_utc_datetime(&utc)
+        .format("%-d %b %Y, %H:%M")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ pub mod mail;
 pub mod outbox;
 pub mod quiet;
 pub mod render;
+pub mod scheduler;
 pub mod worker;
 
 crate::text_enum!(

@@ -120,9 +120,18 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(worker = %self.owner, mailer = %self.mailer.describe(), "notification worker started");
         let mut round_no: u64 = 0;
+        let mut last_tick: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if let Some(interval) = self.config.scheduler_interval
+                && last_tick.is_none_or(|t| t.elapsed() >= interval)
+            {
+                last_tick = Some(std::time::Instant::now());
+                if let Err(e) = self.schedule(crate::db::now()).await {
+                    tracing::warn!(error = %e, "scheduler tick failed; will try again");
+                }
             }
             round_no += 1;
             let busy = match self.round(round_no).await {
@@ -153,6 +162,28 @@ impl Worker {
             }
         }
         tracing::info!(worker = %self.owner, "notification worker stopped");
+    }
+
+    /// One scheduler tick as at `now`: reminders, overdue notices and escalations (see
+    /// `scheduler`). Safe to run on every instance at once.
+    pub async fn schedule(
+        &self,
+        now: NaiveDateTime,
+    ) -> Result<crate::notify::scheduler::Tick, crate::error::AppError> {
+        let rules = self.config.rules.clone();
+        let tick = self
+            .db
+            .run(move |conn| Ok(crate::notify::scheduler::tick(conn, &rules, now)?))
+            .await?;
+        if tick != Default::default() {
+            tracing::info!(
+                reminders = tick.reminders,
+                overdue = tick.overdue,
+                escalations = tick.escalations,
+                "scheduler wrote notices"
+            );
+        }
+        Ok(tick)
     }
 
     /// Claims one batch and delivers it. A send starts only while the lease has more time

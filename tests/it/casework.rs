@@ -47,7 +47,16 @@ pub async fn call(
 }
 
 pub async fn fixture() -> Fixture {
-    let app = spawn_app_with(|s| s.run_worker = false).await;
+    fixture_with(|_| {}).await
+}
+
+/// The fixture, with settings adjusted (the worker is off unless `adjust` turns it on).
+pub async fn fixture_with(adjust: impl FnOnce(&mut liaison::config::Settings)) -> Fixture {
+    let app = spawn_app_with(|s| {
+        s.run_worker = false;
+        adjust(s);
+    })
+    .await;
     let team_a = app.create_team("Team A").await;
     let team_b = app.create_team("Team B").await;
     let manager = app.create_user(Role::Manager, &[&team_a]).await;

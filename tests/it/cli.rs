@@ -182,6 +182,42 @@ fn a_misspelt_setting_stops_the_start_with_a_clear_message() {
     );
 }
 
+#[test]
+fn working_time_settings_are_checked_at_start() {
+    let database = TestDatabase::new();
+    for (var, value, expect) in [
+        ("LIAISON_WORKING_HOURS", "17:00-09:00", "working_hours"),
+        ("LIAISON_WORKING_DAYS", "mon,funday", "working_days"),
+        (
+            "LIAISON_BANK_HOLIDAYS_FILE",
+            "no-such-file.txt",
+            "bank_holidays_file",
+        ),
+    ] {
+        let out = liaison(&database)
+            .env(var, value)
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}={value} is refused");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expect), "{var}: {stderr}");
+    }
+    let holidays = database.dir.path().join("holidays.txt");
+    std::fs::write(&holidays, "# ours\n2026-12-24 Christmas Eve\n").unwrap();
+    let out = liaison(&database)
+        .env("LIAISON_BANK_HOLIDAYS_FILE", &holidays)
+        .env("LIAISON_WORKING_DAYS", "mon,tue,wed,thu,fri,sat")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Starts `serve`, returns the child and the address it printed.
 fn start(database: &TestDatabase, args: &[&str]) -> (std::process::Child, String, Vec<String>) {
     let mut child = liaison(database)

@@ -11,5 +11,6 @@ mod cli;
 mod notify;
 mod openapi;
 mod ops;
+mod scheduler;
 mod schema;
 mod support;

@@ -22,6 +22,9 @@ async fn app_with_mail(smtp_url: Option<String>, worker: bool) -> TestApp {
         s.worker_poll_ms = 50;
         s.notify_retry_base_seconds = 1;
         s.notify_lease_seconds = 3;
+        // These tests count every e-mail: the scheduler's reminders about the demo cases
+        // would be counted too (tests/it/scheduler.rs covers it).
+        s.scheduler_interval_seconds = 0;
     })
     .await
 }
