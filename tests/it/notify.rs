@@ -105,6 +105,11 @@ async fn a_notice_reaches_the_mailbox_and_the_portal_inbox() {
     assert!(m.header("Subject").unwrap().contains("FL-2026-00077"));
     assert!(m.data.contains("multipart/alternative"));
     assert!(m.data.contains("text/plain") && m.data.contains("text/html"));
+    // The server has the message a moment before the worker records the delivery.
+    wait_until(&app, "the delivery to be recorded", |rows| {
+        rows.first().is_some_and(|r| r.1 == "sent")
+    })
+    .await;
     let (id, status, attempts, _) = statuses(&app).await.remove(0);
     assert_eq!((status.as_str(), attempts), ("sent", 1));
     assert_eq!(
