@@ -59,6 +59,18 @@ impl AppError {
         }
     }
 
+    /// A complaint about a field of one item of a list (`follow_ups[2].due_at`); other errors
+    /// pass unchanged.
+    pub fn in_item(self, list: &str, index: usize) -> AppError {
+        match self {
+            AppError::Invalid { field, message } => AppError::Invalid {
+                field: Some(format!("{list}[{index}].{}", field.unwrap_or_default())),
+                message,
+            },
+            other => other,
+        }
+    }
+
     pub fn forbidden() -> AppError {
         AppError::Forbidden {
             code: "forbidden",

@@ -277,14 +277,8 @@ pub fn log(
         }
         let mut created = Vec::new();
         for (i, f) in new.follow_ups.iter().enumerate() {
-            let made =
-                follow_ups::insert(conn, user, &case, f, Some(&id)).map_err(|e| match e {
-                    AppError::Invalid { field, message } => AppError::Invalid {
-                        field: Some(format!("follow_ups[{i}].{}", field.unwrap_or_default())),
-                        message,
-                    },
-                    other => other,
-                })?;
+            let made = follow_ups::insert(conn, user, &case, f, Some(&id))
+                .map_err(|e| e.in_item("follow_ups", i))?;
             created.push(made);
         }
         // A new contact can only widen the range: no need to read the whole log.

@@ -62,7 +62,8 @@ pub fn parse_rfc3339(field: &str, raw: &str) -> Result<NaiveDateTime, AppError> 
         })
 }
 
-/// A stored UTC time as people read it in messages: London time, like "24 Nov 2026, 10:00".
+/// A stored UTC time as people read it, on pages and in messages: London time, like
+/// "24 Nov 2026, 10:00".
 pub fn london_display(utc: NaiveDateTime) -> String {
     London
         .from_utc_datetime(&utc)

@@ -515,7 +515,7 @@ pub async fn case(
                     value: c.original.id.to_string(),
                     text: format!(
                         "{} – {}",
-                        crate::web::pages::format_datetime(&c.current.occurred_at),
+                        crate::casework::time::london_display(c.current.occurred_at),
                         c.current.channel.label()
                     ),
                     selected: false,

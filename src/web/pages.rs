@@ -9,8 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, LOCATION};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
-use chrono_tz::Europe::London;
+use chrono::{NaiveDate, NaiveDateTime};
 use handlebars::{Handlebars, handlebars_helper};
 use rust_embed::RustEmbed;
 use serde::Serialize;
@@ -26,14 +25,6 @@ use crate::startup::AppState;
 #[folder = "templates/"]
 struct TemplateFiles;
 
-/// Formats a stored UTC time as UK local time: "23 Nov 2026, 14:05".
-pub fn format_datetime(utc: &NaiveDateTime) -> String {
-    London
-        .from_utc_datetime(utc)
-        .format("%-d %b %Y, %H:%M")
-        .to_string()
-}
-
 pub fn format_date(d: &NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
 }
@@ -42,7 +33,7 @@ handlebars_helper!(datetime_helper: |s: str| {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.naive_utc())
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
-        .map(|t| format_datetime(&t))
+        .map(crate::casework::time::london_display)
         .unwrap_or_else(|_| s.to_owned())
 });
 handlebars_helper!(date_helper: |s: str| {

@@ -1115,13 +1115,7 @@ pub async fn contacts_list(
 fn parse_contact(officer: &UserId, b: ContactBody) -> Result<NewContact, AppError> {
     let mut follow_ups = Vec::with_capacity(b.follow_ups.len());
     for (i, f) in b.follow_ups.iter().enumerate() {
-        follow_ups.push(f.parse(officer).map_err(|e| match e {
-            AppError::Invalid { field, message } => AppError::Invalid {
-                field: Some(format!("follow_ups[{i}].{}", field.unwrap_or_default())),
-                message,
-            },
-            other => other,
-        })?);
+        follow_ups.push(f.parse(officer).map_err(|e| e.in_item("follow_ups", i))?);
     }
     Ok(NewContact {
         occurred_at: match &b.occurred_at {
