@@ -151,7 +151,14 @@ pub fn describe(logins: &[DemoLogin]) -> String {
             l.password
         ));
     }
-    out.push_str("Staff sign in at /staff/login.\n\n");
+    out.push_str("Staff sign in at /staff/login.\n");
+    out.push_str(&format!(
+        "Relatives sign in at /family/sign-in, for example as {} or, in Welsh, {};\n\
+         without an SMTP server the sign-in e-mail is written to the data directory's mail\n\
+         folder, and the administrator sees it at /admin/mail.\n\n",
+        email("helen.fenwick"),
+        email("carys.pryce")
+    ));
     out
 }
 
@@ -282,7 +289,9 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                         relatives::preferred_channel.eq("phone"),
                         relatives::language.eq(*language),
                         relatives::point_of_contact.eq(*point),
-                        relatives::access_state.eq("not_invited"),
+                        // The nominated point of contact has been invited, so the family
+                        // portal can be tried at once (sign-in links land in the mail folder).
+                        relatives::access_state.eq(if *point { "invited" } else { "not_invited" }),
                         relatives::notify_by_email.eq(true),
                         relatives::auth_version.eq(1_i64),
                         relatives::version.eq(1_i64),

@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod family;
 pub mod i18n;
 pub mod notify;
 pub mod ops;

@@ -26,7 +26,7 @@ use crate::ops::{self, Metrics};
 use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, doc as api_doc,
 };
-use crate::web::{admin, assets, casework, inbox, outbox, pages, staff};
+use crate::web::{admin, assets, casework, family, inbox, messages, outbox, pages, staff};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -404,9 +404,76 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/cases/{id}/manage/close").route(post().to(casework::close)))
             .service(resource("/cases/{id}/manage/reopen").route(post().to(casework::reopen)))
             .service(resource("/cases/{id}/manage/link").route(post().to(casework::link)))
+            .service(
+                resource("/cases/{id}/messages")
+                    .route(get().to(messages::thread))
+                    .route(post().to(messages::send)),
+            )
+            .service(
+                resource("/cases/{id}/messages/{message_id}/acknowledge")
+                    .route(post().to(messages::acknowledge)),
+            )
+            .service(
+                resource("/cases/{id}/messages/{message_id}/close")
+                    .route(post().to(messages::close)),
+            )
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}/invite")
+                    .route(post().to(messages::invite)),
+            )
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}/suspend")
+                    .route(post().to(messages::suspend)),
+            )
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}/reinstate")
+                    .route(post().to(messages::reinstate)),
+            )
+            .service(resource("/messages").route(get().to(messages::inbox)))
             .service(resource("/notifications").route(get().to(inbox::page)))
             .service(resource("/notifications/read-all").route(post().to(inbox::read_all)))
             .service(resource("/notifications/{id}/read").route(post().to(inbox::read)))
+            .default_service(web::to(not_found)),
+    );
+
+    cfg.service(
+        scope("/family")
+            .wrap(from_fn(family::family_pages))
+            .wrap(from_fn(csrf::ensure_cookie))
+            .service(resource("").route(get().to(family::home)))
+            .service(
+                resource("/sign-in")
+                    .route(get().to(family::sign_in_form))
+                    .route(post().to(family::request_link)),
+            )
+            .service(
+                resource("/sign-in/link")
+                    .route(get().to(family::link_page))
+                    .route(post().to(family::use_link)),
+            )
+            .service(resource("/sign-out").route(post().to(family::sign_out)))
+            .service(resource("/sign-out-everywhere").route(post().to(family::sign_out_everywhere)))
+            .service(resource("/language").route(post().to(family::switch_language)))
+            .service(resource("/timeline").route(get().to(family::timeline)))
+            .service(resource("/contacts").route(get().to(family::contacts)))
+            .service(resource("/appointments").route(get().to(family::appointments)))
+            .service(
+                resource("/appointments/{follow_up_id}.ics")
+                    .route(get().to(family::appointment_ics)),
+            )
+            .service(resource("/property").route(get().to(family::property)))
+            .service(
+                resource("/messages")
+                    .route(get().to(family::messages_list))
+                    .route(post().to(family::message_send)),
+            )
+            .service(resource("/notices").route(get().to(family::notices)))
+            .service(resource("/notices/read-all").route(post().to(family::notices_read)))
+            .service(
+                resource("/preferences")
+                    .route(get().to(family::preferences))
+                    .route(post().to(family::preferences_save)),
+            )
             .default_service(web::to(not_found)),
     );
 

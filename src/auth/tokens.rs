@@ -20,6 +20,7 @@ pub enum Audience {
     StaffWeb,
     Api,
     FamilyWeb,
+    FamilyApi,
 }
 
 impl Audience {
@@ -28,6 +29,7 @@ impl Audience {
             Audience::StaffWeb => "liaison:staff-web",
             Audience::Api => "liaison:api",
             Audience::FamilyWeb => "liaison:family-web",
+            Audience::FamilyApi => "liaison:family-api",
         }
     }
 }
@@ -92,12 +94,32 @@ impl TokenKeys {
 
     /// Verifies signature, algorithm, issuer, audience and times.
     pub fn verify(&self, token: &str, audience: Audience) -> Result<Claims, TokenError> {
+        self.verify_with(token, audience, true)
+    }
+
+    /// As `verify`, but a token past its expiry still verifies. Only for the family's browser
+    /// sessions, where the server-side session (idle limit, lifetime, revocation) decides, so
+    /// that a relative who takes twenty minutes over a message is not signed out mid-sentence.
+    pub fn verify_ignoring_expiry(
+        &self,
+        token: &str,
+        audience: Audience,
+    ) -> Result<Claims, TokenError> {
+        self.verify_with(token, audience, false)
+    }
+
+    fn verify_with(
+        &self,
+        token: &str,
+        audience: Audience,
+        check_expiry: bool,
+    ) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[audience.as_str()]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECONDS;
-        validation.validate_exp = true;
+        validation.validate_exp = check_expiry;
         let data =
             decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,

@@ -206,3 +206,59 @@ pub fn edit(
         Ok(Edited::Saved(saved))
     })
 }
+
+/// A relative's own choices, set from the family portal.
+#[derive(Debug, Clone)]
+pub struct Preferences {
+    pub notify_by_email: bool,
+    pub quiet_hours: Option<(NaiveTime, NaiveTime)>,
+    pub language: Lang,
+}
+
+/// Saves a relative's preferences as a new version (so a staff edit made from an older copy
+/// is refused as stale, not silently overwriting the family's choice).
+pub fn set_preferences(
+    conn: &mut DbConn,
+    id: &RelativeId,
+    prefs: &Preferences,
+) -> Result<(), AppError> {
+    db::write(conn, |conn| {
+        let (start, end) = match prefs.quiet_hours {
+            Some((s, e)) => (
+                Some(s.format("%H:%M").to_string()),
+                Some(e.format("%H:%M").to_string()),
+            ),
+            None => (None, None),
+        };
+        diesel::update(relatives::table.find(id))
+            .set((
+                relatives::notify_by_email.eq(prefs.notify_by_email),
+                relatives::quiet_hours_start.eq(start),
+                relatives::quiet_hours_end.eq(end),
+                relatives::language.eq(prefs.language),
+                relatives::version.eq(relatives::version + 1),
+                relatives::updated_at.eq(db::now()),
+            ))
+            .execute(conn)?;
+        let saved: Relative = relatives::table
+            .find(id)
+            .select(Relative::as_select())
+            .first(conn)?;
+        diesel::insert_into(relative_versions::table)
+            .values((
+                relative_versions::id.eq(new_row_id()),
+                relative_versions::relative_id.eq(&saved.id),
+                relative_versions::version.eq(saved.version),
+                relative_versions::snapshot.eq(serde_json::to_string(&saved).unwrap_or_default()),
+                relative_versions::changed_by.eq(None::<&UserId>),
+                relative_versions::changed_at.eq(db::now()),
+            ))
+            .execute(conn)?;
+        audit::event(&Actor::Relative(id.clone()), "relative.preferences")
+            .record("relative", id)
+            .case(&saved.case_id)
+            .detail(format!("version {}", saved.version))
+            .write(conn)?;
+        Ok(())
+    })
+}

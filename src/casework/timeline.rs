@@ -11,7 +11,7 @@ use crate::casework::{contacts, updates};
 use crate::db::DbConn;
 use crate::db::schema::{
     case_stage_history, case_status_changes, follow_up_events, follow_ups, property_events,
-    property_items, users,
+    property_items, relatives, update_reads, users,
 };
 use crate::domain::{CaseId, UserId};
 
@@ -38,6 +38,8 @@ pub struct Entry {
     pub shared_with_family: bool,
     pub record_id: String,
     pub by: String,
+    /// For a shared update: each relative who has read it, with when they first did.
+    pub read_by: Vec<String>,
 }
 
 fn name(conn: &mut DbConn, id: &UserId) -> QueryResult<String> {
@@ -67,6 +69,7 @@ pub fn build(conn: &mut DbConn, case_id: &CaseId, kinds: &[EntryKind]) -> QueryR
             shared_with_family: shared,
             record_id,
             by,
+            read_by: Vec::new(),
         })
     };
     if wanted(EntryKind::Contact) || wanted(EntryKind::Correction) {
@@ -240,6 +243,21 @@ pub fn build(conn: &mut DbConn, case_id: &CaseId, kinds: &[EntryKind]) -> QueryR
             };
             push(at, EntryKind::Status, title.into(), reason, false, id, by);
         }
+    }
+    for entry in out
+        .iter_mut()
+        .filter(|e| e.kind == EntryKind::Update && e.shared_with_family)
+    {
+        let reads: Vec<(String, NaiveDateTime)> = update_reads::table
+            .inner_join(relatives::table.on(relatives::id.eq(update_reads::relative_id)))
+            .filter(update_reads::update_id.eq(&entry.record_id))
+            .select((relatives::full_name, update_reads::first_read_at))
+            .order(update_reads::first_read_at.asc())
+            .load(conn)?;
+        entry.read_by = reads
+            .into_iter()
+            .map(|(name, at)| format!("{name}, {}", crate::casework::time::london_display(at)))
+            .collect();
     }
     out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.record_id.cmp(&a.record_id)));
     Ok(out)

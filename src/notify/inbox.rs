@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::db::schema::notifications;
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, NotificationId, UserId};
+use crate::domain::{CaseId, NotificationId, RelativeId, UserId};
 use crate::notify::render::{self, EmailTemplates};
 use crate::notify::{Channel, Kind};
 
@@ -99,4 +99,73 @@ pub fn mark_read_for_staff(
             .set(notifications::read_at.eq(Some(db::now())))
             .execute(conn),
     }
+}
+
+pub fn unread_for_relative(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::recipient_relative_id.eq(relative))
+        .filter(notifications::channel.eq(Channel::Portal))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// A relative's portal notices, newest first, each summarised in their language (the same
+/// words as the e-mail's subject, so never any case detail).
+pub fn for_relative(
+    conn: &mut DbConn,
+    relative: &RelativeId,
+    lang: crate::i18n::Lang,
+    templates: &EmailTemplates,
+    limit: i64,
+) -> QueryResult<Vec<InboxItem>> {
+    type Row = (
+        NotificationId,
+        Kind,
+        Option<CaseId>,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = notifications::table
+        .filter(notifications::recipient_relative_id.eq(relative))
+        .filter(notifications::channel.eq(Channel::Portal))
+        .select((
+            notifications::id,
+            notifications::kind,
+            notifications::case_id,
+            notifications::created_at,
+            notifications::read_at,
+        ))
+        .order(notifications::created_at.desc())
+        .limit(limit.clamp(1, 200))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, case_id, created_at, read_at)| {
+            let ctx = render::family_context(kind, lang, "", "", &Value::Null);
+            let summary = templates
+                .subject(kind, &ctx)
+                .unwrap_or_else(|_| kind.label().to_owned());
+            InboxItem {
+                id,
+                kind,
+                summary,
+                case_id,
+                created_at,
+                read_at,
+            }
+        })
+        .collect())
+}
+
+/// Marks every unread notice of a relative read.
+pub fn mark_all_read_for_relative(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::recipient_relative_id.eq(relative))
+            .filter(notifications::channel.eq(Channel::Portal))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(db::now())))
+    .execute(conn)
 }

@@ -50,7 +50,13 @@ pub fn enqueue_at(
     not_before: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut written = 0;
-    for channel in [Channel::Portal, Channel::Email] {
+    // A sign-in link is useful only in the mailbox; the portal copy would be noise.
+    let channels: &[Channel] = if crate::family::links::Purpose::of_kind(notice.kind).is_some() {
+        &[Channel::Email]
+    } else {
+        &[Channel::Portal, Channel::Email]
+    };
+    for &channel in channels {
         if insert_once(conn, notice, channel, not_before)? {
             written += 1;
         }

@@ -535,7 +535,9 @@ fn plan(
                 "recipient's portal access is suspended".into(),
             ));
         }
-        if !by_email {
+        let purpose = crate::family::links::Purpose::of_kind(row.kind);
+        // Sign-in links go by e-mail whatever the preference: there is no other way to send them.
+        if !by_email && purpose.is_none() {
             return Ok(Plan::Cancel(
                 "recipient asked for portal notices only".into(),
             ));
@@ -543,14 +545,27 @@ fn plan(
         let Some(email) = email else {
             return Ok(Plan::Cancel("recipient has no email address".into()));
         };
-        if let Some(until) = crate::notify::quiet::quiet_until(
-            quiet_start.as_deref(),
-            quiet_end.as_deref(),
-            db::now(),
-        ) {
+        // A link the relative asked for is wanted now; everything else waits for quiet hours.
+        if purpose != Some(crate::family::links::Purpose::SignIn)
+            && let Some(until) = crate::notify::quiet::quiet_until(
+                quiet_start.as_deref(),
+                quiet_end.as_deref(),
+                db::now(),
+            )
+        {
             return Ok(Plan::Postpone(until));
         }
-        let link = format!("{public_url}/family");
+        let link = match purpose {
+            // Minted as it is sent, so that the raw token never rests in the database.
+            Some(purpose) => {
+                let relative = relative_id.clone();
+                let token = db::write(conn, move |conn| {
+                    crate::family::links::mint(conn, &relative, purpose, None)
+                })?;
+                format!("{public_url}/family/sign-in/link?token={token}")
+            }
+            None => format!("{public_url}/family"),
+        };
         let ctx = render::family_context(row.kind, lang, &name, &link, &payload);
         return Ok(
             match (templates.render(row.kind, &ctx), mailbox(&name, &email)) {

@@ -33,7 +33,11 @@ type Page = Result<HttpResponse, AppError>;
 
 /// Checks that the caller may see the case before anything they sent is looked at, so that a
 /// case they may not see answers 404 whatever the form says, exactly as a missing one.
-async fn visible_first(state: &AppState, user: &StaffUser, id: &CaseId) -> Result<(), AppError> {
+pub(crate) async fn visible_first(
+    state: &AppState,
+    user: &StaffUser,
+    id: &CaseId,
+) -> Result<(), AppError> {
     let (user, id) = (user.clone(), id.clone());
     state
         .db
@@ -74,7 +78,7 @@ fn channel_choices(selected: &str) -> Vec<Choice> {
 
 /// The summary every case page shows at the top.
 #[derive(Serialize)]
-struct CaseHeader {
+pub(crate) struct CaseHeader {
     id: CaseId,
     reference: String,
     deceased_name: String,
@@ -104,7 +108,7 @@ struct OnCase<T: Serialize> {
     body: T,
 }
 
-fn case_page<T: Serialize>(
+pub(crate) fn case_page<T: Serialize>(
     req: &HttpRequest,
     status: StatusCode,
     template: &str,
@@ -124,12 +128,12 @@ fn case_page<T: Serialize>(
     )
 }
 
-fn case_url(id: &CaseId) -> String {
+pub(crate) fn case_url(id: &CaseId) -> String {
     format!("/staff/cases/{id}")
 }
 
 /// Loads a case the caller may see, auditing the read, with its header.
-async fn load(
+pub(crate) async fn load(
     state: &AppState,
     user: &StaffUser,
     id: &CaseId,
@@ -1596,6 +1600,8 @@ struct RelativePage<'a> {
     editing: bool,
     /// On a stale edit: what the other person saved.
     theirs: Option<RelativeForm>,
+    /// When editing: the relative's portal access, for the invite and suspend forms.
+    access: Option<relatives::Relative>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1611,6 +1617,16 @@ async fn relative_page(
     theirs: Option<RelativeForm>,
 ) -> Page {
     let (_, header) = load(state, user, id, "relative form").await?;
+    let access = match relative {
+        Some(r) => {
+            let (cid, rid) = (id.clone(), r.clone());
+            state
+                .db
+                .run(move |conn| Ok(relatives::find(conn, &cid, &rid)?))
+                .await?
+        }
+        None => None,
+    };
     let action = match relative {
         Some(r) => format!("{}/relatives/{r}/edit", case_url(id)),
         None => format!("{}/relatives", case_url(id)),
@@ -1623,6 +1639,7 @@ async fn relative_page(
         action,
         editing: relative.is_some(),
         theirs,
+        access,
     };
     let title = if relative.is_some() {
         "Change a relative's details"

@@ -68,6 +68,8 @@ pub fn load_templates() -> anyhow::Result<Handlebars<'static>> {
     hb.register_helper("date", Box::new(date_helper));
     hb.register_helper("eq", Box::new(eq_helper));
     hb.register_helper("label_of", Box::new(label_helper));
+    hb.register_helper("t", Box::new(crate::i18n::TranslateHelper));
+    hb.register_helper("when", Box::new(crate::web::family::WhenHelper));
     Ok(hb)
 }
 

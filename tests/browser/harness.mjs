@@ -45,7 +45,7 @@ export async function startPortal() {
     });
     child.on("exit", (code) => reject(new Error(`liaison exited with ${code}`)));
   });
-  return { address, stop: () => child.kill("SIGTERM") };
+  return { address, dataDir: join(dir, "data"), stop: () => child.kill("SIGTERM") };
 }
 
 export async function startBrowser() {

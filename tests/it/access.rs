@@ -25,6 +25,8 @@ enum Caller {
     Officer,
     Manager,
     Admin,
+    /// A relative signed in to the family portal.
+    Relative,
 }
 
 const PUBLIC: &[(&str, &str)] = &[
@@ -37,6 +39,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/staff/login"),
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/openapi.json"),
+    ("GET", "/family/sign-in"),
+    ("POST", "/family/sign-in"),
+    ("GET", "/family/sign-in/link"),
+    ("POST", "/family/sign-in/link"),
+    ("POST", "/family/language"),
 ];
 
 /// Routes for any signed-in staff member.
@@ -61,8 +68,24 @@ fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
     if PUBLIC.contains(&key) {
         return Some(Expect::Allowed);
     }
-    if caller == Caller::Anonymous {
+    // The family portal: relatives only; staff credentials open nothing there, nor a
+    // relative's anything else.
+    if route.path.starts_with("/family") {
+        return Some(if caller == Caller::Relative {
+            Expect::Allowed
+        } else {
+            Expect::SignIn
+        });
+    }
+    if caller == Caller::Anonymous || caller == Caller::Relative {
         return Some(Expect::SignIn);
+    }
+    if route.path == "/staff/messages" {
+        return Some(if caller == Caller::Admin {
+            Expect::Forbidden
+        } else {
+            Expect::Allowed
+        });
     }
     if route.path.starts_with("/api/v1/cases")
         || route.path == "/api/v1/me/follow-ups"
@@ -107,6 +130,7 @@ struct Callers {
     manager: (Browser, String),
     admin: (Browser, String),
     anonymous: Browser,
+    relative: Browser,
     officer_id: String,
     team_id: String,
 }
@@ -122,7 +146,29 @@ async fn callers(app: &TestApp) -> Callers {
         b.get("/staff/account/password").await;
         b
     };
+    // A relative with portal access on a case of the team.
+    let manager_token = app.token_for(&manager).await;
+    let (status, case) = crate::casework::call(
+        app,
+        Method::POST,
+        "/api/v1/cases",
+        &manager_token,
+        Some(serde_json::json!({"team_id": team, "deceased_name": "Rhys Calder", "date_of_death": "2026-11-01"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{case}");
+    let (status, relative) = crate::casework::call(
+        app,
+        Method::POST,
+        &format!("/api/v1/cases/{}/relatives", case["id"].as_str().unwrap()),
+        &manager_token,
+        Some(serde_json::json!({"full_name": "Ffion Calder", "relationship": "sister", "email": "ffion.calder@example.org", "preferred_channel": "email"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{relative}");
+    let relative = crate::family::signed_in(app, relative["id"].as_str().unwrap()).await;
     Callers {
+        relative,
         officer: (
             with_page(app.browser_for(&officer).await).await,
             app.token_for(&officer).await,
@@ -169,8 +215,9 @@ async fn call(
 fn judge(route: &Route, caller: Caller, res: &reqwest::Response) -> Result<(), String> {
     let status = res.status().as_u16();
     let to = location(res);
-    let redirect_to_sign_in =
-        status == 303 && to.starts_with("/staff/login") && !to.contains("signed_out");
+    let redirect_to_sign_in = status == 303
+        && (to.starts_with("/staff/login") || to == "/family/sign-in")
+        && !to.contains("signed_out");
     let got = match (status, redirect_to_sign_in) {
         (401, _) | (_, true) => Expect::SignIn,
         (403, _) => Expect::Forbidden,
@@ -205,15 +252,23 @@ async fn every_route_admits_exactly_the_callers_its_rule_allows() {
     // Sign-out routes end sessions, so they run last for each caller.
     let mut all = routes::all();
     all.sort_by_key(|r| {
-        r.path.contains("logout") || (r.path == "/api/v1/auth/token" && r.method == "DELETE")
+        r.path.contains("logout")
+            || r.path.contains("sign-out")
+            || (r.path == "/api/v1/auth/token" && r.method == "DELETE")
     });
     for (caller, browser, token) in [
         (Caller::Anonymous, &c.anonymous, None),
         (Caller::Officer, &c.officer.0, Some(c.officer.1.as_str())),
         (Caller::Manager, &c.manager.0, Some(c.manager.1.as_str())),
         (Caller::Admin, &c.admin.0, Some(c.admin.1.as_str())),
+        (Caller::Relative, &c.relative, None),
     ] {
         for route in &all {
+            // Signing out everywhere ends the session the sweep's own sign-out then needs;
+            // tests/it/family.rs covers it.
+            if caller == Caller::Relative && route.path == "/family/sign-out-everywhere" {
+                continue;
+            }
             // Sign-in forms are exercised by the auth tests; posting an empty one here would
             // only count failed attempts.
             if route.method == "POST"

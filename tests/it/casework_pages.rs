@@ -391,6 +391,8 @@ async fn malformed_casework_forms_get_a_clear_answer_never_a_500() {
             let wanted: &[u16] = match *name {
                 "wrong media type" => &[415],
                 "oversized" => &[413],
+                // An invitation takes no fields: any well-formed post is a valid one.
+                _ if route.path.ends_with("/invite") => &[303],
                 _ => &[400, 404, 409, 422],
             };
             if !wanted.contains(&status) {

@@ -8,6 +8,7 @@ mod bad_input;
 mod casework;
 mod casework_pages;
 mod cli;
+mod family;
 mod notify;
 mod openapi;
 mod ops;

@@ -1,0 +1,12 @@
+//! The family portal's own rules: sign-in links for relatives, their sessions, what a
+//! relative may read about their case (only what is shared), their messages to the case
+//! team and the team's answers, and the staff actions that open or close a relative's access.
+
+pub mod access;
+pub mod ics;
+pub mod links;
+pub mod messages;
+pub mod portal;
+pub mod session;
+
+pub use session::FamilyUser;

@@ -1,0 +1,407 @@
+//! What a relative reads about their case: only what staff shared with the family. Every
+//! function here selects family-facing columns by name, so a staff-only field (the
+//! circumstances, what was discussed, staff notes, reasons for amendments or cancellations)
+//! cannot reach a family page, API answer or e-mail by accident.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::casework::cases;
+use crate::casework::contacts;
+use crate::casework::types::{AssignmentRole, CaseStatus, FollowUpStatus, PropertyStatus, Stage};
+use crate::db::schema::{
+    assignments, case_updates, cases as cases_t, follow_ups, property_items, update_reads, users,
+};
+use crate::db::{self, DbConn};
+use crate::domain::{CaseId, FollowUpId, RelativeId, UpdateId};
+use crate::error::AppError;
+use crate::family::FamilyUser;
+use crate::i18n::{self, Lang};
+
+/// A stage of the case's progress, as the stepper shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StageStep {
+    pub stage: Stage,
+    pub label: String,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
+    pub reached_at: Option<NaiveDateTime>,
+    pub current: bool,
+    pub done: bool,
+}
+
+/// One item of the family's timeline: a shared update or the shared summary of a contact.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TimelineItem {
+    /// `update` or `contact`.
+    pub kind: &'static str,
+    pub id: String,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
+    pub at: NaiveDateTime,
+    pub title: String,
+    pub body: String,
+    /// Not yet read by this relative.
+    pub new: bool,
+}
+
+/// How liaison ends, shared with the family when the case closes.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FamilyExitPlan {
+    pub how_liaison_ends: String,
+    pub contact_afterwards: String,
+    pub how_to_reactivate: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Overview {
+    pub reference: String,
+    pub deceased_name: String,
+    pub closed: bool,
+    pub stages: Vec<StageStep>,
+    pub current_stage_label: String,
+    /// Shared since the relative's last visit, or not yet read.
+    pub new_items: Vec<TimelineItem>,
+    pub next_appointment: Option<Appointment>,
+    pub exit_plan: Option<FamilyExitPlan>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NamedContact {
+    pub name: String,
+    pub role: AssignmentRole,
+    pub role_label: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub working_hours: String,
+    pub cover_name: Option<String>,
+    pub cover_note: Option<String>,
+    pub current: bool,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
+    pub from: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
+    pub until: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Appointment {
+    pub id: FollowUpId,
+    pub purpose: String,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
+    pub at: NaiveDateTime,
+    pub place: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PropertyView {
+    pub description: String,
+    pub status: PropertyStatus,
+    pub status_label: String,
+    pub held_since: Option<NaiveDate>,
+    pub released_on: Option<NaiveDate>,
+    pub returned_on: Option<NaiveDate>,
+    pub received_by: Option<String>,
+}
+
+/// The catalogue text for `key`; the key itself if a catalogue lacks it (a test fails then).
+pub fn tr(lang: Lang, key: &str) -> String {
+    i18n::text(lang, key, &[]).unwrap_or_else(|| key.to_owned())
+}
+
+fn case_row(
+    conn: &mut DbConn,
+    id: &CaseId,
+) -> Result<(String, String, CaseStatus, Stage), AppError> {
+    cases_t::table
+        .find(id)
+        .select((
+            cases_t::reference,
+            cases_t::deceased_name,
+            cases_t::status,
+            cases_t::stage,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub fn stages(
+    conn: &mut DbConn,
+    case_id: &CaseId,
+    current: Stage,
+    lang: Lang,
+) -> QueryResult<Vec<StageStep>> {
+    let history = cases::stage_history(conn, case_id)?;
+    Ok(Stage::ALL
+        .iter()
+        .map(|&stage| {
+            let reached_at = history
+                .iter()
+                .filter(|h| h.stage == stage)
+                .map(|h| h.reached_at)
+                .next_back();
+            StageStep {
+                stage,
+                label: tr(lang, &format!("stage-{}", stage.as_str())),
+                reached_at,
+                current: stage == current,
+                done: stage.index() < current.index(),
+            }
+        })
+        .collect())
+}
+
+pub fn overview(conn: &mut DbConn, user: &FamilyUser) -> Result<Overview, AppError> {
+    let (reference, deceased_name, status, stage) = case_row(conn, &user.case_id)?;
+    let stages = stages(conn, &user.case_id, stage, user.lang)?;
+    let new_items = timeline(conn, user)?
+        .into_iter()
+        .filter(|i| i.new)
+        .take(5)
+        .collect();
+    let next_appointment = appointments(conn, &user.case_id, &user.relative_id)?
+        .into_iter()
+        .next();
+    let exit_plan = if status == CaseStatus::Closed {
+        cases::exit_plans(conn, &user.case_id)?
+            .into_iter()
+            .next()
+            .map(|p| FamilyExitPlan {
+                how_liaison_ends: p.how_liaison_ends,
+                contact_afterwards: p.contact_afterwards,
+                how_to_reactivate: p.how_to_reactivate,
+            })
+    } else {
+        None
+    };
+    Ok(Overview {
+        reference,
+        deceased_name,
+        closed: status == CaseStatus::Closed,
+        current_stage_label: tr(user.lang, &format!("stage-{}", stage.as_str())),
+        stages,
+        new_items,
+        next_appointment,
+        exit_plan,
+    })
+}
+
+/// Shared updates and shared contact summaries, newest first, each marked new when this
+/// relative has not read it (updates) or it came after their last visit (contacts).
+pub fn timeline(conn: &mut DbConn, user: &FamilyUser) -> Result<Vec<TimelineItem>, AppError> {
+    let updates: Vec<(UpdateId, NaiveDateTime, String, String)> = case_updates::table
+        .filter(case_updates::case_id.eq(&user.case_id))
+        .filter(case_updates::shared_with_family.eq(true))
+        .select((
+            case_updates::id,
+            case_updates::posted_at,
+            case_updates::title,
+            case_updates::body,
+        ))
+        .load(conn)?;
+    let read: Vec<UpdateId> = update_reads::table
+        .filter(update_reads::relative_id.eq(&user.relative_id))
+        .select(update_reads::update_id)
+        .load(conn)?;
+    let previous =
+        crate::family::session::previous_visit(conn, &user.relative_id, &user.session_id)?;
+    let mut items: Vec<TimelineItem> = updates
+        .into_iter()
+        .map(|(id, at, title, body)| TimelineItem {
+            kind: "update",
+            new: !read.contains(&id),
+            id: id.to_string(),
+            at,
+            title,
+            body,
+        })
+        .collect();
+    let contact_title = tr(user.lang, "timeline-contact-title");
+    for c in contacts::list(conn, &user.case_id)? {
+        let Some(summary) = c.current.family_summary.filter(|s| !s.trim().is_empty()) else {
+            continue;
+        };
+        let shared_at = c
+            .amendments
+            .iter()
+            .map(|a| a.recorded_at)
+            .max()
+            .unwrap_or(c.original.recorded_at);
+        items.push(TimelineItem {
+            kind: "contact",
+            id: c.original.id.to_string(),
+            at: c.current.occurred_at,
+            title: contact_title.clone(),
+            body: summary,
+            new: previous.is_none_or(|p| shared_at > p),
+        });
+    }
+    items.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+    Ok(items)
+}
+
+/// Records this relative's first reading of the shared updates they were shown.
+pub fn mark_read(
+    conn: &mut DbConn,
+    relative: &RelativeId,
+    items: &[TimelineItem],
+) -> QueryResult<()> {
+    let now = db::now();
+    for item in items.iter().filter(|i| i.new && i.kind == "update") {
+        let Some(id) = UpdateId::parse(&item.id) else {
+            continue;
+        };
+        let exists: i64 = update_reads::table
+            .filter(update_reads::update_id.eq(&id))
+            .filter(update_reads::relative_id.eq(relative))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            diesel::insert_into(update_reads::table)
+                .values((
+                    update_reads::update_id.eq(&id),
+                    update_reads::relative_id.eq(relative),
+                    update_reads::first_read_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The case's named contacts that the family may see: current ones first, then past ones.
+pub fn named_contacts(
+    conn: &mut DbConn,
+    case_id: &CaseId,
+    lang: Lang,
+) -> QueryResult<Vec<NamedContact>> {
+    let cover_users = diesel::alias!(users as cover_users);
+    type Row = (
+        String,
+        AssignmentRole,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = assignments::table
+        .inner_join(users::table.on(users::id.eq(assignments::user_id)))
+        .left_join(
+            cover_users.on(cover_users
+                .field(users::id)
+                .nullable()
+                .eq(assignments::cover_user_id)),
+        )
+        .filter(assignments::case_id.eq(case_id))
+        .filter(assignments::visible_to_family.eq(true))
+        .select((
+            users::display_name,
+            assignments::role,
+            assignments::contact_phone,
+            assignments::contact_email,
+            assignments::working_hours,
+            cover_users.field(users::display_name).nullable(),
+            assignments::cover_note,
+            assignments::starts_at,
+            assignments::ends_at,
+        ))
+        .order(assignments::starts_at.desc())
+        .load(conn)?;
+    let now = db::now();
+    let mut out: Vec<NamedContact> = rows
+        .into_iter()
+        .map(
+            |(name, role, phone, email, hours, cover_name, cover_note, from, until)| NamedContact {
+                current: from <= now && until.is_none_or(|u| u > now),
+                role_label: tr(lang, &format!("role-{}", role.as_str())),
+                name,
+                role,
+                phone,
+                email,
+                working_hours: hours,
+                cover_name,
+                cover_note,
+                from,
+                until,
+            },
+        )
+        .collect();
+    out.sort_by_key(|c| !c.current);
+    Ok(out)
+}
+
+/// Open appointments from now on, for the whole family or for this relative, soonest first.
+pub fn appointments(
+    conn: &mut DbConn,
+    case_id: &CaseId,
+    relative: &RelativeId,
+) -> QueryResult<Vec<Appointment>> {
+    let rows: Vec<(FollowUpId, String, NaiveDateTime, Option<String>)> = follow_ups::table
+        .filter(follow_ups::case_id.eq(case_id))
+        .filter(follow_ups::is_appointment.eq(true))
+        .filter(follow_ups::status.eq(FollowUpStatus::Open))
+        .filter(follow_ups::due_at.ge(db::now() - chrono::Duration::hours(2)))
+        .filter(
+            follow_ups::relative_id
+                .is_null()
+                .or(follow_ups::relative_id.eq(relative)),
+        )
+        .select((
+            follow_ups::id,
+            follow_ups::purpose,
+            follow_ups::due_at,
+            follow_ups::place,
+        ))
+        .order(follow_ups::due_at.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, purpose, at, place)| Appointment {
+            id,
+            purpose,
+            at,
+            place,
+        })
+        .collect())
+}
+
+pub fn property(conn: &mut DbConn, case_id: &CaseId, lang: Lang) -> QueryResult<Vec<PropertyView>> {
+    type Row = (
+        String,
+        PropertyStatus,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = property_items::table
+        .filter(property_items::case_id.eq(case_id))
+        .select((
+            property_items::description,
+            property_items::status,
+            property_items::held_since,
+            property_items::released_on,
+            property_items::returned_on,
+            property_items::received_by,
+        ))
+        .order(property_items::created_at.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(description, status, held_since, released_on, returned_on, received_by)| {
+                PropertyView {
+                    status_label: tr(lang, &format!("property-{}", status.as_str())),
+                    description,
+                    status,
+                    held_since,
+                    released_on,
+                    returned_on,
+                    received_by,
+                }
+            },
+        )
+        .collect())
+}

@@ -1,0 +1,208 @@
+//! Relatives' sessions. A relative signs in with a link and gets a server-side session, named
+//! by a short-lived signed token in the `liaison_family` cookie (or a bearer token for the
+//! family API). An ordinary session ends when the browser closes, after 12 hours, or after
+//! the idle limit; "keep me signed in on this device" keeps it for 30 days. Suspension and
+//! "sign out everywhere" end every session of the relative at once.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::session::{Client, SessionRejection};
+use crate::auth::tokens::Claims;
+use crate::casework::types::AccessState;
+use crate::db::schema::{relatives, sessions};
+use crate::db::{self, DbConn};
+use crate::domain::{CaseId, RelativeId, SessionId};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub const FAMILY_COOKIE: &str = "liaison_family";
+/// The longest an ordinary family session lasts.
+pub const SESSION_HOURS: i64 = 12;
+/// How long "keep me signed in on this device" lasts, and its idle limit.
+pub const PERSISTENT_DAYS: i64 = 30;
+
+/// A signed-in relative, as every family handler sees them.
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyUser {
+    pub relative_id: RelativeId,
+    pub case_id: CaseId,
+    pub full_name: String,
+    pub lang: Lang,
+    #[serde(skip)]
+    pub session_id: SessionId,
+    #[serde(skip)]
+    pub auth_version: i64,
+    #[serde(skip)]
+    pub persistent: bool,
+    #[serde(skip)]
+    pub client: Client,
+    /// Unread portal notices, for the navigation.
+    pub unread_notices: i64,
+}
+
+/// When a new session of this kind ends at the latest.
+pub fn lifetime(persistent: bool) -> Duration {
+    if persistent {
+        Duration::days(PERSISTENT_DAYS)
+    } else {
+        Duration::hours(SESSION_HOURS)
+    }
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    relative: &RelativeId,
+    client: Client,
+    persistent: bool,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> QueryResult<SessionId> {
+    let id = SessionId::new();
+    let now = db::now();
+    let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::principal_kind.eq("relative"),
+            sessions::relative_id.eq(Some(relative)),
+            sessions::client.eq(client),
+            sessions::persistent.eq(persistent),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(now + lifetime(persistent)),
+            sessions::ip.eq(ip),
+            sessions::user_agent.eq(user_agent.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+#[derive(Queryable)]
+struct Row {
+    client: Client,
+    persistent: bool,
+    last_seen_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    revoked_at: Option<NaiveDateTime>,
+    revoked_reason: Option<String>,
+    case_id: CaseId,
+    full_name: String,
+    language: Lang,
+    access_state: AccessState,
+    auth_version: i64,
+}
+
+/// Checks the session a family token names and returns the relative.
+pub fn resolve(
+    conn: &mut DbConn,
+    claims: &Claims,
+    idle_limit: Duration,
+) -> Result<Result<FamilyUser, SessionRejection>, AppError> {
+    let (Some(sid), Some(rid)) = (
+        SessionId::parse(&claims.sid),
+        RelativeId::parse(&claims.sub),
+    ) else {
+        return Ok(Err(SessionRejection::Unknown));
+    };
+    let found: Option<Row> = sessions::table
+        .inner_join(relatives::table.on(relatives::id.nullable().eq(sessions::relative_id)))
+        .filter(sessions::id.eq(&sid))
+        .filter(relatives::id.eq(&rid))
+        .select((
+            sessions::client,
+            sessions::persistent,
+            sessions::last_seen_at,
+            sessions::expires_at,
+            sessions::revoked_at,
+            sessions::revoked_reason,
+            relatives::case_id,
+            relatives::full_name,
+            relatives::language,
+            relatives::access_state,
+            relatives::auth_version,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(row) = found else {
+        return Ok(Err(SessionRejection::Unknown));
+    };
+    let now = db::now();
+    if row.revoked_at.is_some() {
+        return Ok(Err(SessionRejection::Revoked(
+            row.revoked_reason.unwrap_or_default(),
+        )));
+    }
+    if row.expires_at <= now {
+        return Ok(Err(SessionRejection::Expired));
+    }
+    let idle = if row.persistent {
+        Duration::days(PERSISTENT_DAYS)
+    } else {
+        idle_limit
+    };
+    if row.client == Client::Browser && row.last_seen_at + idle <= now {
+        return Ok(Err(SessionRejection::Idle));
+    }
+    if row.access_state == AccessState::Suspended {
+        return Ok(Err(SessionRejection::AccountInactive));
+    }
+    if row.auth_version != claims.ver {
+        return Ok(Err(SessionRejection::AuthVersionChanged));
+    }
+    if row.last_seen_at + Duration::seconds(60) <= now {
+        diesel::update(sessions::table.find(&sid))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+        diesel::update(relatives::table.find(&rid))
+            .set(relatives::last_seen_at.eq(now))
+            .execute(conn)?;
+    }
+    let unread_notices = match row.client {
+        Client::Browser => crate::notify::inbox::unread_for_relative(conn, &rid)?,
+        Client::Api => 0,
+    };
+    Ok(Ok(FamilyUser {
+        relative_id: rid,
+        case_id: row.case_id,
+        full_name: row.full_name,
+        lang: row.language,
+        session_id: sid,
+        auth_version: row.auth_version,
+        persistent: row.persistent,
+        client: row.client,
+        unread_notices,
+    }))
+}
+
+/// The end of the relative's previous visit (their latest session before this one), for
+/// "new since your last visit".
+pub fn previous_visit(
+    conn: &mut DbConn,
+    relative: &RelativeId,
+    current: &SessionId,
+) -> QueryResult<Option<NaiveDateTime>> {
+    sessions::table
+        .filter(sessions::relative_id.eq(relative))
+        .filter(sessions::id.ne(current))
+        .select(diesel::dsl::max(sessions::last_seen_at))
+        .first(conn)
+}
+
+/// Ends every session of a relative and invalidates every token in circulation.
+pub fn end_all(conn: &mut DbConn, relative: &RelativeId, reason: &str) -> QueryResult<usize> {
+    diesel::update(relatives::table.find(relative))
+        .set(relatives::auth_version.eq(relatives::auth_version + 1))
+        .execute(conn)?;
+    diesel::update(
+        sessions::table
+            .filter(sessions::relative_id.eq(relative))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(db::now()),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
+}

@@ -1,0 +1,1335 @@
+//! The family portal's pages: sign-in by link, the case's progress, timeline, named contacts,
+//! appointments (with a calendar file), property, messages, notices and preferences. Every
+//! word comes from the family's language catalogue (`locales/`), chosen per relative and
+//! switchable on every page. Pages work without JavaScript and fit a 320 px screen.
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
+use chrono_tz::Europe::London;
+use futures_util::future::LocalBoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor, Outcome};
+use crate::auth::AuthSource;
+use crate::auth::csrf::{self, CsrfForm};
+use crate::auth::extract::client_ip;
+use crate::auth::session::Client;
+use crate::auth::throttle;
+use crate::auth::tokens::{Audience, TokenError};
+use crate::casework::relatives::{self, Preferences};
+use crate::db;
+use crate::domain::{EmailAddress, FollowUpId, LimitedText, new_row_id};
+use crate::error::AppError;
+use crate::family::links::{self, LinkProblem};
+use crate::family::messages::{self, BODY_MAX, Category};
+use crate::family::portal::{self, tr};
+use crate::family::session::{self as family_session, FAMILY_COOKIE, FamilyUser};
+use crate::i18n::Lang;
+use crate::notify::Kind;
+use crate::notify::outbox::{self, Notice, Recipient};
+use crate::startup::AppState;
+use crate::web::pages::{safe_next, see_other};
+
+type Page = Result<HttpResponse, AppError>;
+
+/// The language cookie for pages read before signing in.
+pub const LANG_COOKIE: &str = "liaison_lang";
+
+// ---- who is calling -------------------------------------------------------------------------
+
+#[derive(Clone)]
+struct RenewedFamilyToken(String, bool);
+
+#[derive(Clone, Copy)]
+struct ClearFamilyCookie;
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))
+}
+
+async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
+    let state = state_of(&req)?;
+    let source = req
+        .app_data::<AuthSource>()
+        .copied()
+        .unwrap_or(AuthSource::Cookie);
+    let token = match source {
+        AuthSource::Cookie => req.cookie(FAMILY_COOKIE).map(|c| c.value().to_owned()),
+        AuthSource::Bearer => req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_owned()),
+    };
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return Err(AppError::Unauthenticated);
+    };
+    // In the browser the server-side session decides how long a relative stays signed in
+    // (see `verify_ignoring_expiry`); an API token is refused once expired.
+    let verified = match source {
+        AuthSource::Cookie => state
+            .keys
+            .verify_ignoring_expiry(&token, Audience::FamilyWeb),
+        AuthSource::Bearer => state.keys.verify(&token, Audience::FamilyApi),
+    };
+    let claims = match verified {
+        Ok(c) => c,
+        Err(e) => {
+            if source == AuthSource::Cookie {
+                req.extensions_mut().insert(ClearFamilyCookie);
+            }
+            if !matches!(e, TokenError::Expired) {
+                let (ip, path) = (client_ip(&req), req.path().to_owned());
+                let _ = state
+                    .db
+                    .run(move |conn| {
+                        audit::event(&Actor::Anonymous, "auth.token_rejected")
+                            .outcome(Outcome::Denied)
+                            .ip(ip.as_deref())
+                            .detail(format!("family token: {e}; {path}"))
+                            .write(conn)?;
+                        Ok(())
+                    })
+                    .await;
+            }
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    let idle = state.config.session_idle;
+    let resolved = state
+        .db
+        .run({
+            let claims = claims.clone();
+            move |conn| family_session::resolve(conn, &claims, idle)
+        })
+        .await?;
+    let user = match resolved {
+        Ok(u) => u,
+        Err(rejection) => {
+            if source == AuthSource::Cookie {
+                req.extensions_mut().insert(ClearFamilyCookie);
+            }
+            let (ip, path) = (client_ip(&req), req.path().to_owned());
+            let _ = state
+                .db
+                .run(move |conn| {
+                    audit::event(&Actor::Anonymous, "auth.session_rejected")
+                        .outcome(Outcome::Denied)
+                        .ip(ip.as_deref())
+                        .detail(format!("family session: {}; {path}", rejection.describe()))
+                        .write(conn)?;
+                    Ok(())
+                })
+                .await;
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    if source == AuthSource::Cookie {
+        let half_life = state.config.token_lifetime.num_seconds() / 2;
+        if chrono::Utc::now().timestamp() - claims.iat >= half_life {
+            let (fresh, _) = state.keys.issue(
+                Audience::FamilyWeb,
+                user.relative_id.as_str(),
+                &user.session_id,
+                user.auth_version,
+                state.config.token_lifetime,
+            )?;
+            req.extensions_mut()
+                .insert(RenewedFamilyToken(fresh, user.persistent));
+        }
+    }
+    req.extensions_mut().insert(user.clone());
+    Ok(user)
+}
+
+impl FromRequest for FamilyUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<FamilyUser, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(user) = req.extensions().get::<FamilyUser>() {
+            let user = user.clone();
+            return Box::pin(async move { Ok(user) });
+        }
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// The family session cookie: HttpOnly, Secure, SameSite=Lax (so that the link in a notice
+/// e-mail opens the portal signed in; every form still carries a CSRF token). Persistent
+/// only when the relative chose "keep me signed in on this device".
+pub fn family_cookie(value: String, secure: bool, persistent: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build(FAMILY_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .finish();
+    if persistent {
+        cookie.set_max_age(CookieDuration::days(family_session::PERSISTENT_DAYS));
+    }
+    cookie
+}
+
+fn removal(secure: bool) -> Cookie<'static> {
+    let mut c = family_cookie(String::new(), secure, false);
+    c.make_removal();
+    c
+}
+
+/// Middleware for the family scope: renews or clears the session cookie, turns errors into
+/// pages in the family's language, and sends "sign in first" to the family sign-in page.
+pub async fn family_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.cookie_secure)
+        .unwrap_or(true);
+    let res = next.call(req).await?;
+    let status = res.status();
+    let error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>());
+    let mut res = match (error, status) {
+        (Some(AppError::Unauthenticated), _) => {
+            let (req, _) = res.into_parts();
+            ServiceResponse::new(req, see_other("/family/sign-in")).map_into_boxed_body()
+        }
+        (Some(_), s) | (None, s @ (StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED))
+            if s.is_client_error() || s.is_server_error() =>
+        {
+            let page = error_page(res.request(), s);
+            let (req, _) = res.into_parts();
+            ServiceResponse::new(req, page).map_into_boxed_body()
+        }
+        _ => res.map_into_boxed_body(),
+    };
+    if res.response().cookies().any(|c| c.name() == FAMILY_COOKIE) {
+        return Ok(res);
+    }
+    let (renewed, clear) = {
+        let ext = res.request().extensions();
+        (
+            ext.get::<RenewedFamilyToken>().cloned(),
+            ext.get::<ClearFamilyCookie>().is_some(),
+        )
+    };
+    if let Some(RenewedFamilyToken(token, persistent)) = renewed {
+        res.response_mut()
+            .add_cookie(&family_cookie(token, secure, persistent))?;
+    } else if clear {
+        res.response_mut().add_cookie(&removal(secure))?;
+    }
+    Ok(res)
+}
+
+// ---- rendering -----------------------------------------------------------------------------
+
+/// The reader's language: theirs when signed in, else the language cookie, else the browser's
+/// first choice when it is Welsh, else English.
+fn lang_of(req: &HttpRequest, user: Option<&FamilyUser>) -> Lang {
+    if let Some(u) = user.or(req.extensions().get::<FamilyUser>()) {
+        return u.lang;
+    }
+    if let Some(l) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+        return l;
+    }
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("cy") {
+        Lang::Cy
+    } else {
+        Lang::En
+    }
+}
+
+const WELSH_MONTHS: [&str; 12] = [
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+];
+
+/// A date as a family reads it, in their language: "24 November 2026".
+pub fn family_date(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::En => d.format("%-d %B %Y").to_string(),
+        Lang::Cy => format!(
+            "{} {} {}",
+            d.day(),
+            WELSH_MONTHS[d.month0() as usize],
+            d.year()
+        ),
+    }
+}
+
+/// A stored UTC time as a family reads it: London time, "24 November 2026, 10:00".
+pub fn family_time(lang: Lang, utc: NaiveDateTime) -> String {
+    let local = London.from_utc_datetime(&utc).naive_local();
+    format!(
+        "{}, {:02}:{:02}",
+        family_date(lang, local.date()),
+        local.hour(),
+        local.minute()
+    )
+}
+
+fn lang_from_ctx(ctx: &handlebars::Context) -> Lang {
+    ctx.data()
+        .get("lang")
+        .and_then(|l| l.as_str())
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::En)
+}
+
+/// `{{when t}}`: a UTC timestamp in the page's language and London time.
+pub struct WhenHelper;
+
+impl handlebars::HelperDef for WhenHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        _: &'reg handlebars::Handlebars<'reg>,
+        ctx: &'rc handlebars::Context,
+        _: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let raw = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+        let lang = lang_from_ctx(ctx);
+        let text = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+            family_time(lang, t.naive_utc())
+        } else if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            family_date(lang, d)
+        } else {
+            raw.to_owned()
+        };
+        out.write(&handlebars::html_escape(&text))?;
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct FamilyContext<'a, T: Serialize> {
+    lang: &'static str,
+    other_lang: &'static str,
+    other_lang_name: &'static str,
+    title: String,
+    csrf_token: String,
+    family: Option<&'a FamilyUser>,
+    /// This page, for the language switch to come back to.
+    here: String,
+    page: T,
+}
+
+fn render<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    template: &str,
+    title_key: &str,
+    user: Option<&FamilyUser>,
+    page: T,
+) -> HttpResponse {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    let lang = lang_of(req, user);
+    let other = match lang {
+        Lang::En => Lang::Cy,
+        Lang::Cy => Lang::En,
+    };
+    let ctx = FamilyContext {
+        lang: lang.as_str(),
+        other_lang: other.as_str(),
+        other_lang_name: other.label(),
+        title: tr(lang, title_key),
+        csrf_token: csrf::token_of(req),
+        family: user,
+        here: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/family".into()),
+        page,
+    };
+    match state.templates.render(template, &ctx) {
+        Ok(html) => HttpResponse::build(status)
+            .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+            .body(html),
+        Err(e) => {
+            tracing::error!(template, error = %e, "template failed to render");
+            HttpResponse::InternalServerError()
+                .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
+                .body("Something went wrong on our side. Please try again.")
+        }
+    }
+}
+
+fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse {
+    let user = req.extensions().get::<FamilyUser>().cloned();
+    let key = match status.as_u16() {
+        400 | 415 => "error-400",
+        403 => "error-403",
+        404 => "error-404",
+        405 => "error-405",
+        409 => "error-409",
+        413 => "error-413",
+        422 => "error-422",
+        429 => "error-429",
+        503 => "error-503",
+        _ => "error-500",
+    };
+    #[derive(Serialize)]
+    struct ErrorPage {
+        heading: String,
+        message: String,
+    }
+    let lang = lang_of(req, user.as_ref());
+    render(
+        req,
+        status,
+        "pages/family/error",
+        &format!("{key}-heading"),
+        user.as_ref(),
+        ErrorPage {
+            heading: tr(lang, &format!("{key}-heading")),
+            message: tr(lang, &format!("{key}-message")),
+        },
+    )
+}
+
+fn problems(lang: Lang, list: &[(&str, &str)]) -> serde_json::Value {
+    let by_field: serde_json::Map<String, serde_json::Value> = list
+        .iter()
+        .map(|(f, k)| ((*f).to_owned(), serde_json::Value::String(tr(lang, k))))
+        .collect();
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|(f, k)| serde_json::json!({ "field": f, "message": tr(lang, k) }))
+        .collect();
+    serde_json::json!({ "list": items, "by_field": by_field })
+}
+
+fn no_problems() -> serde_json::Value {
+    serde_json::json!({ "list": [], "by_field": {} })
+}
+
+// ---- signing in ------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    signed_out: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Serialize)]
+struct SignInPage<'a> {
+    form: &'a SignInForm,
+    errors: serde_json::Value,
+    signed_out: bool,
+}
+
+pub async fn sign_in_form(
+    req: HttpRequest,
+    user: Option<FamilyUser>,
+    query: web::Query<SignInQuery>,
+) -> HttpResponse {
+    if user.is_some() {
+        return see_other("/family");
+    }
+    render(
+        &req,
+        StatusCode::OK,
+        "pages/family/sign_in",
+        "sign-in-title",
+        None,
+        SignInPage {
+            form: &SignInForm::default(),
+            errors: no_problems(),
+            signed_out: query.signed_out.is_some(),
+        },
+    )
+}
+
+/// Asks for a sign-in link. The answer is the same whether or not the address is known.
+pub async fn request_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<SignInForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let lang = lang_of(&req, None);
+    let email = match EmailAddress::parse("email", &form.email) {
+        Ok(e) => e,
+        Err(_) => {
+            let key = if form.email.trim().is_empty() {
+                "sign-in-error-empty"
+            } else {
+                "sign-in-error-format"
+            };
+            return Ok(render(
+                &req,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "pages/family/sign_in",
+                "sign-in-title",
+                None,
+                SignInPage {
+                    form: &form,
+                    errors: problems(lang, &[("email", key)]),
+                    signed_out: false,
+                },
+            ));
+        }
+    };
+    let ip = client_ip(&req);
+    let window = chrono::Duration::hours(1);
+    let address_bucket = format!("family-link:address:{}", email.as_str());
+    let ip_bucket = format!("family-link:ip:{}", ip.as_deref().unwrap_or("unknown"));
+    let limited = state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let limited = throttle::is_limited(
+                    conn,
+                    &address_bucket,
+                    window,
+                    links::MAX_REQUESTS_PER_ADDRESS,
+                )? || throttle::is_limited(
+                    conn,
+                    &ip_bucket,
+                    window,
+                    links::MAX_REQUESTS_PER_IP,
+                )?;
+                if limited {
+                    audit::event(&Actor::Anonymous, "family.sign_in_link_limited")
+                        .outcome(Outcome::Denied)
+                        .ip(ip.as_deref())
+                        .write(conn)?;
+                    return Ok::<_, AppError>(true);
+                }
+                throttle::hit(conn, &address_bucket, window)?;
+                throttle::hit(conn, &ip_bucket, window)?;
+                use crate::db::schema::relatives as r;
+                use diesel::prelude::*;
+                let found: Vec<crate::domain::RelativeId> = r::table
+                    .filter(r::email.eq(email.as_str()))
+                    .filter(r::access_state.eq_any([
+                        crate::casework::types::AccessState::Invited,
+                        crate::casework::types::AccessState::Active,
+                    ]))
+                    .select(r::id)
+                    .load(conn)?;
+                for relative in &found {
+                    outbox::enqueue(
+                        conn,
+                        &Notice {
+                            kind: Kind::FamilySignInLink,
+                            recipient: Recipient::Relative(relative.clone()),
+                            case_id: None,
+                            cause: format!("sign-in:{}", new_row_id()),
+                            payload: serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
+                        },
+                    )?;
+                }
+                let mut event = audit::event(&Actor::Anonymous, "family.sign_in_link_requested")
+                    .ip(ip.as_deref());
+                event = match found.first() {
+                    Some(r) => event.record("relative", r),
+                    None => event.detail("no relative with portal access has that address"),
+                };
+                event.write(conn)?;
+                Ok(false)
+            })
+        })
+        .await?;
+    if limited {
+        return Ok(render(
+            &req,
+            StatusCode::TOO_MANY_REQUESTS,
+            "pages/family/sign_in",
+            "sign-in-title",
+            None,
+            SignInPage {
+                form: &form,
+                errors: problems(lang, &[("email", "sign-in-error-limited")]),
+                signed_out: false,
+            },
+        ));
+    }
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/link_sent",
+        "link-sent-title",
+        None,
+        serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    keep: Option<String>,
+}
+
+fn link_problem_page(req: &HttpRequest, problem: LinkProblem) -> HttpResponse {
+    let (status, key) = match problem {
+        LinkProblem::Unknown => (StatusCode::BAD_REQUEST, "link-problem-unknown"),
+        LinkProblem::Expired => (StatusCode::GONE, "link-problem-expired"),
+        LinkProblem::Used => (StatusCode::GONE, "link-problem-used"),
+        LinkProblem::Suspended => (StatusCode::FORBIDDEN, "link-problem-suspended"),
+    };
+    let lang = lang_of(req, None);
+    render(
+        req,
+        status,
+        "pages/family/link_problem",
+        "link-problem-title",
+        None,
+        serde_json::json!({ "message": tr(lang, key), "form": SignInForm::default(), "errors": no_problems() }),
+    )
+}
+
+/// Checks a link without using it, so that a mail scanner opening it does not spend it.
+fn check_link(conn: &mut db::DbConn, token: &str) -> diesel::QueryResult<Result<(), LinkProblem>> {
+    use crate::db::schema::{relatives as r, sign_in_tokens as t};
+    use diesel::prelude::*;
+    if !links::well_formed(token) {
+        return Ok(Err(LinkProblem::Unknown));
+    }
+    let hash = links::hash_of(token);
+    let found: Option<(
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+        crate::casework::types::AccessState,
+    )> = t::table
+        .inner_join(r::table.on(r::id.eq(t::relative_id)))
+        .filter(t::token_hash.eq(hash))
+        .select((t::expires_at, t::used_at, r::access_state))
+        .first(conn)
+        .optional()?;
+    Ok(match found {
+        None => Err(LinkProblem::Unknown),
+        Some((_, Some(_), _)) => Err(LinkProblem::Used),
+        Some((exp, None, _)) if exp <= db::now() => Err(LinkProblem::Expired),
+        Some((_, None, crate::casework::types::AccessState::Suspended)) => {
+            Err(LinkProblem::Suspended)
+        }
+        Some(_) => Ok(()),
+    })
+}
+
+/// The page a sign-in link opens: a button that signs in (a GET changes nothing).
+pub async fn link_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LinkQuery>,
+) -> Page {
+    let token = query.token.clone();
+    let checked = state
+        .db
+        .run(move |conn| Ok(check_link(conn, &token)?))
+        .await?;
+    if let Err(problem) = checked {
+        return Ok(link_problem_page(&req, problem));
+    }
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/link",
+        "link-title",
+        None,
+        serde_json::json!({ "token": query.token }),
+    ))
+}
+
+/// Uses a sign-in link: starts a session and sets the cookie.
+pub async fn use_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<LinkForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let persistent = form.keep.is_some();
+    let ip = client_ip(&req);
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let token = form.token.clone();
+    let outcome = state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let relative = match links::redeem(conn, &token)? {
+                    Ok(r) => r,
+                    Err(problem) => {
+                        audit::event(&Actor::Anonymous, "family.sign_in")
+                            .outcome(Outcome::Denied)
+                            .ip(ip.as_deref())
+                            .detail(format!("{problem:?}"))
+                            .write(conn)?;
+                        return Ok::<_, AppError>(Err(problem));
+                    }
+                };
+                let sid = family_session::create(
+                    conn,
+                    &relative,
+                    Client::Browser,
+                    persistent,
+                    ip.as_deref(),
+                    agent.as_deref(),
+                )?;
+                use crate::db::schema::relatives as r;
+                use diesel::prelude::*;
+                let version: i64 = r::table
+                    .find(&relative)
+                    .select(r::auth_version)
+                    .first(conn)?;
+                audit::event(&Actor::Relative(relative.clone()), "family.sign_in")
+                    .record("session", &sid)
+                    .ip(ip.as_deref())
+                    .detail(if persistent {
+                        "kept signed in"
+                    } else {
+                        "this visit"
+                    })
+                    .write(conn)?;
+                Ok(Ok((relative, sid, version)))
+            })
+        })
+        .await?;
+    let (relative, sid, version) = match outcome {
+        Ok(o) => o,
+        Err(problem) => return Ok(link_problem_page(&req, problem)),
+    };
+    let (token, _) = state.keys.issue(
+        Audience::FamilyWeb,
+        relative.as_str(),
+        &sid,
+        version,
+        state.config.token_lifetime,
+    )?;
+    let mut res = see_other("/family");
+    res.add_cookie(&family_cookie(
+        token,
+        state.config.cookie_secure,
+        persistent,
+    ))
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("setting the family cookie: {e}")))?;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+async fn end_sessions(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &FamilyUser,
+    everywhere: bool,
+) -> Page {
+    let (u, ip) = (user.clone(), client_ip(req));
+    state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                if everywhere {
+                    family_session::end_all(conn, &u.relative_id, "signed out everywhere")?;
+                } else {
+                    crate::auth::session::revoke(conn, &u.session_id, "signed out")?;
+                }
+                audit::event(
+                    &Actor::Relative(u.relative_id.clone()),
+                    if everywhere {
+                        "family.sign_out_everywhere"
+                    } else {
+                        "family.sign_out"
+                    },
+                )
+                .record("session", &u.session_id)
+                .ip(ip.as_deref())
+                .write(conn)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    let mut res = see_other("/family/sign-in?signed_out=1");
+    res.add_cookie(&removal(state.config.cookie_secure))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the family cookie: {e}")))?;
+    Ok(res)
+}
+
+pub async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    form.into_inner()?;
+    end_sessions(&state, &req, &user, false).await
+}
+
+pub async fn sign_out_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    form.into_inner()?;
+    end_sessions(&state, &req, &user, true).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Switches the language: for the signed-in relative it becomes their preference (and their
+/// e-mails' language); before sign-in a cookie remembers it.
+pub async fn switch_language(
+    state: web::Data<AppState>,
+    user: Option<FamilyUser>,
+    form: CsrfForm<LanguageForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let lang = Lang::parse(&form.lang)
+        .ok_or_else(|| AppError::invalid("lang", "Choose English (en) or Welsh (cy)."))?;
+    if let Some(user) = &user {
+        let rid = user.relative_id.clone();
+        state
+            .db
+            .run(move |conn| {
+                use crate::db::schema::relatives as r;
+                use diesel::prelude::*;
+                let (by_email, start, end): (bool, Option<String>, Option<String>) = r::table
+                    .find(&rid)
+                    .select((r::notify_by_email, r::quiet_hours_start, r::quiet_hours_end))
+                    .first(conn)?;
+                let quiet = crate::casework::input::quiet_hours(start.as_deref(), end.as_deref())
+                    .unwrap_or(None);
+                relatives::set_preferences(
+                    conn,
+                    &rid,
+                    &Preferences {
+                        notify_by_email: by_email,
+                        quiet_hours: quiet,
+                        language: lang,
+                    },
+                )
+            })
+            .await?;
+    }
+    let next = safe_next(form.next.as_deref(), "/family");
+    let next = if next.starts_with("/family") {
+        next
+    } else {
+        "/family".to_owned()
+    };
+    let mut res = see_other(&next);
+    let cookie = Cookie::build(LANG_COOKIE, lang.as_str())
+        .path("/family")
+        .http_only(true)
+        .secure(state.config.cookie_secure)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::days(365))
+        .finish();
+    res.add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("setting the language cookie: {e}")))?;
+    Ok(res)
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let u = user.clone();
+    let (overview, unread) = state
+        .db
+        .run(move |conn| {
+            let overview = portal::overview(conn, &u)?;
+            let unread = messages::unread_for(conn, &u.case_id, &u.relative_id)?;
+            Ok((overview, unread))
+        })
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/home",
+        "home-title",
+        Some(&user),
+        serde_json::json!({ "overview": overview, "unread_messages": unread }),
+    ))
+}
+
+pub async fn timeline(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let u = user.clone();
+    let items = state
+        .db
+        .run(move |conn| {
+            let items = portal::timeline(conn, &u)?;
+            let shown = items.clone();
+            let rid = u.relative_id.clone();
+            db::write(conn, move |conn| portal::mark_read(conn, &rid, &shown))?;
+            Ok(items)
+        })
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/timeline",
+        "timeline-title",
+        Some(&user),
+        serde_json::json!({ "items": items }),
+    ))
+}
+
+pub async fn contacts(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (cid, lang) = (user.case_id.clone(), user.lang);
+    let contacts = state
+        .db
+        .run(move |conn| Ok(portal::named_contacts(conn, &cid, lang)?))
+        .await?;
+    let (current, past): (Vec<_>, Vec<_>) = contacts.into_iter().partition(|c| c.current);
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/contacts",
+        "contacts-title",
+        Some(&user),
+        serde_json::json!({ "current": current, "past": past }),
+    ))
+}
+
+pub async fn appointments(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (cid, rid) = (user.case_id.clone(), user.relative_id.clone());
+    let list = state
+        .db
+        .run(move |conn| Ok(portal::appointments(conn, &cid, &rid)?))
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/appointments",
+        "appointments-title",
+        Some(&user),
+        serde_json::json!({ "appointments": list }),
+    ))
+}
+
+/// One appointment as a calendar file.
+pub async fn appointment_ics(
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    path: web::Path<FollowUpId>,
+) -> Page {
+    let (cid, rid, id) = (
+        user.case_id.clone(),
+        user.relative_id.clone(),
+        path.into_inner(),
+    );
+    let appointment = state
+        .db
+        .run(move |conn| {
+            Ok(portal::appointments(conn, &cid, &rid)?
+                .into_iter()
+                .find(|a| a.id == id))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let host = url::Url::parse(&state.config.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "liaison".into());
+    let body = crate::family::ics::calendar(
+        &appointment,
+        &tr(user.lang, "appointments-calendar-title"),
+        &host,
+        db::now(),
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"appointment-{}.ics\"",
+                appointment.id
+            ),
+        ))
+        .body(body))
+}
+
+pub async fn property(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (cid, lang) = (user.case_id.clone(), user.lang);
+    let items = state
+        .db
+        .run(move |conn| Ok(portal::property(conn, &cid, lang)?))
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/property",
+        "property-title",
+        Some(&user),
+        serde_json::json!({ "items": items }),
+    ))
+}
+
+pub async fn notices(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (rid, lang, emails) = (user.relative_id.clone(), user.lang, state.emails.clone());
+    let items = state
+        .db
+        .run(move |conn| {
+            Ok(crate::notify::inbox::for_relative(
+                conn, &rid, lang, &emails, 100,
+            )?)
+        })
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/notices",
+        "notices-title",
+        Some(&user),
+        serde_json::json!({ "items": items }),
+    ))
+}
+
+pub async fn notices_read(
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    form.into_inner()?;
+    let rid = user.relative_id.clone();
+    state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                crate::notify::inbox::mark_all_read_for_relative(conn, &rid)
+            })?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/family/notices"))
+}
+
+// ---- messages -------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct FamilyMessageForm {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Deserialize)]
+pub struct SentQuery {
+    sent: Option<String>,
+}
+
+async fn messages_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &FamilyUser,
+    status: StatusCode,
+    form: &FamilyMessageForm,
+    errors: serde_json::Value,
+    sent: bool,
+) -> Page {
+    let u = user.clone();
+    let thread = state
+        .db
+        .run(move |conn| {
+            let thread = messages::thread(conn, &u.case_id, Some((&u.relative_id, u.lang)))?;
+            let shown = thread.clone();
+            let rid = u.relative_id.clone();
+            db::write(conn, move |conn| messages::mark_read(conn, &rid, &shown))?;
+            Ok(thread)
+        })
+        .await?;
+    let categories: Vec<serde_json::Value> = Category::ALL
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "value": c.as_str(),
+                "text": tr(user.lang, &format!("category-{}", c.as_str())),
+                "selected": form.category == c.as_str(),
+            })
+        })
+        .collect();
+    Ok(render(
+        req,
+        status,
+        "pages/family/messages",
+        "messages-title",
+        Some(user),
+        serde_json::json!({
+            "thread": thread,
+            "form": form,
+            "errors": errors,
+            "categories": categories,
+            "sent": sent,
+            "limit": BODY_MAX,
+        }),
+    ))
+}
+
+pub async fn messages_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    query: web::Query<SentQuery>,
+) -> Page {
+    messages_page(
+        &req,
+        &state,
+        &user,
+        StatusCode::OK,
+        &FamilyMessageForm::default(),
+        no_problems(),
+        query.sent.is_some(),
+    )
+    .await
+}
+
+pub async fn message_send(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<FamilyMessageForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let category = Category::parse(form.category.trim());
+    let mut errs: Vec<(&str, &str)> = Vec::new();
+    if category.is_none() {
+        errs.push(("category", "messages-error-category"));
+    }
+    let body = if form.body.trim().is_empty() {
+        errs.push(("body", "messages-error-empty"));
+        None
+    } else {
+        match LimitedText::parse("body", &form.body, BODY_MAX) {
+            Ok(b) => Some(b),
+            Err(_) => {
+                errs.push(("body", "messages-error-long"));
+                None
+            }
+        }
+    };
+    let (Some(category), Some(body)) = (category, body) else {
+        let errors = problems(user.lang, &errs);
+        return messages_page(
+            &req,
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            errors,
+            false,
+        )
+        .await;
+    };
+    let u = user.clone();
+    state
+        .db
+        .run(move |conn| messages::send_from_family(conn, &u, category, &body))
+        .await?;
+    Ok(see_other("/family/messages?sent=1"))
+}
+
+// ---- preferences -----------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct PreferencesForm {
+    /// `email` or `portal`.
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub quiet_hours_start: String,
+    #[serde(default)]
+    pub quiet_hours_end: String,
+    #[serde(default)]
+    pub language: String,
+}
+
+async fn preferences_page(
+    req: &HttpRequest,
+    user: &FamilyUser,
+    status: StatusCode,
+    form: &PreferencesForm,
+    errors: serde_json::Value,
+    saved: bool,
+) -> Page {
+    let languages: Vec<serde_json::Value> = Lang::ALL
+        .iter()
+        .map(|l| {
+            serde_json::json!({ "value": l.as_str(), "text": l.label(), "selected": form.language == l.as_str() })
+        })
+        .collect();
+    Ok(render(
+        req,
+        status,
+        "pages/family/preferences",
+        "preferences-title",
+        Some(user),
+        serde_json::json!({
+            "form": form,
+            "errors": errors,
+            "languages": languages,
+            "by_email": form.channel == "email",
+            "saved": saved,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn preferences(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    query: web::Query<SavedQuery>,
+) -> Page {
+    let rid = user.relative_id.clone();
+    let (by_email, start, end, lang): (bool, Option<String>, Option<String>, Lang) = state
+        .db
+        .run(move |conn| {
+            use crate::db::schema::relatives as r;
+            use diesel::prelude::*;
+            Ok(r::table
+                .find(&rid)
+                .select((
+                    r::notify_by_email,
+                    r::quiet_hours_start,
+                    r::quiet_hours_end,
+                    r::language,
+                ))
+                .first(conn)?)
+        })
+        .await?;
+    let form = PreferencesForm {
+        channel: if by_email { "email" } else { "portal" }.into(),
+        quiet_hours_start: start.unwrap_or_default(),
+        quiet_hours_end: end.unwrap_or_default(),
+        language: lang.as_str().into(),
+    };
+    preferences_page(
+        &req,
+        &user,
+        StatusCode::OK,
+        &form,
+        no_problems(),
+        query.saved.is_some(),
+    )
+    .await
+}
+
+pub async fn preferences_save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<PreferencesForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let mut errs: Vec<(&str, &str)> = Vec::new();
+    let by_email = match form.channel.as_str() {
+        "email" => Some(true),
+        "portal" => Some(false),
+        _ => {
+            errs.push(("channel", "preferences-error-channel"));
+            None
+        }
+    };
+    let language = Lang::parse(&form.language);
+    if language.is_none() {
+        errs.push(("language", "preferences-error-language"));
+    }
+    let quiet = match crate::casework::input::quiet_hours(
+        Some(&form.quiet_hours_start),
+        Some(&form.quiet_hours_end),
+    ) {
+        Ok(q) => Some(q),
+        Err(e) => {
+            let field = if e.field() == Some("quiet_hours_start") {
+                "quiet_hours_start"
+            } else {
+                "quiet_hours_end"
+            };
+            errs.push((field, "preferences-error-quiet"));
+            None
+        }
+    };
+    let (Some(notify_by_email), Some(language), Some(quiet_hours)) = (by_email, language, quiet)
+    else {
+        let errors = problems(user.lang, &errs);
+        return preferences_page(
+            &req,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            errors,
+            false,
+        )
+        .await;
+    };
+    let rid = user.relative_id.clone();
+    state
+        .db
+        .run(move |conn| {
+            relatives::set_preferences(
+                conn,
+                &rid,
+                &Preferences {
+                    notify_by_email,
+                    quiet_hours,
+                    language,
+                },
+            )
+        })
+        .await?;
+    Ok(see_other("/family/preferences?saved=1"))
+}

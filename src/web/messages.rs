@@ -1,0 +1,306 @@
+//! Staff pages for the family side of a case: the message thread with acknowledge, answer
+//! and close, the inbox of family messages waiting across my cases, and a relative's portal
+//! access (invite, suspend, reinstate).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CaseworkUser;
+use crate::auth::csrf::CsrfForm;
+use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
+use crate::error::AppError;
+use crate::family::access as family_access;
+use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
+use crate::startup::AppState;
+use crate::web::casework::{case_page, case_url, load, visible_first};
+use crate::web::forms::FormErrors;
+use crate::web::pages::{ok, see_other};
+
+type Page = Result<HttpResponse, AppError>;
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub in_reply_to: String,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    pub response: String,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+#[derive(Deserialize)]
+pub struct ThreadQuery {
+    sent: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ThreadPage<'a> {
+    thread: Vec<ThreadItem>,
+    form: &'a MessageForm,
+    errors: FormErrors,
+    /// The message whose answer form failed, so that its form shows the error and the text.
+    failed_reply: String,
+    sent: bool,
+    limit: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn thread_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CaseworkUser,
+    id: &CaseId,
+    status: StatusCode,
+    form: &MessageForm,
+    errors: FormErrors,
+    sent: bool,
+) -> Page {
+    let (_, header) = load(state, user, id, "family messages").await?;
+    let cid = id.clone();
+    let thread = state
+        .db
+        .run(move |conn| Ok(messages::thread(conn, &cid, None)?))
+        .await?;
+    let body = ThreadPage {
+        thread,
+        failed_reply: form.in_reply_to.clone(),
+        form,
+        errors,
+        sent,
+        limit: BODY_MAX,
+    };
+    Ok(case_page(
+        req,
+        status,
+        "pages/staff/messages",
+        "Family messages".into(),
+        user,
+        header,
+        body,
+    ))
+}
+
+pub async fn thread(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    query: web::Query<ThreadQuery>,
+) -> Page {
+    thread_page(
+        &req,
+        &state,
+        &user,
+        &path,
+        StatusCode::OK,
+        &MessageForm::default(),
+        FormErrors::default(),
+        query.sent.is_some(),
+    )
+    .await
+}
+
+fn parse_body(field: &str, raw: &str, what: &str) -> Result<LimitedText, AppError> {
+    if raw.trim().is_empty() {
+        return Err(AppError::invalid(field, format!("Write {what}.")));
+    }
+    LimitedText::parse(field, raw, BODY_MAX)
+}
+
+pub async fn send(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<MessageForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    let id = path.into_inner();
+    let in_reply_to = match form.in_reply_to.trim() {
+        "" => None,
+        raw => Some(MessageId::parse(raw).ok_or(AppError::NotFound)?),
+    };
+    let body = match parse_body("body", &form.body, "your message") {
+        Ok(b) => b,
+        Err(e) => {
+            let errors = FormErrors::from_error(e, "body")?;
+            return thread_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors,
+                false,
+            )
+            .await;
+        }
+    };
+    let (me, cid) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| messages::send_from_staff(conn, &me, &cid, &body, in_reply_to.as_ref()))
+        .await?;
+    Ok(see_other(&format!("{}/messages?sent=1", case_url(&id))))
+}
+
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, MessageId)>,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    form.into_inner()?;
+    let (id, message) = path.into_inner();
+    let (me, cid) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
+        .await?;
+    Ok(see_other(&format!("{}/messages", case_url(&id))))
+}
+
+pub async fn close(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, MessageId)>,
+    form: CsrfForm<CloseForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    let form = form.into_inner()?;
+    let (id, message) = path.into_inner();
+    let response = match parse_body("response", &form.response, "the response to the family") {
+        Ok(r) => r,
+        Err(e) => {
+            let errors = FormErrors::from_error(e, "response")?;
+            let reply = MessageForm {
+                body: form.response.clone(),
+                in_reply_to: message.to_string(),
+            };
+            return thread_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &reply,
+                errors,
+                false,
+            )
+            .await;
+        }
+    };
+    let (me, cid) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| messages::close_concern(conn, &me, &cid, &message, &response))
+        .await?;
+    Ok(see_other(&format!("{}/messages", case_url(&id))))
+}
+
+#[derive(Serialize)]
+struct InboxPage {
+    waiting: Vec<Waiting>,
+    concerns: Vec<Waiting>,
+}
+
+/// Family messages waiting for an answer on my cases, longest first, and open concerns.
+pub async fn inbox(req: HttpRequest, state: web::Data<AppState>, user: CaseworkUser) -> Page {
+    let me = user.0.clone();
+    let (waiting, concerns) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                messages::waiting_for(conn, &me, false)?,
+                messages::waiting_for(conn, &me, true)?,
+            ))
+        })
+        .await?;
+    Ok(ok(
+        &req,
+        "pages/staff/messages_inbox",
+        "Family messages",
+        &user,
+        InboxPage { waiting, concerns },
+    ))
+}
+
+fn relative_url(id: &CaseId, relative: &RelativeId) -> String {
+    format!("{}/relatives/{relative}/edit", case_url(id))
+}
+
+pub async fn invite(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    form.into_inner()?;
+    let (id, relative) = path.into_inner();
+    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
+    state
+        .db
+        .run(move |conn| family_access::invite(conn, &me, &cid, &rid))
+        .await?;
+    Ok(see_other(&relative_url(&id, &relative)))
+}
+
+pub async fn suspend(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    form: CsrfForm<ReasonForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    let form = form.into_inner()?;
+    let (id, relative) = path.into_inner();
+    if form.reason.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give the reason for suspending access; it is kept on the record.",
+        ));
+    }
+    let reason = LimitedText::parse("reason", &form.reason, 500)?;
+    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
+    state
+        .db
+        .run(move |conn| family_access::suspend(conn, &me, &cid, &rid, &reason))
+        .await?;
+    Ok(see_other(&relative_url(&id, &relative)))
+}
+
+pub async fn reinstate(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    form.into_inner()?;
+    let (id, relative) = path.into_inner();
+    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
+    state
+        .db
+        .run(move |conn| family_access::reinstate(conn, &me, &cid, &rid))
+        .await?;
+    Ok(see_other(&relative_url(&id, &relative)))
+}
