@@ -968,3 +968,46 @@ async fn malformed_family_forms_get_a_clear_answer_never_a_500() {
     // Still signed in: none of that ended the session.
     assert_eq!(family.get("/family").await.0, 200);
 }
+
+/// News shared with the family shows in the relative's portal inbox with an unread count,
+/// in their language, until they mark it read.
+#[tokio::test]
+async fn a_relatives_notices_show_unread_until_read() {
+    let f = fixture().await;
+    let family = signed_in(&f.app, &f.relatives[0]).await;
+    let (_, home) = family.get("/family").await;
+    assert!(!home.contains("unread</span>"), "nothing unread yet");
+    let (s, _) = call(&f.app, Method::POST, &f.case("/updates"), &f.officer,
+        Some(json!({"title": "The inquest has been opened", "body": "It was adjourned.", "shared_with_family": true}))).await;
+    assert_eq!(s, 201);
+    let (_, home) = family.get("/family").await;
+    assert!(
+        home.contains("1<span class=\"visually-hidden\"> unread</span>"),
+        "{home}"
+    );
+    let (_, notices) = family.get("/family/notices").await;
+    assert!(
+        notices.contains("There is news about your case"),
+        "{notices}"
+    );
+    assert!(
+        !notices.contains("inquest"),
+        "a notice says there is news, never what it is"
+    );
+    let res = family.post("/family/notices/read-all", &[]).await;
+    assert_eq!(res.status(), 303);
+    let (_, home) = family.get("/family").await;
+    assert!(!home.contains("unread</span>"));
+    // In Welsh for a Welsh reader.
+    family
+        .post(
+            "/family/language",
+            &[("lang", "cy"), ("next", "/family/notices")],
+        )
+        .await;
+    let (_, notices) = family.get("/family/notices").await;
+    assert!(
+        !notices.contains("There is news about your case"),
+        "{notices}"
+    );
+}
