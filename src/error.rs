@@ -41,6 +41,9 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Something that existed and can no longer be used, such as a spent sign-in link (410).
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     #[error("Too many attempts. Please wait {0} minutes and try again.")]
     RateLimited(i64),
     #[error("The service is busy. Please try again in a moment.")]
@@ -105,6 +108,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict { code, .. } => code,
+            AppError::Gone { code, .. } => code,
             AppError::RateLimited(_) => "rate_limited",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal_error",
@@ -139,6 +143,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Gone { .. } => StatusCode::GONE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -25,6 +25,7 @@ use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
 use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, doc as api_doc,
+    family as api_family, messages as api_messages,
 };
 use crate::web::{admin, assets, casework, family, inbox, messages, outbox, pages, staff};
 
@@ -319,6 +320,66 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 resource("/cases/{id}/property/{item_id}/move")
                     .route(post().to(api_cases::property_move)),
+            )
+            .service(
+                resource("/cases/{id}/messages")
+                    .route(get().to(api_messages::thread))
+                    .route(post().to(api_messages::send)),
+            )
+            .service(
+                resource("/cases/{id}/messages/{message_id}/acknowledge")
+                    .route(post().to(api_messages::acknowledge)),
+            )
+            .service(
+                resource("/cases/{id}/messages/{message_id}/close")
+                    .route(post().to(api_messages::close)),
+            )
+            .service(resource("/messages/waiting").route(get().to(api_messages::waiting)))
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}/invite")
+                    .route(post().to(api_messages::invite)),
+            )
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}/suspend")
+                    .route(post().to(api_messages::suspend)),
+            )
+            .service(
+                resource("/cases/{id}/relatives/{relative_id}/reinstate")
+                    .route(post().to(api_messages::reinstate)),
+            )
+            .service(resource("/family/auth/link").route(post().to(api_family::request_link)))
+            .service(
+                resource("/family/auth/token")
+                    .route(post().to(api_family::issue_token))
+                    .route(delete().to(api_family::revoke_token)),
+            )
+            .service(resource("/family/auth/refresh").route(post().to(api_family::refresh_token)))
+            .service(
+                resource("/family/auth/sign-out-everywhere")
+                    .route(post().to(api_family::sign_out_everywhere)),
+            )
+            .service(resource("/family/case").route(get().to(api_family::case)))
+            .service(resource("/family/timeline").route(get().to(api_family::timeline)))
+            .service(resource("/family/timeline/read").route(post().to(api_family::timeline_read)))
+            .service(resource("/family/contacts").route(get().to(api_family::contacts)))
+            .service(resource("/family/appointments").route(get().to(api_family::appointments)))
+            .service(
+                resource("/family/appointments/{follow_up_id}/calendar")
+                    .route(get().to(api_family::appointment_calendar)),
+            )
+            .service(resource("/family/property").route(get().to(api_family::property)))
+            .service(resource("/family/notices").route(get().to(api_family::notices)))
+            .service(resource("/family/notices/read").route(post().to(api_family::notices_read)))
+            .service(
+                resource("/family/messages")
+                    .route(get().to(api_family::messages_list))
+                    .route(post().to(api_family::message_send)),
+            )
+            .service(resource("/family/messages/read").route(post().to(api_family::messages_read)))
+            .service(
+                resource("/family/preferences")
+                    .route(get().to(api_family::preferences))
+                    .route(put().to(api_family::preferences_save)),
             )
             .service(resource("/outbox/{id}/retry").route(post().to(outbox::api_retry)))
             .default_service(web::to(not_found)),

@@ -24,7 +24,7 @@ use crate::auth::throttle;
 use crate::auth::tokens::{Audience, TokenError};
 use crate::casework::relatives::{self, Preferences};
 use crate::db;
-use crate::domain::{EmailAddress, FollowUpId, LimitedText, new_row_id};
+use crate::domain::{EmailAddress, FollowUpId, LimitedText, RelativeId, SessionId, new_row_id};
 use crate::error::AppError;
 use crate::family::links::{self, LinkProblem};
 use crate::family::messages::{self, BODY_MAX, Category};
@@ -240,7 +240,7 @@ pub async fn family_pages(
 
 /// The reader's language: theirs when signed in, else the language cookie, else the browser's
 /// first choice when it is Welsh, else English.
-fn lang_of(req: &HttpRequest, user: Option<&FamilyUser>) -> Lang {
+pub(crate) fn lang_of(req: &HttpRequest, user: Option<&FamilyUser>) -> Lang {
     if let Some(u) = user.or(req.extensions().get::<FamilyUser>()) {
         return u.lang;
     }
@@ -509,11 +509,43 @@ pub async fn request_link(
             ));
         }
     };
-    let ip = client_ip(&req);
+    let limited = request_link_for(&state, email, client_ip(&req)).await?;
+    if limited {
+        return Ok(render(
+            &req,
+            StatusCode::TOO_MANY_REQUESTS,
+            "pages/family/sign_in",
+            "sign-in-title",
+            None,
+            SignInPage {
+                form: &form,
+                errors: problems(lang, &[("email", "sign-in-error-limited")]),
+                signed_out: false,
+            },
+        ));
+    }
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/link_sent",
+        "link-sent-title",
+        None,
+        serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
+    ))
+}
+
+/// Sends a sign-in link to every relative with portal access at `email`, within the
+/// per-address and per-IP limits. `Ok(true)` when a limit stopped it; the caller answers the
+/// same whether or not the address is known.
+pub(crate) async fn request_link_for(
+    state: &AppState,
+    email: EmailAddress,
+    ip: Option<String>,
+) -> Result<bool, AppError> {
     let window = chrono::Duration::hours(1);
     let address_bucket = format!("family-link:address:{}", email.as_str());
     let ip_bucket = format!("family-link:ip:{}", ip.as_deref().unwrap_or("unknown"));
-    let limited = state
+    state
         .db
         .run(move |conn| {
             db::write(conn, |conn| {
@@ -569,29 +601,7 @@ pub async fn request_link(
                 Ok(false)
             })
         })
-        .await?;
-    if limited {
-        return Ok(render(
-            &req,
-            StatusCode::TOO_MANY_REQUESTS,
-            "pages/family/sign_in",
-            "sign-in-title",
-            None,
-            SignInPage {
-                form: &form,
-                errors: problems(lang, &[("email", "sign-in-error-limited")]),
-                signed_out: false,
-            },
-        ));
-    }
-    Ok(render(
-        &req,
-        StatusCode::OK,
-        "pages/family/link_sent",
-        "link-sent-title",
-        None,
-        serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
-    ))
+        .await
 }
 
 #[derive(Deserialize)]
@@ -679,22 +689,17 @@ pub async fn link_page(
     ))
 }
 
-/// Uses a sign-in link: starts a session and sets the cookie.
-pub async fn use_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<LinkForm>,
-) -> Page {
-    let form = form.into_inner()?;
-    let persistent = form.keep.is_some();
-    let ip = client_ip(&req);
-    let agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let token = form.token.clone();
-    let outcome = state
+/// Uses a sign-in link: retires it, starts a session of `client` kind and returns who signed
+/// in, the session and the relative's current auth version (for the token).
+pub(crate) async fn redeem_link(
+    state: &AppState,
+    token: String,
+    client: Client,
+    persistent: bool,
+    ip: Option<String>,
+    agent: Option<String>,
+) -> Result<Result<(RelativeId, SessionId, i64), LinkProblem>, AppError> {
+    state
         .db
         .run(move |conn| {
             db::write(conn, |conn| {
@@ -712,7 +717,7 @@ pub async fn use_link(
                 let sid = family_session::create(
                     conn,
                     &relative,
-                    Client::Browser,
+                    client,
                     persistent,
                     ip.as_deref(),
                     agent.as_deref(),
@@ -726,16 +731,42 @@ pub async fn use_link(
                 audit::event(&Actor::Relative(relative.clone()), "family.sign_in")
                     .record("session", &sid)
                     .ip(ip.as_deref())
-                    .detail(if persistent {
-                        "kept signed in"
-                    } else {
-                        "this visit"
+                    .detail(match (client, persistent) {
+                        (Client::Browser, true) => "kept signed in",
+                        (Client::Browser, false) => "this visit",
+                        (Client::Api, true) => "api, kept signed in",
+                        (Client::Api, false) => "api",
                     })
                     .write(conn)?;
                 Ok(Ok((relative, sid, version)))
             })
         })
-        .await?;
+        .await
+}
+
+/// Uses a sign-in link: starts a session and sets the cookie.
+pub async fn use_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<LinkForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let persistent = form.keep.is_some();
+    let ip = client_ip(&req);
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let outcome = redeem_link(
+        &state,
+        form.token.clone(),
+        Client::Browser,
+        persistent,
+        ip,
+        agent,
+    )
+    .await?;
     let (relative, sid, version) = match outcome {
         Ok(o) => o,
         Err(problem) => return Ok(link_problem_page(&req, problem)),
@@ -760,13 +791,14 @@ pub async fn use_link(
 #[derive(Deserialize)]
 pub struct EmptyForm {}
 
-async fn end_sessions(
+/// Ends this session, or every session of the relative, and records it.
+pub(crate) async fn end_family_sessions(
     state: &AppState,
-    req: &HttpRequest,
+    ip: Option<String>,
     user: &FamilyUser,
     everywhere: bool,
-) -> Page {
-    let (u, ip) = (user.clone(), client_ip(req));
+) -> Result<(), AppError> {
+    let u = user.clone();
     state
         .db
         .run(move |conn| {
@@ -790,7 +822,16 @@ async fn end_sessions(
                 Ok::<_, AppError>(())
             })
         })
-        .await?;
+        .await
+}
+
+async fn end_sessions(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &FamilyUser,
+    everywhere: bool,
+) -> Page {
+    end_family_sessions(state, client_ip(req), user, everywhere).await?;
     let mut res = see_other("/family/sign-in?signed_out=1");
     res.add_cookie(&removal(state.config.cookie_secure))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the family cookie: {e}")))?;

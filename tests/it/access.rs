@@ -44,6 +44,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/family/sign-in/link"),
     ("POST", "/family/sign-in/link"),
     ("POST", "/family/language"),
+    ("POST", "/api/v1/family/auth/link"),
+    ("POST", "/api/v1/family/auth/token"),
 ];
 
 /// Routes for any signed-in staff member.
@@ -70,7 +72,7 @@ fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
     }
     // The family portal: relatives only; staff credentials open nothing there, nor a
     // relative's anything else.
-    if route.path.starts_with("/family") {
+    if route.path.starts_with("/family") || route.path.starts_with("/api/v1/family/") {
         return Some(if caller == Caller::Relative {
             Expect::Allowed
         } else {
@@ -80,7 +82,7 @@ fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
     if caller == Caller::Anonymous || caller == Caller::Relative {
         return Some(Expect::SignIn);
     }
-    if route.path == "/staff/messages" {
+    if route.path == "/staff/messages" || route.path == "/api/v1/messages/waiting" {
         return Some(if caller == Caller::Admin {
             Expect::Forbidden
         } else {
@@ -131,6 +133,7 @@ struct Callers {
     admin: (Browser, String),
     anonymous: Browser,
     relative: Browser,
+    relative_token: String,
     officer_id: String,
     team_id: String,
 }
@@ -166,9 +169,12 @@ async fn callers(app: &TestApp) -> Callers {
     )
     .await;
     assert_eq!(status, 201, "{relative}");
-    let relative = crate::family::signed_in(app, relative["id"].as_str().unwrap()).await;
+    let relative_id = relative["id"].as_str().unwrap();
+    let relative_token = crate::family_api::family_token(app, relative_id).await;
+    let relative = crate::family::signed_in(app, relative_id).await;
     Callers {
         relative,
+        relative_token,
         officer: (
             with_page(app.browser_for(&officer).await).await,
             app.token_for(&officer).await,
@@ -254,19 +260,23 @@ async fn every_route_admits_exactly_the_callers_its_rule_allows() {
     all.sort_by_key(|r| {
         r.path.contains("logout")
             || r.path.contains("sign-out")
-            || (r.path == "/api/v1/auth/token" && r.method == "DELETE")
+            || (r.path.ends_with("/auth/token") && r.method == "DELETE")
     });
     for (caller, browser, token) in [
         (Caller::Anonymous, &c.anonymous, None),
         (Caller::Officer, &c.officer.0, Some(c.officer.1.as_str())),
         (Caller::Manager, &c.manager.0, Some(c.manager.1.as_str())),
         (Caller::Admin, &c.admin.0, Some(c.admin.1.as_str())),
-        (Caller::Relative, &c.relative, None),
+        (
+            Caller::Relative,
+            &c.relative,
+            Some(c.relative_token.as_str()),
+        ),
     ] {
         for route in &all {
             // Signing out everywhere ends the session the sweep's own sign-out then needs;
             // tests/it/family.rs covers it.
-            if caller == Caller::Relative && route.path == "/family/sign-out-everywhere" {
+            if caller == Caller::Relative && route.path.ends_with("/sign-out-everywhere") {
                 continue;
             }
             // Sign-in forms are exercised by the auth tests; posting an empty one here would

@@ -19,7 +19,7 @@ use crate::support::smtp::SmtpServer;
 use crate::support::{Browser, TestApp};
 
 /// A sign-in link for a relative, as the e-mail would carry it.
-async fn link_for(app: &TestApp, relative: &str, purpose: Purpose) -> String {
+pub async fn link_for(app: &TestApp, relative: &str, purpose: Purpose) -> String {
     let rid = RelativeId::parse(relative).unwrap();
     app.with_conn(move |conn| {
         diesel::update(relatives::table.find(&rid))
@@ -45,7 +45,7 @@ pub async fn signed_in(app: &TestApp, relative: &str) -> Browser {
 }
 
 /// The officer on the fixture's case, signed in to the staff pages.
-async fn officer_browser(f: &Fixture) -> Browser {
+pub async fn officer_browser(f: &Fixture) -> Browser {
     let user = f.app.create_user(Role::Officer, &[]).await;
     let m = &f.manager;
     let (status, body) = call(
@@ -560,10 +560,64 @@ async fn nothing_staff_only_reaches_a_family_page() {
         assert_eq!(res.status(), 200, "{page}");
         seen.push_str(&res.text().await.unwrap());
     }
+    // The same through the family API.
+    let token = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    let (_, list) = call(
+        &f.app,
+        Method::GET,
+        "/api/v1/family/appointments",
+        &token,
+        None,
+    )
+    .await;
+    let mut api = vec![
+        "/api/v1/family/case".to_owned(),
+        "/api/v1/family/timeline".into(),
+        "/api/v1/family/contacts".into(),
+        "/api/v1/family/appointments".into(),
+        "/api/v1/family/property".into(),
+        "/api/v1/family/messages".into(),
+        "/api/v1/family/notices".into(),
+        "/api/v1/family/preferences".into(),
+    ];
+    for a in list.as_array().unwrap() {
+        api.push(format!(
+            "/api/v1/family/appointments/{}/calendar",
+            a["id"].as_str().unwrap()
+        ));
+    }
+    let mut seen_api = String::new();
+    for path in &api {
+        let res = f
+            .app
+            .api
+            .get(f.app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        seen_api.push_str(&res.text().await.unwrap());
+    }
     for marker in &markers {
         assert!(
             !seen.contains(marker.as_str()),
             "{marker} reached a family page"
+        );
+        assert!(
+            !seen_api.contains(marker.as_str()),
+            "{marker} reached a family API answer"
+        );
+    }
+    for shared in [
+        "We talked about the next steps and the post-mortem.",
+        "Visit at home to talk through the examination",
+        "Blue wristwatch",
+        "When can we see him?",
+    ] {
+        assert!(
+            seen_api.contains(shared),
+            "{shared} missing from the family API"
         );
     }
     for shared in [

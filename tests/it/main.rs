@@ -9,6 +9,7 @@ mod casework;
 mod casework_pages;
 mod cli;
 mod family;
+mod family_api;
 mod notify;
 mod openapi;
 mod ops;

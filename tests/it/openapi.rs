@@ -341,6 +341,111 @@ async fn real_answers_match_the_documented_schemas() {
             None,
         ),
     ];
+    let family = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    for path in [
+        "/api/v1/family/case",
+        "/api/v1/family/timeline",
+        "/api/v1/family/contacts",
+        "/api/v1/family/appointments",
+        "/api/v1/family/property",
+        "/api/v1/family/notices",
+        "/api/v1/family/messages",
+        "/api/v1/family/preferences",
+    ] {
+        calls.push((Method::GET, path.into(), path.into(), "relative", None));
+    }
+    let family_calls: Vec<(Method, &str, Option<Value>)> = vec![
+        (
+            Method::POST,
+            "/api/v1/family/messages",
+            Some(json!({"category": "question", "body": "When can we visit?"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/family/messages",
+            Some(json!({"category": "question", "body": ""})),
+        ),
+        (Method::POST, "/api/v1/family/messages/read", None),
+        (Method::POST, "/api/v1/family/timeline/read", None),
+        (Method::POST, "/api/v1/family/notices/read", None),
+        (
+            Method::PUT,
+            "/api/v1/family/preferences",
+            Some(json!({"channel": "email", "language": "cy"})),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/family/preferences",
+            Some(json!({"channel": "email", "language": "fr"})),
+        ),
+        (Method::POST, "/api/v1/family/auth/refresh", None),
+        (
+            Method::POST,
+            "/api/v1/family/auth/link",
+            Some(json!({"email": "someone@example.org"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/family/auth/token",
+            Some(json!({"link_token": "nope"})),
+        ),
+    ];
+    for (method, path, body) in family_calls {
+        calls.push((method, path.into(), path.into(), "relative", body));
+    }
+    for (method, template, body) in [
+        (Method::GET, "/api/v1/cases/{id}/messages", None),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/messages",
+            Some(json!({"body": "We will call on Friday."})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/messages",
+            Some(json!({"body": ""})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/relatives/{relative_id}/suspend",
+            Some(json!({"reason": ""})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/relatives/{relative_id}/reinstate",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/relatives/{relative_id}/invite",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/cases/{id}/messages/{message_id}/acknowledge",
+            None,
+        ),
+    ] {
+        let path = template
+            .replace("{id}", &id)
+            .replace("{relative_id}", &f.relatives[1])
+            .replace("{message_id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+        calls.push((method, template.into(), path, "officer", body));
+    }
+    calls.push((
+        Method::GET,
+        "/api/v1/messages/waiting".into(),
+        "/api/v1/messages/waiting".into(),
+        "manager",
+        None,
+    ));
+    calls.push((
+        Method::GET,
+        "/api/v1/family/case".into(),
+        "/api/v1/family/case".into(),
+        "officer",
+        None,
+    ));
     calls.push((
         Method::POST,
         "/api/v1/auth/token".into(),
@@ -377,6 +482,7 @@ async fn real_answers_match_the_documented_schemas() {
             "other_officer" => f.other_officer.clone(),
             "manager" => f.manager.clone(),
             "admin" => f.admin.clone(),
+            "relative" => family.clone(),
             _ => String::new(),
         };
         let (status, answer) = call(&f.app, method.clone(), &path, &token, body).await;

@@ -17,6 +17,39 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// The error answers of a route that takes a JSON body.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyErrors {
+    /// The body could not be read.
+    #[response(status = 400)]
+    Unreadable(#[to_schema] ApiError),
+    /// The body is larger than allowed.
+    #[response(status = 413)]
+    TooLarge(#[to_schema] ApiError),
+    /// The body is not JSON.
+    #[response(status = 415)]
+    NotJson(#[to_schema] ApiError),
+    /// The body breaks a rule; `field` names the input and `message` says what to change.
+    #[response(status = 422)]
+    Invalid(#[to_schema] ApiError),
+}
+
+/// The error answers of every route about one case, for staff.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum CaseErrors {
+    /// Not signed in, or the token is no good.
+    #[response(status = 401)]
+    Unauthenticated(#[to_schema] ApiError),
+    /// Not allowed for this role.
+    #[response(status = 403)]
+    Forbidden(#[to_schema] ApiError),
+    /// No such record, or not one you may see.
+    #[response(status = 404)]
+    NotFound(#[to_schema] ApiError),
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -98,6 +131,33 @@ impl Modify for BearerAuth {
         crate::web::api::cases::property_list,
         crate::web::api::cases::property_add,
         crate::web::api::cases::property_move,
+        crate::web::api::messages::thread,
+        crate::web::api::messages::send,
+        crate::web::api::messages::acknowledge,
+        crate::web::api::messages::close,
+        crate::web::api::messages::waiting,
+        crate::web::api::messages::invite,
+        crate::web::api::messages::suspend,
+        crate::web::api::messages::reinstate,
+        crate::web::api::family::request_link,
+        crate::web::api::family::issue_token,
+        crate::web::api::family::refresh_token,
+        crate::web::api::family::revoke_token,
+        crate::web::api::family::sign_out_everywhere,
+        crate::web::api::family::case,
+        crate::web::api::family::timeline,
+        crate::web::api::family::timeline_read,
+        crate::web::api::family::contacts,
+        crate::web::api::family::appointments,
+        crate::web::api::family::appointment_calendar,
+        crate::web::api::family::property,
+        crate::web::api::family::notices,
+        crate::web::api::family::notices_read,
+        crate::web::api::family::messages_list,
+        crate::web::api::family::messages_read,
+        crate::web::api::family::message_send,
+        crate::web::api::family::preferences,
+        crate::web::api::family::preferences_save,
     ),
     components(schemas(ApiError)),
     modifiers(&BearerAuth),

@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod auth;
 pub mod cases;
 pub mod doc;
+pub mod family;
+pub mod messages;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
@@ -88,5 +90,69 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, payload) = (req.clone(), payload.take());
         Box::pin(async move { Ok(ApiJson(read_json(req, payload).await)) })
+    }
+}
+
+/// The body of an action that takes no input: none at all, or an empty JSON object. Anything
+/// else is refused as `ApiJson` would refuse it, so that a client that sends fields it thinks
+/// matter learns that they are ignored. Like `ApiJson`, it never fails itself.
+pub struct NoBody(Result<(), AppError>);
+
+impl NoBody {
+    pub fn into_inner(self) -> Result<(), AppError> {
+        self.0
+    }
+}
+
+impl FromRequest for NoBody {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<NoBody, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, mut payload) = (req.clone(), payload.take());
+        Box::pin(async move {
+            let mut first = None;
+            if let Some(chunk) = payload.next().await {
+                match chunk {
+                    Ok(c) if c.is_empty() => {}
+                    Ok(c) => first = Some(c),
+                    Err(_) => {
+                        return Ok(NoBody(Err(AppError::BadRequest(
+                            "The request body could not be read.".into(),
+                        ))));
+                    }
+                }
+            }
+            let Some(first) = first else {
+                return Ok(NoBody(Ok(())));
+            };
+            let rest = futures_util::stream::once(async move {
+                Ok::<_, actix_web::error::PayloadError>(first)
+            })
+            .chain(payload);
+            let boxed: std::pin::Pin<
+                Box<
+                    dyn futures_util::Stream<
+                            Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
+                        >,
+                >,
+            > = Box::pin(rest);
+            let payload = Payload::Stream { payload: boxed };
+            let checked = match read_json::<serde_json::Value>(req, payload).await {
+                Err(e) => Err(e),
+                Ok(serde_json::Value::Object(fields)) => match fields.keys().next() {
+                    None => Ok(()),
+                    Some(field) => Err(AppError::invalid(
+                        field,
+                        format!("This action takes no input: leave out \"{field}\"."),
+                    )),
+                },
+                Ok(_) => Err(AppError::Invalid {
+                    field: None,
+                    message: "This action takes no input: send no body, or {}.".into(),
+                }),
+            };
+            Ok(NoBody(checked))
+        })
     }
 }

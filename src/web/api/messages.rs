@@ -1,0 +1,329 @@
+//! The case team's side of family messages, and relatives' portal access, as JSON:
+//! `/api/v1/cases/{id}/messages/...`, `/api/v1/messages/waiting` and
+//! `/api/v1/cases/{id}/relatives/{relative_id}/invite|suspend|reinstate`. The same rules as
+//! the staff pages (`web::messages`): only the case's team, every read and write audited.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CaseworkUser;
+use crate::casework::relatives::Relative;
+use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
+use crate::error::AppError;
+use crate::family::access as family_access;
+use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
+use crate::startup::AppState;
+use crate::web::api::doc::{BodyErrors, CaseErrors};
+use crate::web::api::{ApiJson, NoBody};
+
+type Answer = Result<HttpResponse, AppError>;
+
+async fn visible_first(state: &AppState, user: &CaseworkUser, id: &CaseId) -> Result<(), AppError> {
+    let (user, id) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| crate::casework::access::require_visible(conn, &user, &id).map(|_| ()))
+        .await
+}
+
+fn text(field: &str, raw: &str, what: &str) -> Result<LimitedText, AppError> {
+    if raw.trim().is_empty() {
+        return Err(AppError::invalid(field, format!("Write {what}.")));
+    }
+    LimitedText::parse(field, raw, BODY_MAX)
+}
+
+async fn thread_of(
+    state: &AppState,
+    user: &CaseworkUser,
+    id: &CaseId,
+) -> Result<Vec<ThreadItem>, AppError> {
+    let (user, id) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "family messages")?;
+            Ok(messages::thread(conn, &id, None)?)
+        })
+        .await
+}
+
+/// The case's family messages with the team's replies, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/messages",
+    tag = "messages",
+    params(("id" = CaseId, Path)),
+    responses((status = 200, description = "The thread", body = Vec<ThreadItem>), CaseErrors),
+    security(("bearer" = [])),
+)]
+pub async fn thread(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    Ok(HttpResponse::Ok().json(thread_of(&state, &user, &path).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMessage {
+    /// At most 5000 characters.
+    body: String,
+    /// The family message this answers; the first answer records who answered and when (and
+    /// acknowledges it if nobody had). Leave out to write to the family unprompted.
+    #[serde(default)]
+    in_reply_to: Option<MessageId>,
+}
+
+/// Writes to the family, or answers one of their messages. The family is told by a notice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/messages",
+    tag = "messages",
+    params(("id" = CaseId, Path)),
+    request_body = StaffMessage,
+    responses(
+        (status = 201, description = "Sent; the thread", body = Vec<ThreadItem>),
+        CaseErrors,
+        BodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn send(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<StaffMessage>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let body = body.into_inner()?;
+    let text = text("body", &body.body, "your message")?;
+    let (me, id) = (user.0.clone(), path.into_inner());
+    let cid = id.clone();
+    state
+        .db
+        .run(move |conn| {
+            messages::send_from_staff(conn, &me, &cid, &text, body.in_reply_to.as_ref())
+        })
+        .await?;
+    let thread = thread_of(&state, &user, &id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/cases/{id}/messages")))
+        .json(thread))
+}
+
+/// Acknowledges a family message: the family sees who did and when.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/messages/{message_id}/acknowledge",
+    tag = "messages",
+    params(("id" = CaseId, Path), ("message_id" = MessageId, Path)),
+    responses(
+        (status = 200, description = "Acknowledged (again is harmless: the first time stands); the thread", body = Vec<ThreadItem>),
+        BodyErrors,
+        CaseErrors,
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, MessageId)>,
+    body: NoBody,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    body.into_inner()?;
+    let (id, message) = path.into_inner();
+    let (me, cid) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
+        .await?;
+    Ok(HttpResponse::Ok().json(thread_of(&state, &user, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseConcern {
+    /// The response to the family, on the record and shown to them. At most 5000 characters.
+    response: String,
+}
+
+/// Closes a concern about the investigation with a recorded response.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/messages/{message_id}/close",
+    tag = "messages",
+    params(("id" = CaseId, Path), ("message_id" = MessageId, Path)),
+    request_body = CloseConcern,
+    responses(
+        (status = 200, description = "Closed; the thread", body = Vec<ThreadItem>),
+        (status = 409, description = "Not an open concern", body = crate::web::api::doc::ApiError),
+        CaseErrors,
+        BodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn close(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, MessageId)>,
+    body: ApiJson<CloseConcern>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let body = body.into_inner()?;
+    let response = text("response", &body.response, "the response to the family")?;
+    let (id, message) = path.into_inner();
+    let (me, cid) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| messages::close_concern(conn, &me, &cid, &message, &response))
+        .await?;
+    Ok(HttpResponse::Ok().json(thread_of(&state, &user, &id).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WaitingMessages {
+    /// Family messages not yet answered, longest waiting first.
+    waiting: Vec<Waiting>,
+    /// Concerns about the investigation not yet closed.
+    concerns: Vec<Waiting>,
+}
+
+/// Family messages waiting on my cases (every case of my teams, for a manager), with how
+/// long each has waited, and the open concerns about the investigation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages/waiting",
+    tag = "messages",
+    responses(
+        (status = 200, description = "What is waiting", body = WaitingMessages),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
+    let me = user.0.clone();
+    let (waiting, concerns) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                messages::waiting_for(conn, &me, false)?,
+                messages::waiting_for(conn, &me, true)?,
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WaitingMessages { waiting, concerns }))
+}
+
+/// Invites a relative to the family portal: an email with a sign-in link that works once and
+/// for 72 hours. Needs their email address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/relatives/{relative_id}/invite",
+    tag = "relatives",
+    params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
+    responses(
+        (status = 200, description = "Invited", body = Relative),
+        (status = 409, description = "Access suspended, or the case is closed", body = crate::web::api::doc::ApiError),
+        BodyErrors,
+        CaseErrors,
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn invite(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    body: NoBody,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    body.into_inner()?;
+    let (id, relative) = path.into_inner();
+    let me = user.0.clone();
+    let r = state
+        .db
+        .run(move |conn| family_access::invite(conn, &me, &id, &relative))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendAccess {
+    /// Why; kept on the record, staff only. At most 500 characters.
+    reason: String,
+}
+
+/// Suspends a relative's portal access: their sessions end at once and nothing is sent to
+/// them until reinstated.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/relatives/{relative_id}/suspend",
+    tag = "relatives",
+    params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
+    request_body = SuspendAccess,
+    responses(
+        (status = 200, description = "Suspended", body = Relative),
+        (status = 409, description = "Already suspended", body = crate::web::api::doc::ApiError),
+        CaseErrors,
+        BodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn suspend(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    body: ApiJson<SuspendAccess>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let body = body.into_inner()?;
+    if body.reason.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give the reason for suspending access; it is kept on the record.",
+        ));
+    }
+    let reason = LimitedText::parse("reason", &body.reason, 500)?;
+    let (id, relative) = path.into_inner();
+    let me = user.0.clone();
+    let r = state
+        .db
+        .run(move |conn| family_access::suspend(conn, &me, &id, &relative, &reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+/// Restores a suspended relative's access.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/relatives/{relative_id}/reinstate",
+    tag = "relatives",
+    params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
+    responses(
+        (status = 200, description = "Reinstated", body = Relative),
+        (status = 409, description = "Not suspended", body = crate::web::api::doc::ApiError),
+        BodyErrors,
+        CaseErrors,
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn reinstate(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    body: NoBody,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    body.into_inner()?;
+    let (id, relative) = path.into_inner();
+    let me = user.0.clone();
+    let r = state
+        .db
+        .run(move |conn| family_access::reinstate(conn, &me, &id, &relative))
+        .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
