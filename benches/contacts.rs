@@ -11,6 +11,11 @@
 
 use std::time::Instant;
 
+/// The allocator the `liaison` binary uses (src/main.rs), so that the app in this process
+/// runs as it does when deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use liaison::Application;
