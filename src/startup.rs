@@ -24,8 +24,8 @@ use crate::notify::render::EmailTemplates;
 use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
 use crate::web::api::{
-    accounts as api_accounts, auth as api_auth, cases as api_cases, doc as api_doc,
-    family as api_family, messages as api_messages,
+    accounts as api_accounts, auth as api_auth, cases as api_cases, dashboard as api_dashboard,
+    doc as api_doc, family as api_family, messages as api_messages,
 };
 use crate::web::{admin, assets, casework, family, inbox, messages, outbox, pages, staff};
 
@@ -335,6 +335,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(post().to(api_messages::close)),
             )
             .service(resource("/messages/waiting").route(get().to(api_messages::waiting)))
+            .service(resource("/dashboard/timeliness").route(get().to(api_dashboard::timeliness)))
             .service(
                 resource("/cases/{id}/relatives/{relative_id}/invite")
                     .route(post().to(api_messages::invite)),

@@ -83,7 +83,7 @@ pub struct CaseFacts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct FirstContact {
+pub struct FirstContactMeasure {
     pub outcome: Outcome,
     /// Hours from opening to the first contact, or to the judging moment if none yet.
     pub hours: f64,
@@ -91,7 +91,7 @@ pub struct FirstContact {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct ContactPlan {
+pub struct ContactPlanMeasure {
     pub outcome: Outcome,
     /// The longest gap in the period: between consecutive contacts, from opening to the
     /// first contact, or (for an open case) from the last contact to the judging moment.
@@ -147,9 +147,9 @@ impl Tally {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CaseMeasures {
     /// Only for a case opened in the period.
-    pub first_contact: Option<FirstContact>,
+    pub first_contact: Option<FirstContactMeasure>,
     /// Only for a case with a contact plan, open during the period.
-    pub contact_plan: Option<ContactPlan>,
+    pub contact_plan: Option<ContactPlanMeasure>,
     pub follow_ups: FollowUpCounts,
     /// Family messages received in the period: acknowledged in time?
     pub messages_acknowledged: Tally,
@@ -228,7 +228,7 @@ pub fn measure(
         let first = contacts.first().copied();
         let outcome = judge(facts.opened_at, first, at, |s, t| t - s <= limit);
         let reached = first.filter(|f| *f <= at).unwrap_or(at);
-        FirstContact {
+        FirstContactMeasure {
             outcome,
             hours: hours(reached - facts.opened_at),
             target_hours: targets.first_contact_hours,
@@ -254,7 +254,7 @@ pub fn measure(
             if end > last && end >= period.from {
                 longest = longest.max(end - last);
             }
-            Some(ContactPlan {
+            Some(ContactPlanMeasure {
                 outcome: if longest > Duration::hours(interval) {
                     Outcome::Breached
                 } else {

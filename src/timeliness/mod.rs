@@ -1,6 +1,7 @@
 //! Timeliness: the targets that liaison is held to, and working time to count them in.
 
 pub mod calendar;
+pub mod dashboard;
 pub mod measures;
 
 use diesel::prelude::*;

@@ -82,7 +82,10 @@ fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
     if caller == Caller::Anonymous || caller == Caller::Relative {
         return Some(Expect::SignIn);
     }
-    if route.path == "/staff/messages" || route.path == "/api/v1/messages/waiting" {
+    if route.path == "/staff/messages"
+        || route.path == "/api/v1/messages/waiting"
+        || route.path == "/api/v1/dashboard/timeliness"
+    {
         return Some(if caller == Caller::Admin {
             Expect::Forbidden
         } else {

@@ -8,6 +8,7 @@ mod bad_input;
 mod casework;
 mod casework_pages;
 mod cli;
+mod dashboard;
 mod family;
 mod family_api;
 mod notify;

@@ -432,6 +432,29 @@ async fn real_answers_match_the_documented_schemas() {
             .replace("{message_id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV");
         calls.push((method, template.into(), path, "officer", body));
     }
+    for (path, who) in [
+        ("/api/v1/dashboard/timeliness", "manager"),
+        (
+            "/api/v1/dashboard/timeliness?from=2026-11-01&to=2026-12-31",
+            "officer",
+        ),
+        (
+            "/api/v1/dashboard/timeliness?from=2026-11-10&to=2026-11-01",
+            "manager",
+        ),
+        (
+            "/api/v1/dashboard/timeliness?team_id=01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "manager",
+        ),
+    ] {
+        calls.push((
+            Method::GET,
+            "/api/v1/dashboard/timeliness".into(),
+            path.into(),
+            who,
+            None,
+        ));
+    }
     calls.push((
         Method::GET,
         "/api/v1/messages/waiting".into(),

@@ -131,6 +131,7 @@ impl Modify for BearerAuth {
         crate::web::api::cases::property_list,
         crate::web::api::cases::property_add,
         crate::web::api::cases::property_move,
+        crate::web::api::dashboard::timeliness,
         crate::web::api::messages::thread,
         crate::web::api::messages::send,
         crate::web::api::messages::acknowledge,

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod cases;
+pub mod dashboard;
 pub mod doc;
 pub mod family;
 pub mod messages;

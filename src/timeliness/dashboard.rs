@@ -1,0 +1,660 @@
+//! The timeliness dashboard's figures: which cases a caller may measure, their facts loaded
+//! in a few batched queries, each case measured (`measures`), and the results added up per
+//! team, per officer and per week, with the cases in breach listed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Europe::London;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::casework::types::{AssignmentRole, CaseStatus, FollowUpStatus};
+use crate::db::DbConn;
+use crate::db::schema::{
+    assignments, case_stage_history, case_updates, cases, contact_plans, contacts, follow_ups,
+    messages, team_members, teams, users,
+};
+use crate::domain::{CaseId, TeamId, UserId};
+use crate::timeliness::measures::{
+    self, CaseFacts, CaseMeasures, FollowUpCounts, FollowUpFacts, KeyEventFacts, MessageFacts,
+    Outcome, Period, Tally,
+};
+use crate::timeliness::{Targets, WorkingCalendar};
+
+/// The widest period a dashboard covers.
+pub const MAX_DAYS: i64 = 366;
+/// Ids per `IN (...)` list, well inside SQLite's parameter limit.
+const CHUNK: usize = 500;
+
+/// Whose figures: a manager's teams (optionally one team, or one officer of them), or an
+/// officer's own.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Teams(Vec<TeamId>),
+    Officer(UserId),
+}
+
+/// A period in London dates, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DashboardDates {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl DashboardDates {
+    fn start_of(d: NaiveDate) -> NaiveDateTime {
+        London
+            .from_local_datetime(&d.and_time(NaiveTime::MIN))
+            .earliest()
+            .map_or(d.and_time(NaiveTime::MIN), |t| t.naive_utc())
+    }
+
+    /// The UTC instants of London midnight at the start of `from` and after `to`.
+    pub fn period(&self) -> Period {
+        Period {
+            from: Self::start_of(self.from),
+            to: Self::start_of(self.to + Duration::days(1)),
+        }
+    }
+}
+
+/// Counts of one scope for one period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TimelinessSummary {
+    pub cases: u32,
+    pub cases_in_breach: u32,
+    pub first_contact: Tally,
+    pub contact_plan: Tally,
+    pub follow_ups: FollowUpCounts,
+    pub messages_acknowledged: Tally,
+    pub messages_answered: Tally,
+    pub updates_after_events: Tally,
+}
+
+impl TimelinessSummary {
+    fn add(&mut self, m: &CaseMeasures) {
+        self.cases += 1;
+        if m.in_breach() {
+            self.cases_in_breach += 1;
+        }
+        if let Some(f) = &m.first_contact {
+            self.first_contact.add(f.outcome);
+        }
+        if let Some(p) = &m.contact_plan {
+            self.contact_plan.add(p.outcome);
+        }
+        let f = &m.follow_ups;
+        self.follow_ups.on_time += f.on_time;
+        self.follow_ups.late += f.late;
+        self.follow_ups.overdue += f.overdue;
+        self.follow_ups.not_yet_due += f.not_yet_due;
+        self.messages_acknowledged.merge(&m.messages_acknowledged);
+        self.messages_answered.merge(&m.messages_answered);
+        self.updates_after_events.merge(&m.updates_after_events);
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TeamFigures {
+    pub team_id: TeamId,
+    pub name: String,
+    pub summary: TimelinessSummary,
+}
+
+/// What an officer carries now, whatever the period.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Workload {
+    /// Open cases on which they are FLO or deputy.
+    pub active_cases: u32,
+    pub open_follow_ups: u32,
+    /// Family messages not yet answered on their active cases.
+    pub waiting_messages: u32,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OfficerFigures {
+    pub user_id: UserId,
+    pub name: String,
+    /// Cases on which they were the FLO during the period.
+    pub summary: TimelinessSummary,
+    pub workload: Workload,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WeekFigures {
+    /// The Monday (London) the week starts on.
+    pub week_start: NaiveDate,
+    pub summary: TimelinessSummary,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseFigures {
+    pub case_id: CaseId,
+    pub reference: String,
+    pub team_id: TeamId,
+    /// The FLO during the period (the latest, if several), if any.
+    pub officer: Option<String>,
+    pub in_breach: bool,
+    /// The measures that are breached, by name.
+    pub breaches: Vec<&'static str>,
+    pub measures: CaseMeasures,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub dates: DashboardDates,
+    /// Set when the period asked for began before any of these cases: it was shortened to
+    /// start at the first case's opening, and this says so.
+    pub note: Option<String>,
+    pub targets: TargetsView,
+    pub summary: TimelinessSummary,
+    pub teams: Vec<TeamFigures>,
+    pub officers: Vec<OfficerFigures>,
+    pub weeks: Vec<WeekFigures>,
+    /// Cases in breach first, then by reference.
+    pub cases: Vec<CaseFigures>,
+}
+
+/// The targets that applied.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetsView {
+    pub first_contact_hours: i64,
+    pub message_ack_working_days: i64,
+    pub message_answer_working_days: i64,
+    pub update_after_event_working_days: i64,
+    /// The contact plan's target is each case's own agreed interval.
+    pub contact_plan: &'static str,
+    pub follow_ups: &'static str,
+}
+
+fn breaches_of(m: &CaseMeasures) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if m.first_contact
+        .as_ref()
+        .is_some_and(|f| f.outcome == Outcome::Breached)
+    {
+        out.push("first_contact");
+    }
+    if m.contact_plan
+        .as_ref()
+        .is_some_and(|p| p.outcome == Outcome::Breached)
+    {
+        out.push("contact_plan");
+    }
+    if m.follow_ups.overdue > 0 {
+        out.push("follow_ups_overdue");
+    }
+    if m.follow_ups.late > 0 {
+        out.push("follow_ups_late");
+    }
+    if m.messages_acknowledged.breached > 0 {
+        out.push("messages_acknowledged");
+    }
+    if m.messages_answered.breached > 0 {
+        out.push("messages_answered");
+    }
+    if m.updates_after_events.breached > 0 {
+        out.push("updates_after_events");
+    }
+    out
+}
+
+struct CaseRow {
+    id: CaseId,
+    reference: String,
+    team_id: TeamId,
+    opened_at: NaiveDateTime,
+    closed_at: Option<NaiveDateTime>,
+}
+
+/// The FLO assignments that overlap the period, per case: (user, starts, ends).
+type Flos = HashMap<CaseId, Vec<(UserId, NaiveDateTime, Option<NaiveDateTime>)>>;
+
+/// The earliest case opening in scope, for clamping the period.
+pub fn earliest_opening(conn: &mut DbConn, scope: &Scope) -> QueryResult<Option<NaiveDateTime>> {
+    match scope {
+        Scope::Teams(ids) => cases::table
+            .filter(cases::team_id.eq_any(ids))
+            .select(diesel::dsl::min(cases::opened_at))
+            .first(conn),
+        Scope::Officer(user) => cases::table
+            .inner_join(assignments::table.on(assignments::case_id.eq(cases::id)))
+            .filter(assignments::user_id.eq(user))
+            .filter(assignments::role.eq(AssignmentRole::Flo))
+            .select(diesel::dsl::min(cases::opened_at))
+            .first(conn),
+    }
+}
+
+/// Works out the dashboard for `scope` over `dates`, as things stand at `now`.
+pub fn build(
+    conn: &mut DbConn,
+    scope: &Scope,
+    dates: DashboardDates,
+    note: Option<String>,
+    now: NaiveDateTime,
+    targets: &Targets,
+    calendar: &WorkingCalendar,
+) -> QueryResult<Dashboard> {
+    let period = dates.period();
+    // FLO assignments overlapping the period, for the scope's cases.
+    let mut flo_query = assignments::table
+        .inner_join(cases::table.on(cases::id.eq(assignments::case_id)))
+        .filter(assignments::role.eq(AssignmentRole::Flo))
+        .filter(assignments::starts_at.lt(period.to))
+        .filter(
+            assignments::ends_at
+                .is_null()
+                .or(assignments::ends_at.ge(period.from)),
+        )
+        .into_boxed();
+    let mut case_query = cases::table
+        .filter(cases::opened_at.lt(period.to))
+        .filter(
+            cases::closed_at
+                .is_null()
+                .or(cases::closed_at.ge(period.from)),
+        )
+        .into_boxed();
+    match scope {
+        Scope::Teams(ids) => {
+            case_query = case_query.filter(cases::team_id.eq_any(ids.clone()));
+            flo_query = flo_query.filter(cases::team_id.eq_any(ids.clone()));
+        }
+        Scope::Officer(user) => {
+            let mine = assignments::table
+                .filter(assignments::user_id.eq(user.clone()))
+                .filter(assignments::role.eq(AssignmentRole::Flo))
+                .filter(assignments::starts_at.lt(period.to))
+                .filter(
+                    assignments::ends_at
+                        .is_null()
+                        .or(assignments::ends_at.ge(period.from)),
+                )
+                .select(assignments::case_id);
+            case_query = case_query.filter(cases::id.eq_any(mine));
+            flo_query = flo_query.filter(assignments::user_id.eq(user.clone()));
+        }
+    }
+    let rows: Vec<(CaseId, String, TeamId, NaiveDateTime, Option<NaiveDateTime>)> = case_query
+        .select((
+            cases::id,
+            cases::reference,
+            cases::team_id,
+            cases::opened_at,
+            cases::closed_at,
+        ))
+        .order(cases::reference.asc())
+        .load(conn)?;
+    let rows: Vec<CaseRow> = rows
+        .into_iter()
+        .map(|(id, reference, team_id, opened_at, closed_at)| CaseRow {
+            id,
+            reference,
+            team_id,
+            opened_at,
+            closed_at,
+        })
+        .collect();
+    let flo_rows: Vec<(CaseId, UserId, NaiveDateTime, Option<NaiveDateTime>)> = flo_query
+        .select((
+            assignments::case_id,
+            assignments::user_id,
+            assignments::starts_at,
+            assignments::ends_at,
+        ))
+        .load(conn)?;
+    let mut flos: Flos = HashMap::new();
+    for (case, user, starts, ends) in flo_rows {
+        flos.entry(case).or_default().push((user, starts, ends));
+    }
+    let facts = load_facts(conn, &rows, period)?;
+
+    // Names.
+    let mut officer_ids: Vec<UserId> = flos
+        .values()
+        .flat_map(|v| v.iter().map(|(u, _, _)| u.clone()))
+        .collect();
+    if let Scope::Officer(u) = scope {
+        officer_ids.push(u.clone());
+    }
+    officer_ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    officer_ids.dedup();
+    let names: HashMap<UserId, String> = users::table
+        .filter(users::id.eq_any(&officer_ids))
+        .select((users::id, users::display_name))
+        .load::<(UserId, String)>(conn)?
+        .into_iter()
+        .collect();
+    let team_ids: Vec<TeamId> = match scope {
+        Scope::Teams(ids) => ids.clone(),
+        Scope::Officer(_) => {
+            let mut t: Vec<TeamId> = rows.iter().map(|r| r.team_id.clone()).collect();
+            t.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+            t.dedup();
+            t
+        }
+    };
+    let team_names: Vec<(TeamId, String)> = teams::table
+        .filter(teams::id.eq_any(&team_ids))
+        .select((teams::id, teams::name))
+        .order(teams::name.asc())
+        .load(conn)?;
+
+    let mut summary = TimelinessSummary::default();
+    let mut by_team: HashMap<TeamId, TimelinessSummary> = HashMap::new();
+    let mut by_officer: BTreeMap<String, (UserId, TimelinessSummary)> = BTreeMap::new();
+    let mut case_figures = Vec::with_capacity(rows.len());
+    let weeks = week_starts(dates);
+    let mut by_week: Vec<TimelinessSummary> = vec![TimelinessSummary::default(); weeks.len()];
+    for row in &rows {
+        let f = facts.get(&row.id).cloned().unwrap_or_else(|| CaseFacts {
+            opened_at: row.opened_at,
+            closed_at: row.closed_at,
+            contacts: vec![],
+            plan_interval_hours: None,
+            follow_ups: vec![],
+            messages: vec![],
+            key_events: vec![],
+        });
+        let m = measures::measure(&f, period, now, targets, calendar);
+        summary.add(&m);
+        by_team.entry(row.team_id.clone()).or_default().add(&m);
+        let officers = flos.get(&row.id).cloned().unwrap_or_default();
+        let mut seen: Vec<&UserId> = Vec::new();
+        for (user, _, _) in &officers {
+            if let Scope::Officer(me) = scope
+                && user != me
+            {
+                continue;
+            }
+            if seen.contains(&user) {
+                continue;
+            }
+            seen.push(user);
+            let name = names.get(user).cloned().unwrap_or_default();
+            by_officer
+                .entry(format!("{name}\u{0}{user}"))
+                .or_insert_with(|| (user.clone(), TimelinessSummary::default()))
+                .1
+                .add(&m);
+        }
+        for (i, week) in weeks.iter().enumerate() {
+            let w = DashboardDates {
+                from: (*week).max(dates.from),
+                to: (*week + Duration::days(6)).min(dates.to),
+            };
+            if w.period().from > now {
+                continue;
+            }
+            let wp = w.period();
+            if row.opened_at < wp.to && row.closed_at.is_none_or(|c| c >= wp.from) {
+                by_week[i].add(&measures::measure(&f, wp, now, targets, calendar));
+            }
+        }
+        let latest = officers
+            .iter()
+            .max_by_key(|(_, starts, _)| *starts)
+            .and_then(|(u, _, _)| names.get(u).cloned());
+        case_figures.push(CaseFigures {
+            case_id: row.id.clone(),
+            reference: row.reference.clone(),
+            team_id: row.team_id.clone(),
+            officer: latest,
+            in_breach: m.in_breach(),
+            breaches: breaches_of(&m),
+            measures: m,
+        });
+    }
+    case_figures.sort_by(|a, b| {
+        b.in_breach
+            .cmp(&a.in_breach)
+            .then(a.reference.cmp(&b.reference))
+    });
+    let officer_list: Vec<UserId> = by_officer.values().map(|(u, _)| u.clone()).collect();
+    let workloads = workload(conn, &officer_list)?;
+    Ok(Dashboard {
+        dates,
+        note,
+        targets: TargetsView {
+            first_contact_hours: targets.first_contact_hours,
+            message_ack_working_days: targets.message_ack_working_days,
+            message_answer_working_days: targets.message_answer_working_days,
+            update_after_event_working_days: targets.update_after_event_working_days,
+            contact_plan: "each case's agreed interval",
+            follow_ups: "every follow-up completed by its due time",
+        },
+        summary,
+        teams: team_names
+            .into_iter()
+            .map(|(id, name)| TeamFigures {
+                summary: by_team.remove(&id).unwrap_or_default(),
+                team_id: id,
+                name,
+            })
+            .collect(),
+        officers: by_officer
+            .into_values()
+            .map(|(user, summary)| OfficerFigures {
+                name: names.get(&user).cloned().unwrap_or_default(),
+                workload: workloads.get(&user).cloned().unwrap_or_default(),
+                user_id: user,
+                summary,
+            })
+            .collect(),
+        weeks: weeks
+            .into_iter()
+            .zip(by_week)
+            .map(|(week_start, summary)| WeekFigures {
+                week_start,
+                summary,
+            })
+            .collect(),
+        cases: case_figures,
+    })
+}
+
+fn week_starts(dates: DashboardDates) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    let mut monday =
+        dates.from - Duration::days(i64::from(dates.from.weekday().num_days_from_monday()));
+    let mut out = Vec::new();
+    while monday <= dates.to {
+        out.push(monday);
+        monday += Duration::days(7);
+    }
+    out
+}
+
+fn load_facts(
+    conn: &mut DbConn,
+    rows: &[CaseRow],
+    period: Period,
+) -> QueryResult<HashMap<CaseId, CaseFacts>> {
+    let mut facts: HashMap<CaseId, CaseFacts> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.id.clone(),
+                CaseFacts {
+                    opened_at: r.opened_at,
+                    closed_at: r.closed_at,
+                    contacts: vec![],
+                    plan_interval_hours: None,
+                    follow_ups: vec![],
+                    messages: vec![],
+                    key_events: vec![],
+                },
+            )
+        })
+        .collect();
+    let ids: Vec<CaseId> = rows.iter().map(|r| r.id.clone()).collect();
+    for chunk in ids.chunks(CHUNK) {
+        // Contacts up to the period's end (the last before it starts a gap that may run in).
+        for (case, at) in contacts::table
+            .filter(contacts::case_id.eq_any(chunk))
+            .filter(contacts::occurred_at.lt(period.to))
+            .select((contacts::case_id, contacts::occurred_at))
+            .load::<(CaseId, NaiveDateTime)>(conn)?
+        {
+            if let Some(f) = facts.get_mut(&case) {
+                f.contacts.push(at);
+            }
+        }
+        // The plan in force: the latest recorded.
+        for (case, interval, at) in contact_plans::table
+            .filter(contact_plans::case_id.eq_any(chunk))
+            .select((
+                contact_plans::case_id,
+                contact_plans::interval_hours,
+                contact_plans::recorded_at,
+            ))
+            .order(contact_plans::recorded_at.asc())
+            .load::<(CaseId, i32, NaiveDateTime)>(conn)?
+        {
+            let _ = at;
+            if let Some(f) = facts.get_mut(&case) {
+                f.plan_interval_hours = Some(i64::from(interval));
+            }
+        }
+        for (case, due, done, status) in follow_ups::table
+            .filter(follow_ups::case_id.eq_any(chunk))
+            .filter(follow_ups::due_at.ge(period.from))
+            .filter(follow_ups::due_at.lt(period.to))
+            .select((
+                follow_ups::case_id,
+                follow_ups::due_at,
+                follow_ups::completed_at,
+                follow_ups::status,
+            ))
+            .load::<(CaseId, NaiveDateTime, Option<NaiveDateTime>, FollowUpStatus)>(conn)?
+        {
+            if let Some(f) = facts.get_mut(&case) {
+                f.follow_ups.push(FollowUpFacts {
+                    due_at: due,
+                    completed_at: done,
+                    cancelled: status == FollowUpStatus::Cancelled,
+                });
+            }
+        }
+        for (case, sent, ack, ans) in messages::table
+            .filter(messages::case_id.eq_any(chunk))
+            .filter(messages::from_relative_id.is_not_null())
+            .filter(messages::sent_at.ge(period.from))
+            .filter(messages::sent_at.lt(period.to))
+            .select((
+                messages::case_id,
+                messages::sent_at,
+                messages::acknowledged_at,
+                messages::answered_at,
+            ))
+            .load::<(
+                CaseId,
+                NaiveDateTime,
+                Option<NaiveDateTime>,
+                Option<NaiveDateTime>,
+            )>(conn)?
+        {
+            if let Some(f) = facts.get_mut(&case) {
+                f.messages.push(MessageFacts {
+                    received_at: sent,
+                    acknowledged_at: ack,
+                    answered_at: ans,
+                });
+            }
+        }
+        // Key events: stage changes, and key-event updates that are not stage changes. The
+        // family is told by the first shared update at or after the event.
+        let mut events: Vec<(CaseId, NaiveDateTime)> = case_stage_history::table
+            .filter(case_stage_history::case_id.eq_any(chunk))
+            // The stage a case opens at is not a change; every change comes with its update.
+            .filter(case_stage_history::update_id.is_not_null())
+            .filter(case_stage_history::reached_at.ge(period.from))
+            .filter(case_stage_history::reached_at.lt(period.to))
+            .select((case_stage_history::case_id, case_stage_history::reached_at))
+            .load(conn)?;
+        events.extend(
+            case_updates::table
+                .filter(case_updates::case_id.eq_any(chunk))
+                .filter(case_updates::key_event.eq(true))
+                .filter(case_updates::stage.is_null())
+                .filter(case_updates::posted_at.ge(period.from))
+                .filter(case_updates::posted_at.lt(period.to))
+                .select((case_updates::case_id, case_updates::posted_at))
+                .load::<(CaseId, NaiveDateTime)>(conn)?,
+        );
+        let shared: Vec<(CaseId, NaiveDateTime)> = case_updates::table
+            .filter(case_updates::case_id.eq_any(chunk))
+            .filter(case_updates::shared_with_family.eq(true))
+            .filter(case_updates::posted_at.ge(period.from))
+            .select((case_updates::case_id, case_updates::posted_at))
+            .load(conn)?;
+        let mut shared_by_case: HashMap<&CaseId, Vec<NaiveDateTime>> = HashMap::new();
+        for (case, at) in &shared {
+            shared_by_case.entry(case).or_default().push(*at);
+        }
+        for (case, at) in events {
+            let told = shared_by_case
+                .get(&case)
+                .and_then(|v| v.iter().filter(|t| **t >= at).min().copied());
+            if let Some(f) = facts.get_mut(&case) {
+                f.key_events.push(KeyEventFacts {
+                    at,
+                    shared_update_at: told,
+                });
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// Each officer's current load.
+fn workload(conn: &mut DbConn, officers: &[UserId]) -> QueryResult<HashMap<UserId, Workload>> {
+    let mut out: HashMap<UserId, Workload> = HashMap::new();
+    if officers.is_empty() {
+        return Ok(out);
+    }
+    let active: Vec<(UserId, CaseId)> = assignments::table
+        .inner_join(cases::table.on(cases::id.eq(assignments::case_id)))
+        .filter(assignments::user_id.eq_any(officers))
+        .filter(assignments::role.eq_any([AssignmentRole::Flo, AssignmentRole::DeputyFlo]))
+        .filter(assignments::ends_at.is_null())
+        .filter(cases::status.eq(CaseStatus::Open))
+        .select((assignments::user_id, assignments::case_id))
+        .load(conn)?;
+    let case_ids: Vec<CaseId> = active.iter().map(|(_, c)| c.clone()).collect();
+    let waiting: Vec<CaseId> = messages::table
+        .filter(messages::case_id.eq_any(&case_ids))
+        .filter(messages::from_relative_id.is_not_null())
+        .filter(messages::answered_at.is_null())
+        .filter(messages::closed_at.is_null())
+        .select(messages::case_id)
+        .load(conn)?;
+    let mut waiting_by_case: HashMap<CaseId, u32> = HashMap::new();
+    for c in waiting {
+        *waiting_by_case.entry(c).or_default() += 1;
+    }
+    for (user, case) in &active {
+        let w = out.entry(user.clone()).or_default();
+        w.active_cases += 1;
+        w.waiting_messages += waiting_by_case.get(case).copied().unwrap_or(0);
+    }
+    let open: Vec<UserId> = follow_ups::table
+        .filter(follow_ups::assignee_id.eq_any(officers))
+        .filter(follow_ups::status.eq(FollowUpStatus::Open))
+        .select(follow_ups::assignee_id)
+        .load(conn)?;
+    for u in open {
+        out.entry(u).or_default().open_follow_ups += 1;
+    }
+    Ok(out)
+}
+
+/// The teams a manager may see: theirs.
+pub fn teams_of_manager(conn: &mut DbConn, user: &UserId) -> QueryResult<Vec<TeamId>> {
+    team_members::table
+        .filter(team_members::user_id.eq(user))
+        .select(team_members::team_id)
+        .load(conn)
+}

@@ -1,0 +1,174 @@
+//! `GET /api/v1/dashboard/timeliness`: the timeliness figures of DESIGN §3 for a period,
+//! per team, officer, week and case. Managers see their own teams; officers their own cases
+//! as FLO; administrators and relatives nothing.
+
+use actix_web::{HttpResponse, web};
+use chrono::Duration;
+use serde::Deserialize;
+
+use crate::auth::CaseworkUser;
+use crate::casework::time::{london_date, parse_date};
+use crate::db;
+use crate::domain::{Role, TeamId};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::timeliness::Targets;
+use crate::timeliness::dashboard::{self, Dashboard, DashboardDates, MAX_DAYS, Scope};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelinessQuery {
+    /// First day, `YYYY-MM-DD` (London). Default: 27 days before `to`.
+    from: Option<String>,
+    /// Last day, included, `YYYY-MM-DD` (London). Default: today; a later day is cut to today.
+    to: Option<String>,
+    /// One of the manager's teams; default all of them.
+    team_id: Option<String>,
+}
+
+/// Works out the period asked for: defaults, checks, and any shortening (said in `note`).
+pub fn dates_of(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Result<(DashboardDates, Vec<String>), AppError> {
+    let parse = |field: &str, raw: Option<&str>| {
+        raw.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_date(field, s))
+            .transpose()
+    };
+    let mut notes = Vec::new();
+    let mut to = parse("to", to)?.unwrap_or(today);
+    let from = parse("from", from)?.unwrap_or(to - Duration::days(27));
+    if from > to {
+        return Err(AppError::invalid(
+            "from",
+            format!(
+                "The period starts ({from}) after it ends ({to}). Choose a start on or before the end."
+            ),
+        ));
+    }
+    if (to - from).num_days() + 1 > MAX_DAYS {
+        return Err(AppError::invalid(
+            "from",
+            format!(
+                "The period is {} days long; choose at most {MAX_DAYS} days.",
+                (to - from).num_days() + 1
+            ),
+        ));
+    }
+    if to > today {
+        notes.push(format!(
+            "The period was cut to end today ({today}), not {to}."
+        ));
+        to = today;
+    }
+    if from > to {
+        return Err(AppError::invalid(
+            "from",
+            format!(
+                "The period starts in the future ({from}). Choose a start on or before today ({today})."
+            ),
+        ));
+    }
+    Ok((DashboardDates { from, to }, notes))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/dashboard/timeliness",
+    tag = "dashboard",
+    params(TimelinessQuery),
+    responses(
+        (status = 200, description = "The figures; `note` says if the period was shortened", body = Dashboard),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role, or team figures asked for by an officer", body = crate::web::api::doc::ApiError),
+        (status = 404, description = "No such team, or not one of yours", body = crate::web::api::doc::ApiError),
+        (status = 422, description = "A date that is not a date, or a period inverted or longer than 366 days", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn timeliness(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    query: web::Query<TimelinessQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let now = db::now();
+    let (dates, notes) = dates_of(query.from.as_deref(), query.to.as_deref(), london_date(now))?;
+    let me = user.0.clone();
+    let team = match query
+        .team_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => Some(TeamId::parse(raw).ok_or(AppError::NotFound)?),
+    };
+    let calendar = state.config.notify.rules.calendar.clone();
+    let board = state
+        .db
+        .run(move |conn| {
+            let scope = match me.role {
+                Role::Manager => {
+                    let mine = dashboard::teams_of_manager(conn, &me.id)?;
+                    match team {
+                        Some(t) if mine.contains(&t) => Scope::Teams(vec![t]),
+                        Some(_) => return Err(AppError::NotFound),
+                        None => Scope::Teams(mine),
+                    }
+                }
+                _ => {
+                    if team.is_some() {
+                        return Err(AppError::Forbidden {
+                            code: "forbidden",
+                            message: "Team figures are for managers; officers see their own.",
+                        });
+                    }
+                    Scope::Officer(me.id.clone())
+                }
+            };
+            let mut dates = dates;
+            let mut notes = notes;
+            if let Some(first) = dashboard::earliest_opening(conn, &scope)? {
+                let first = london_date(first);
+                if dates.from < first && first <= dates.to {
+                    notes.push(format!(
+                        "The period was shortened to start on {first}, when the first of these cases opened."
+                    ));
+                    dates.from = first;
+                }
+            }
+            let targets = Targets::load(conn)?;
+            let note = (!notes.is_empty()).then(|| notes.join(" "));
+            Ok(dashboard::build(conn, &scope, dates, note, now, &targets, &calendar)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(board))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn periods_default_check_and_clamp() {
+        let today = d("2026-11-26");
+        let (dates, notes) = dates_of(None, None, today).unwrap();
+        assert_eq!((dates.from, dates.to), (d("2026-10-30"), today));
+        assert!(notes.is_empty());
+        assert!(dates_of(Some("2026-11-10"), Some("2026-11-01"), today).is_err());
+        assert!(dates_of(Some("2025-01-01"), Some("2026-11-01"), today).is_err());
+        assert!(dates_of(Some("yesterday"), None, today).is_err());
+        assert!(dates_of(Some("2026-12-01"), Some("2026-12-10"), today).is_err());
+        let (dates, notes) = dates_of(Some("2026-11-01"), Some("2026-12-31"), today).unwrap();
+        assert_eq!(dates.to, today);
+        assert_eq!(notes.len(), 1);
+    }
+}
