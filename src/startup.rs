@@ -25,9 +25,11 @@ use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
 use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, dashboard as api_dashboard,
-    doc as api_doc, family as api_family, messages as api_messages,
+    doc as api_doc, family as api_family, messages as api_messages, settings as api_settings,
 };
-use crate::web::{admin, assets, casework, family, inbox, messages, outbox, pages, staff};
+use crate::web::{
+    admin, assets, casework, dashboard, family, inbox, messages, outbox, pages, staff,
+};
 
 /// Everything a request handler may need, shared by all workers.
 pub struct AppState {
@@ -335,6 +337,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(post().to(api_messages::close)),
             )
             .service(resource("/messages/waiting").route(get().to(api_messages::waiting)))
+            .service(
+                resource("/settings/targets")
+                    .route(get().to(api_settings::get_targets))
+                    .route(put().to(api_settings::put_targets)),
+            )
             .service(resource("/dashboard/timeliness").route(get().to(api_dashboard::timeliness)))
             .service(
                 resource("/cases/{id}/relatives/{relative_id}/invite")
@@ -408,6 +415,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(get().to(casework::list))
                     .route(post().to(casework::create_case)),
             )
+            .service(resource("/dashboard").route(get().to(dashboard::page)))
+            .service(resource("/dashboard.csv").route(get().to(dashboard::csv)))
             .service(resource("/cases/new").route(get().to(casework::new_case_form)))
             .service(resource("/cases/{id}").route(get().to(casework::case)))
             .service(resource("/cases/{id}/contacts").route(post().to(casework::contact_create)))
@@ -545,6 +554,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(pages::staff_session_cookie))
             .wrap(from_fn(csrf::ensure_cookie))
             .service(resource("").route(get().to(admin::home)))
+            .service(
+                resource("/targets")
+                    .route(get().to(admin::targets))
+                    .route(post().to(admin::save_targets)),
+            )
             .service(
                 resource("/users")
                     .route(get().to(admin::users_list))

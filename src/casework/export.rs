@@ -134,7 +134,7 @@ pub fn build(
 
 /// A CSV cell: quoted, with quotes doubled, and a leading formula character neutralised so
 /// that a spreadsheet never runs what a person typed.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

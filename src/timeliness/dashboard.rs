@@ -20,7 +20,7 @@ use crate::timeliness::measures::{
     self, CaseFacts, CaseMeasures, FollowUpCounts, FollowUpFacts, KeyEventFacts, MessageFacts,
     Outcome, Period, Tally,
 };
-use crate::timeliness::{Targets, WorkingCalendar};
+use crate::timeliness::{TargetHistory, WorkingCalendar};
 
 /// The widest period a dashboard covers.
 pub const MAX_DAYS: i64 = 366;
@@ -147,13 +147,27 @@ pub struct Dashboard {
     /// Set when the period asked for began before any of these cases: it was shortened to
     /// start at the first case's opening, and this says so.
     pub note: Option<String>,
+    /// The targets in force at the end of the period (or now).
     pub targets: TargetsView,
+    /// Targets changed during the period: each item is judged by the target in force when
+    /// it began (a case's opening, a message's arrival, an event).
+    pub target_changes: Vec<AppliedChange>,
     pub summary: TimelinessSummary,
     pub teams: Vec<TeamFigures>,
     pub officers: Vec<OfficerFigures>,
     pub weeks: Vec<WeekFigures>,
     /// Cases in breach first, then by reference.
     pub cases: Vec<CaseFigures>,
+}
+
+/// A target changed during the period, and from when.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AppliedChange {
+    /// The target's name, as in `TargetsView`.
+    pub key: String,
+    pub value: i64,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
+    pub effective_from: NaiveDateTime,
 }
 
 /// The targets that applied.
@@ -234,10 +248,11 @@ pub fn build(
     dates: DashboardDates,
     note: Option<String>,
     now: NaiveDateTime,
-    targets: &Targets,
+    history: &TargetHistory,
     calendar: &WorkingCalendar,
 ) -> QueryResult<Dashboard> {
     let period = dates.period();
+    let targets = history;
     // FLO assignments overlapping the period, for the scope's cases.
     let mut flo_query = assignments::table
         .inner_join(cases::table.on(cases::id.eq(assignments::case_id)))
@@ -414,14 +429,25 @@ pub fn build(
     });
     let officer_list: Vec<UserId> = by_officer.values().map(|(u, _)| u.clone()).collect();
     let workloads = workload(conn, &officer_list)?;
+    let in_force = history.at(period.to.min(now));
+    let target_changes = history
+        .changes_between(period.from, period.to)
+        .into_iter()
+        .map(|(at, key, value)| AppliedChange {
+            key: key.trim_start_matches("target.").to_owned(),
+            value,
+            effective_from: at,
+        })
+        .collect();
     Ok(Dashboard {
         dates,
         note,
+        target_changes,
         targets: TargetsView {
-            first_contact_hours: targets.first_contact_hours,
-            message_ack_working_days: targets.message_ack_working_days,
-            message_answer_working_days: targets.message_answer_working_days,
-            update_after_event_working_days: targets.update_after_event_working_days,
+            first_contact_hours: in_force.first_contact_hours,
+            message_ack_working_days: in_force.message_ack_working_days,
+            message_answer_working_days: in_force.message_answer_working_days,
+            update_after_event_working_days: in_force.update_after_event_working_days,
             contact_plan: "each case's agreed interval",
             follow_ups: "every follow-up completed by its due time",
         },
@@ -657,4 +683,219 @@ pub fn teams_of_manager(conn: &mut DbConn, user: &UserId) -> QueryResult<Vec<Tea
         .filter(team_members::user_id.eq(user))
         .select(team_members::team_id)
         .load(conn)
+}
+
+/// The tables of the dashboard that can be downloaded as CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Cases,
+    Officers,
+    Teams,
+    Weeks,
+}
+
+impl Table {
+    pub fn parse(s: &str) -> Option<Table> {
+        match s {
+            "cases" => Some(Table::Cases),
+            "officers" => Some(Table::Officers),
+            "teams" => Some(Table::Teams),
+            "weeks" => Some(Table::Weeks),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Cases => "cases",
+            Table::Officers => "officers",
+            Table::Teams => "teams",
+            Table::Weeks => "weeks",
+        }
+    }
+}
+
+const SUMMARY_HEADERS: [&str; 20] = [
+    "cases",
+    "cases_in_breach",
+    "first_contact_met",
+    "first_contact_breached",
+    "first_contact_pending",
+    "contact_plan_met",
+    "contact_plan_breached",
+    "follow_ups_on_time",
+    "follow_ups_late",
+    "follow_ups_overdue",
+    "follow_ups_not_yet_due",
+    "messages_acknowledged_met",
+    "messages_acknowledged_breached",
+    "messages_acknowledged_pending",
+    "messages_answered_met",
+    "messages_answered_breached",
+    "messages_answered_pending",
+    "updates_after_events_met",
+    "updates_after_events_breached",
+    "updates_after_events_pending",
+];
+
+fn summary_cells(s: &TimelinessSummary) -> Vec<String> {
+    [
+        s.cases,
+        s.cases_in_breach,
+        s.first_contact.met,
+        s.first_contact.breached,
+        s.first_contact.pending,
+        s.contact_plan.met,
+        s.contact_plan.breached,
+        s.follow_ups.on_time,
+        s.follow_ups.late,
+        s.follow_ups.overdue,
+        s.follow_ups.not_yet_due,
+        s.messages_acknowledged.met,
+        s.messages_acknowledged.breached,
+        s.messages_acknowledged.pending,
+        s.messages_answered.met,
+        s.messages_answered.breached,
+        s.messages_answered.pending,
+        s.updates_after_events.met,
+        s.updates_after_events.breached,
+        s.updates_after_events.pending,
+    ]
+    .iter()
+    .map(u32::to_string)
+    .collect()
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Met => "met",
+        Outcome::Breached => "breached",
+        Outcome::Pending => "pending",
+    }
+}
+
+/// One table of the dashboard as CSV (quoted cells, formulas neutralised), with the period
+/// in every row so that a file stands on its own.
+pub fn to_csv(board: &Dashboard, table: Table) -> String {
+    let mut out = String::new();
+    let mut row = |cells: Vec<String>| {
+        let line: Vec<String> = cells
+            .iter()
+            .map(|c| crate::casework::export::cell(c))
+            .collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    };
+    let (from, to) = (board.dates.from.to_string(), board.dates.to.to_string());
+    let lead = |mut v: Vec<String>| {
+        let mut cells = vec![from.clone(), to.clone()];
+        cells.append(&mut v);
+        cells
+    };
+    let headers = |first: &[&str]| {
+        let mut h = vec!["from".to_owned(), "to".to_owned()];
+        h.extend(first.iter().map(|s| (*s).to_owned()));
+        h
+    };
+    match table {
+        Table::Teams => {
+            let mut h = headers(&["team_id", "team"]);
+            h.extend(SUMMARY_HEADERS.iter().map(|s| (*s).to_owned()));
+            row(h);
+            for t in &board.teams {
+                let mut c = vec![t.team_id.to_string(), t.name.clone()];
+                c.extend(summary_cells(&t.summary));
+                row(lead(c));
+            }
+        }
+        Table::Officers => {
+            let mut h = headers(&["user_id", "officer"]);
+            h.extend(SUMMARY_HEADERS.iter().map(|s| (*s).to_owned()));
+            h.extend(
+                ["active_cases", "open_follow_ups", "waiting_messages"]
+                    .iter()
+                    .map(|s| (*s).to_owned()),
+            );
+            row(h);
+            for o in &board.officers {
+                let mut c = vec![o.user_id.to_string(), o.name.clone()];
+                c.extend(summary_cells(&o.summary));
+                c.extend([
+                    o.workload.active_cases.to_string(),
+                    o.workload.open_follow_ups.to_string(),
+                    o.workload.waiting_messages.to_string(),
+                ]);
+                row(lead(c));
+            }
+        }
+        Table::Weeks => {
+            let mut h = headers(&["week_start"]);
+            h.extend(SUMMARY_HEADERS.iter().map(|s| (*s).to_owned()));
+            row(h);
+            for w in &board.weeks {
+                let mut c = vec![w.week_start.to_string()];
+                c.extend(summary_cells(&w.summary));
+                row(lead(c));
+            }
+        }
+        Table::Cases => {
+            row(headers(&[
+                "reference",
+                "case_id",
+                "team_id",
+                "officer",
+                "in_breach",
+                "breaches",
+                "first_contact",
+                "first_contact_hours",
+                "contact_plan",
+                "longest_gap_hours",
+                "interval_hours",
+                "follow_ups_on_time",
+                "follow_ups_late",
+                "follow_ups_overdue",
+                "messages_acknowledged_breached",
+                "messages_answered_breached",
+                "updates_after_events_breached",
+            ]));
+            for c in &board.cases {
+                let m = &c.measures;
+                row(lead(vec![
+                    c.reference.clone(),
+                    c.case_id.to_string(),
+                    c.team_id.to_string(),
+                    c.officer.clone().unwrap_or_default(),
+                    c.in_breach.to_string(),
+                    c.breaches.join(";"),
+                    m.first_contact
+                        .as_ref()
+                        .map(|f| outcome_name(f.outcome).to_owned())
+                        .unwrap_or_default(),
+                    m.first_contact
+                        .as_ref()
+                        .map(|f| format!("{:.1}", f.hours))
+                        .unwrap_or_default(),
+                    m.contact_plan
+                        .as_ref()
+                        .map(|p| outcome_name(p.outcome).to_owned())
+                        .unwrap_or_default(),
+                    m.contact_plan
+                        .as_ref()
+                        .map(|p| format!("{:.1}", p.longest_gap_hours))
+                        .unwrap_or_default(),
+                    m.contact_plan
+                        .as_ref()
+                        .map(|p| p.interval_hours.to_string())
+                        .unwrap_or_default(),
+                    m.follow_ups.on_time.to_string(),
+                    m.follow_ups.late.to_string(),
+                    m.follow_ups.overdue.to_string(),
+                    m.messages_acknowledged.breached.to_string(),
+                    m.messages_answered.breached.to_string(),
+                    m.updates_after_events.breached.to_string(),
+                ]));
+            }
+        }
+    }
+    out
 }

@@ -16,7 +16,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Europe::London;
 use serde::Serialize;
 
-use crate::timeliness::{Targets, WorkingCalendar};
+use crate::timeliness::{TargetHistory, WorkingCalendar};
 
 /// How one judged thing stands against its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -210,7 +210,7 @@ pub fn measure(
     facts: &CaseFacts,
     period: Period,
     now: NaiveDateTime,
-    targets: &Targets,
+    targets: &TargetHistory,
     calendar: &WorkingCalendar,
 ) -> CaseMeasures {
     let at = period.judged_at(now);
@@ -224,14 +224,15 @@ pub fn measure(
     contacts.sort_unstable();
 
     let first_contact = period.contains(facts.opened_at).then(|| {
-        let limit = Duration::hours(targets.first_contact_hours);
+        let target_hours = targets.at(facts.opened_at).first_contact_hours;
+        let limit = Duration::hours(target_hours);
         let first = contacts.first().copied();
         let outcome = judge(facts.opened_at, first, at, |s, t| t - s <= limit);
         let reached = first.filter(|f| *f <= at).unwrap_or(at);
         FirstContactMeasure {
             outcome,
             hours: hours(reached - facts.opened_at),
-            target_hours: targets.first_contact_hours,
+            target_hours,
         }
     });
 
@@ -298,17 +299,18 @@ pub fn measure(
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        let t = targets.at(m.received_at);
         messages_acknowledged.add(judge(
             m.received_at,
             ack,
             at,
-            within_days(targets.message_ack_working_days),
+            within_days(t.message_ack_working_days),
         ));
         messages_answered.add(judge(
             m.received_at,
             m.answered_at,
             at,
-            within_days(targets.message_answer_working_days),
+            within_days(t.message_answer_working_days),
         ));
     }
     let mut updates_after_events = Tally::default();
@@ -317,7 +319,7 @@ pub fn measure(
             e.at,
             e.shared_update_at,
             at,
-            within_days(targets.update_after_event_working_days),
+            within_days(targets.at(e.at).update_after_event_working_days),
         ));
     }
 
@@ -340,6 +342,7 @@ pub fn week_of(t: NaiveDateTime) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeliness::Targets;
 
     fn utc(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
@@ -369,7 +372,7 @@ mod tests {
             facts,
             november(),
             utc(now),
-            &Targets::default(),
+            &TargetHistory::fixed(Targets::default()),
             &WorkingCalendar::default(),
         )
     }
@@ -516,7 +519,7 @@ mod tests {
             &x,
             december,
             utc("2026-12-31 12:00"),
-            &Targets::default(),
+            &TargetHistory::fixed(Targets::default()),
             &WorkingCalendar::default(),
         );
         assert_eq!(m.messages_acknowledged.met, 1);
@@ -525,7 +528,7 @@ mod tests {
             &x,
             december,
             utc("2026-12-31 12:00"),
-            &Targets::default(),
+            &TargetHistory::fixed(Targets::default()),
             &WorkingCalendar::default(),
         );
         assert_eq!(m.messages_acknowledged.breached, 1);
@@ -573,7 +576,7 @@ mod tests {
             &c,
             october,
             utc("2026-10-30 12:00"),
-            &Targets::default(),
+            &TargetHistory::fixed(Targets::default()),
             &WorkingCalendar::default(),
         );
         assert_eq!(

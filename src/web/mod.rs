@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod casework;
+pub mod dashboard;
 pub mod family;
 pub mod forms;
 pub mod inbox;

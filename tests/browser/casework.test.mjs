@@ -112,3 +112,20 @@ test("a manager's case pages and forms pass axe-core", async () => {
   await assertAccessible(page, "open a case with errors");
   await ctx.close();
 });
+
+test("the timeliness dashboard passes axe-core and fits a phone, charts and all", async () => {
+  for (const width of [360, 1024]) {
+    const ctx = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await ctx.newPage();
+    await signInByKeyboard(page, portal.address, DEMO.manager);
+    await page.goto(portal.address + "/staff/dashboard");
+    assert.match(await page.textContent("h1"), /Timeliness/);
+    assert.equal(await page.locator("svg.chart").count(), 6, "a chart per measure");
+    await assertAccessible(page, `dashboard at ${width} px`);
+    assert.equal(await scrollsSideways(page), false, `no sideways scroll at ${width} px`);
+    await page.goto(portal.address + "/staff/dashboard?from=2026-11-20&to=2026-11-01");
+    assert.match(await page.textContent(".error-message"), /after it ends/);
+    await assertAccessible(page, `dashboard with an error at ${width} px`);
+    await ctx.close();
+  }
+});

@@ -78,7 +78,7 @@ test("every admin page passes axe-core, including a form shown again with errors
   await signInByKeyboard(page, portal.address, DEMO.admin);
   assert.equal(new URL(page.url()).pathname, "/admin");
   const paths = ["/admin", "/admin/users", "/admin/users/new", "/admin/teams", "/admin/audit",
-    "/admin/outbox", "/admin/outbox?status=sent", "/admin/mail"];
+    "/admin/outbox", "/admin/outbox?status=sent", "/admin/mail", "/admin/targets"];
   for (const path of paths) {
     await page.goto(portal.address + path);
     await assertAccessible(page, path);

@@ -85,6 +85,7 @@ fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
     if route.path == "/staff/messages"
         || route.path == "/api/v1/messages/waiting"
         || route.path == "/api/v1/dashboard/timeliness"
+        || route.path.starts_with("/staff/dashboard")
     {
         return Some(if caller == Caller::Admin {
             Expect::Forbidden
@@ -114,6 +115,7 @@ fn rule(route: &Route, caller: Caller, key: (&str, &str)) -> Expect {
             "/api/v1/teams",
             "/api/v1/audit",
             "/api/v1/outbox",
+            "/api/v1/settings",
         ]
         .iter()
         .any(|p| route.path.starts_with(p));

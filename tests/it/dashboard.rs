@@ -225,3 +225,252 @@ async fn periods_that_make_no_sense_get_a_clear_answer() {
     assert_eq!(s, 200);
     assert_eq!(b["summary"]["cases"], 0);
 }
+
+#[tokio::test]
+async fn the_dashboard_page_and_its_csv_show_the_same_figures() {
+    let f = fixture().await;
+    // A case in breach: opened two days ago, nobody in touch.
+    let (_, case) = call(&f.app, Method::GET, &f.case(""), &f.manager, None).await;
+    let case_id = f.case_id.clone();
+    let opened = liaison::db::now() - chrono::Duration::days(2);
+    f.app
+        .with_conn(move |conn| {
+            use liaison::db::schema::cases;
+            diesel::update(cases::table.find(case_id))
+                .set(cases::opened_at.eq(opened))
+                .execute(conn)
+                .unwrap()
+        })
+        .await;
+    let team = liaison::domain::TeamId::parse(case["team_id"].as_str().unwrap()).unwrap();
+    let user = f
+        .app
+        .create_user(liaison::domain::Role::Manager, &[&team])
+        .await;
+    let manager = f.app.browser_for(&user).await;
+    let (s, page) = manager.get("/staff/dashboard").await;
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        page.contains(&format!("href=\"/staff/cases/{}\"", f.case_id)),
+        "the case in breach links to its page"
+    );
+    assert!(page.contains("first contact late"));
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), 6);
+    assert!(
+        page.contains("0 of 1 (0%)"),
+        "first contact: none of one met"
+    );
+    let (s, page) = manager
+        .get("/staff/dashboard?from=2026-11-20&to=2026-11-01")
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("after it ends") && page.contains("value=\"2026-11-20\""),
+        "the error, and what was typed"
+    );
+
+    let res = manager
+        .client
+        .get(manager.url("/staff/dashboard.csv?table=cases"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("timeliness-cases-")
+    );
+    let body = res.text().await.unwrap();
+    let mut lines = body.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("\"from\",\"to\",\"reference\"")
+    );
+    let row = lines.next().expect("one case");
+    assert!(
+        row.contains(&format!("\"{}\"", case["reference"].as_str().unwrap()))
+            && row.contains("\"breached\""),
+        "{row}"
+    );
+    for table in ["officers", "teams", "weeks"] {
+        let res = manager
+            .client
+            .get(manager.url(&format!("/staff/dashboard.csv?table={table}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{table}");
+        assert!(
+            res.text().await.unwrap().lines().count() >= 2,
+            "{table} has a header and rows"
+        );
+    }
+    let res = manager
+        .client
+        .get(manager.url("/staff/dashboard.csv?table=everything"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+}
+
+#[tokio::test]
+async fn an_administrator_changes_a_target_which_applies_from_then_on() {
+    let f = fixture().await;
+    let body = |hours: i64| json!({"first_contact_hours": hours, "message_ack_working_days": 1, "message_answer_working_days": 5, "update_after_event_working_days": 1});
+    let (s, b) = call(
+        &f.app,
+        Method::PUT,
+        "/api/v1/settings/targets",
+        &f.admin,
+        Some(body(0)),
+    )
+    .await;
+    assert_eq!(
+        (s, b["field"].as_str()),
+        (422, Some("first_contact_hours")),
+        "{b}"
+    );
+    let (s, _) = call(
+        &f.app,
+        Method::PUT,
+        "/api/v1/settings/targets",
+        &f.manager,
+        Some(body(48)),
+    )
+    .await;
+    assert_eq!(s, 403, "only administrators set targets");
+    let (s, b) = call(
+        &f.app,
+        Method::PUT,
+        "/api/v1/settings/targets",
+        &f.admin,
+        Some(body(48)),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["targets"]["first_contact_hours"], 48);
+    assert_eq!(b["changes"][0]["key"], "target.first_contact_hours");
+    assert_eq!(b["changes"][0]["old_value"], "24");
+    assert_eq!(b["changes"][0]["new_value"], "48");
+    assert_eq!(f.app.audit("settings.targets_change").await.len(), 1);
+    let (s, again) = call(
+        &f.app,
+        Method::PUT,
+        "/api/v1/settings/targets",
+        &f.admin,
+        Some(body(48)),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        again["changes"].as_array().unwrap().len(),
+        1,
+        "saving the same values changes nothing"
+    );
+
+    // Say the change was made 40 hours ago. A case opened 50 hours ago (before it) is judged
+    // by 24 hours; one opened 30 hours ago (after it) by 48.
+    let now = liaison::db::now();
+    let (_, case) = call(&f.app, Method::GET, &f.case(""), &f.manager, None).await;
+    let (s, b) = call(&f.app, Method::POST, "/api/v1/cases", &f.manager,
+        Some(json!({"team_id": case["team_id"], "deceased_name": "Ada Penrose", "date_of_death": "2026-11-01"}))).await;
+    assert_eq!(s, 201, "{b}");
+    let (older, newer) = (f.case_id.clone(), b["id"].as_str().unwrap().to_owned());
+    f.app
+        .with_conn(move |conn| {
+            use liaison::db::schema::{cases, setting_changes};
+            diesel::update(setting_changes::table)
+                .set(setting_changes::effective_from.eq(now - chrono::Duration::hours(40)))
+                .execute(conn)
+                .unwrap();
+            diesel::update(cases::table.find(older))
+                .set(cases::opened_at.eq(now - chrono::Duration::hours(50)))
+                .execute(conn)
+                .unwrap();
+            diesel::update(cases::table.find(newer))
+                .set(cases::opened_at.eq(now - chrono::Duration::hours(30)))
+                .execute(conn)
+                .unwrap();
+        })
+        .await;
+    let (s, board) = call(&f.app, Method::GET, BOARD, &f.manager, None).await;
+    assert_eq!(s, 200, "{board}");
+    assert_eq!(
+        board["summary"]["first_contact"],
+        json!({"met": 0, "breached": 1, "pending": 1}),
+        "{board}"
+    );
+    let by_ref = |r: &str| {
+        board["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["reference"] == r)
+            .unwrap()["measures"]["first_contact"]
+            .clone()
+    };
+    assert_eq!(by_ref(&f.reference)["target_hours"], 24);
+    assert_eq!(by_ref(b["reference"].as_str().unwrap())["target_hours"], 48);
+    assert_eq!(board["targets"]["first_contact_hours"], 48);
+    assert_eq!(board["target_changes"][0]["key"], "first_contact_hours");
+    assert_eq!(board["target_changes"][0]["value"], 48);
+}
+
+#[tokio::test]
+async fn the_targets_page_keeps_what_was_typed_and_records_each_change() {
+    let f = fixture().await;
+    let user = f.app.create_user(liaison::domain::Role::Admin, &[]).await;
+    let admin = f.app.browser_for(&user).await;
+    let (s, page) = admin.get("/admin/targets").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("value=\"24\"") && page.contains("the defaults apply"));
+    let form = [
+        ("first_contact_hours", "twelve"),
+        ("message_ack_working_days", "2"),
+        ("message_answer_working_days", "5"),
+        ("update_after_event_working_days", "1"),
+    ];
+    let res = admin.post("/admin/targets", &form).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("value=\"twelve\"") && page.contains("Enter a whole number"),
+        "{page}"
+    );
+    let mut form = form;
+    form[0].1 = "12";
+    let res = admin.post("/admin/targets", &form).await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = admin.get("/admin/targets?saved=1").await;
+    assert!(page.contains("They apply from now on"));
+    assert!(
+        page.contains("target.first_contact_hours")
+            && page.contains("target.message_ack_working_days")
+    );
+    let (s, b) = call(
+        &f.app,
+        Method::GET,
+        "/api/v1/settings/targets",
+        &f.admin,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["targets"]["first_contact_hours"], 12);
+    assert_eq!(b["changes"].as_array().unwrap().len(), 2);
+    // Officers and managers cannot reach the page.
+    let officer = f.app.create_user(liaison::domain::Role::Officer, &[]).await;
+    let b = f.app.browser_for(&officer).await;
+    assert_eq!(b.get("/admin/targets").await.0, 403);
+}

@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 use chrono::Duration;
 use serde::Deserialize;
 
-use crate::auth::CaseworkUser;
+use crate::auth::{CaseworkUser, StaffUser};
 use crate::casework::time::{london_date, parse_date};
 use crate::db;
 use crate::domain::{Role, TeamId};
 use crate::error::AppError;
 use crate::startup::AppState;
-use crate::timeliness::Targets;
+use crate::timeliness::TargetHistory;
 use crate::timeliness::dashboard::{self, Dashboard, DashboardDates, MAX_DAYS, Scope};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -94,21 +94,36 @@ pub async fn timeliness(
     user: CaseworkUser,
     query: web::Query<TimelinessQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
+    let q = query.into_inner();
+    let board = board_for(
+        &state,
+        &user.0,
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.team_id.as_deref(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(board))
+}
+
+/// The dashboard a staff member may see for the period and team asked for (pages, CSV and
+/// API alike).
+pub async fn board_for(
+    state: &AppState,
+    user: &StaffUser,
+    from: Option<&str>,
+    to: Option<&str>,
+    team_id: Option<&str>,
+) -> Result<Dashboard, AppError> {
     let now = db::now();
-    let (dates, notes) = dates_of(query.from.as_deref(), query.to.as_deref(), london_date(now))?;
-    let me = user.0.clone();
-    let team = match query
-        .team_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let (dates, notes) = dates_of(from, to, london_date(now))?;
+    let me = user.clone();
+    let team = match team_id.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => Some(TeamId::parse(raw).ok_or(AppError::NotFound)?),
     };
     let calendar = state.config.notify.rules.calendar.clone();
-    let board = state
+    state
         .db
         .run(move |conn| {
             let scope = match me.role {
@@ -141,12 +156,13 @@ pub async fn timeliness(
                     dates.from = first;
                 }
             }
-            let targets = Targets::load(conn)?;
+            let targets = TargetHistory::load(conn)?;
             let note = (!notes.is_empty()).then(|| notes.join(" "));
-            Ok(dashboard::build(conn, &scope, dates, note, now, &targets, &calendar)?)
+            Ok(dashboard::build(
+                conn, &scope, dates, note, now, &targets, &calendar,
+            )?)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(board))
+        .await
 }
 
 #[cfg(test)]

@@ -132,6 +132,8 @@ impl Modify for BearerAuth {
         crate::web::api::cases::property_add,
         crate::web::api::cases::property_move,
         crate::web::api::dashboard::timeliness,
+        crate::web::api::settings::get_targets,
+        crate::web::api::settings::put_targets,
         crate::web::api::messages::thread,
         crate::web::api::messages::send,
         crate::web::api::messages::acknowledge,

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod doc;
 pub mod family;
 pub mod messages;
+pub mod settings;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};

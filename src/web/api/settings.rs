@@ -1,0 +1,113 @@
+//! `GET` and `PUT /api/v1/settings/targets`: the timeliness targets, for administrators. A
+//! change applies from the moment it is made and is recorded and audited.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AdminUser;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::timeliness::{self, TargetChange, Targets};
+use crate::web::api::ApiJson;
+use crate::web::api::doc::BodyErrors;
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsBody {
+    /// Case opened → first contact, hours (1-336).
+    pub first_contact_hours: i64,
+    /// Family message → acknowledged, working days (1-30).
+    pub message_ack_working_days: i64,
+    /// Family message → answered, working days (1-60).
+    pub message_answer_working_days: i64,
+    /// Stage change or key event → update shared with the family, working days (1-30).
+    pub update_after_event_working_days: i64,
+}
+
+impl From<Targets> for TargetsBody {
+    fn from(t: Targets) -> Self {
+        TargetsBody {
+            first_contact_hours: t.first_contact_hours,
+            message_ack_working_days: t.message_ack_working_days,
+            message_answer_working_days: t.message_answer_working_days,
+            update_after_event_working_days: t.update_after_event_working_days,
+        }
+    }
+}
+
+impl From<&TargetsBody> for Targets {
+    fn from(b: &TargetsBody) -> Self {
+        Targets {
+            first_contact_hours: b.first_contact_hours,
+            message_ack_working_days: b.message_ack_working_days,
+            message_answer_working_days: b.message_answer_working_days,
+            update_after_event_working_days: b.update_after_event_working_days,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TargetsAnswer {
+    targets: TargetsBody,
+    /// Recorded changes, newest first.
+    changes: Vec<TargetChange>,
+}
+
+async fn answer(state: &AppState) -> Result<TargetsAnswer, AppError> {
+    state
+        .db
+        .run(|conn| {
+            Ok(TargetsAnswer {
+                targets: Targets::load(conn)?.into(),
+                changes: timeliness::target_changes(conn, 50)?,
+            })
+        })
+        .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/settings/targets",
+    tag = "settings",
+    responses(
+        (status = 200, description = "The targets in force, and their changes", body = TargetsAnswer),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn get_targets(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(answer(&state).await?))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/settings/targets",
+    tag = "settings",
+    request_body = TargetsBody,
+    responses(
+        (status = 200, description = "Saved; in force from now", body = TargetsAnswer),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        BodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn put_targets(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: ApiJson<TargetsBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
+    let new = Targets::from(&body);
+    new.validate()?;
+    let by = admin.id.clone();
+    state
+        .db
+        .run(move |conn| timeliness::set_targets(conn, &by, &new))
+        .await?;
+    Ok(HttpResponse::Ok().json(answer(&state).await?))
+}
