@@ -236,6 +236,12 @@ pub fn earliest_opening(conn: &mut DbConn, scope: &Scope) -> QueryResult<Option<
             .inner_join(assignments::table.on(assignments::case_id.eq(cases::id)))
             .filter(assignments::user_id.eq(user))
             .filter(assignments::role.eq(AssignmentRole::Flo))
+            .filter(assignments::starts_at.le(crate::db::now()))
+            .filter(
+                assignments::ends_at
+                    .is_null()
+                    .or(assignments::ends_at.gt(crate::db::now())),
+            )
             .select(diesel::dsl::min(cases::opened_at))
             .first(conn),
     }
@@ -261,7 +267,7 @@ pub fn build(
         .filter(
             assignments::ends_at
                 .is_null()
-                .or(assignments::ends_at.ge(period.from)),
+                .or(assignments::ends_at.gt(period.from)),
         )
         .into_boxed();
     let mut case_query = cases::table
@@ -269,7 +275,7 @@ pub fn build(
         .filter(
             cases::closed_at
                 .is_null()
-                .or(cases::closed_at.ge(period.from)),
+                .or(cases::closed_at.gt(period.from)),
         )
         .into_boxed();
     match scope {
@@ -278,14 +284,15 @@ pub fn build(
             flo_query = flo_query.filter(cases::team_id.eq_any(ids.clone()));
         }
         Scope::Officer(user) => {
+            // An officer sees only the cases they hold now, as everywhere else.
             let mine = assignments::table
                 .filter(assignments::user_id.eq(user.clone()))
                 .filter(assignments::role.eq(AssignmentRole::Flo))
-                .filter(assignments::starts_at.lt(period.to))
+                .filter(assignments::starts_at.le(now))
                 .filter(
                     assignments::ends_at
                         .is_null()
-                        .or(assignments::ends_at.ge(period.from)),
+                        .or(assignments::ends_at.gt(now)),
                 )
                 .select(assignments::case_id);
             case_query = case_query.filter(cases::id.eq_any(mine));
@@ -404,7 +411,7 @@ pub fn build(
                 continue;
             }
             let wp = w.period();
-            if row.opened_at < wp.to && row.closed_at.is_none_or(|c| c >= wp.from) {
+            if row.opened_at < wp.to && row.closed_at.is_none_or(|c| c > wp.from) {
                 by_week[i].add(&measures::measure(&f, wp, now, targets, calendar));
             }
         }
@@ -428,7 +435,7 @@ pub fn build(
             .then(a.reference.cmp(&b.reference))
     });
     let officer_list: Vec<UserId> = by_officer.values().map(|(u, _)| u.clone()).collect();
-    let workloads = workload(conn, &officer_list)?;
+    let workloads = workload(conn, &officer_list, now)?;
     let in_force = history.at(period.to.min(now));
     let target_changes = history
         .changes_between(period.from, period.to)
@@ -531,6 +538,7 @@ fn load_facts(
         // The plan in force: the latest recorded.
         for (case, interval, at) in contact_plans::table
             .filter(contact_plans::case_id.eq_any(chunk))
+            .filter(contact_plans::recorded_at.lt(period.to))
             .select((
                 contact_plans::case_id,
                 contact_plans::interval_hours,
@@ -636,7 +644,11 @@ fn load_facts(
 }
 
 /// Each officer's current load.
-fn workload(conn: &mut DbConn, officers: &[UserId]) -> QueryResult<HashMap<UserId, Workload>> {
+fn workload(
+    conn: &mut DbConn,
+    officers: &[UserId],
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<UserId, Workload>> {
     let mut out: HashMap<UserId, Workload> = HashMap::new();
     if officers.is_empty() {
         return Ok(out);
@@ -645,7 +657,12 @@ fn workload(conn: &mut DbConn, officers: &[UserId]) -> QueryResult<HashMap<UserI
         .inner_join(cases::table.on(cases::id.eq(assignments::case_id)))
         .filter(assignments::user_id.eq_any(officers))
         .filter(assignments::role.eq_any([AssignmentRole::Flo, AssignmentRole::DeputyFlo]))
-        .filter(assignments::ends_at.is_null())
+        .filter(assignments::starts_at.le(now))
+        .filter(
+            assignments::ends_at
+                .is_null()
+                .or(assignments::ends_at.gt(now)),
+        )
         .filter(cases::status.eq(CaseStatus::Open))
         .select((assignments::user_id, assignments::case_id))
         .load(conn)?;

@@ -237,7 +237,7 @@ pub fn measure(
     });
 
     let open_in_period = facts.opened_at < period.to
-        && facts.closed_at.is_none_or(|c| c >= period.from)
+        && facts.closed_at.is_none_or(|c| c > period.from)
         && facts.opened_at <= at;
     let contact_plan = match (facts.plan_interval_hours, open_in_period) {
         (Some(interval), true) => {

@@ -32,20 +32,45 @@ pub fn dates_of(
     to: Option<&str>,
     today: chrono::NaiveDate,
 ) -> Result<(DashboardDates, Vec<String>), AppError> {
-    let parse = |field: &str, raw: Option<&str>| {
-        raw.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| parse_date(field, s))
-            .transpose()
+    use chrono::Datelike;
+    let parse = |field: &str, raw: Option<&str>| -> Result<Option<chrono::NaiveDate>, AppError> {
+        let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let d = parse_date(field, raw)?;
+        if !(2000..=2100).contains(&d.year()) {
+            return Err(AppError::invalid(
+                field,
+                "Enter a date between the years 2000 and 2100, like 2026-11-01.",
+            ));
+        }
+        Ok(Some(d))
     };
+    let (asked_from, asked_to) = (parse("from", from)?, parse("to", to)?);
+    if let (Some(f), Some(t)) = (asked_from, asked_to)
+        && f > t
+    {
+        return Err(AppError::invalid(
+            "from",
+            format!(
+                "The period starts ({f}) after it ends ({t}). Choose a start on or before the end."
+            ),
+        ));
+    }
     let mut notes = Vec::new();
-    let mut to = parse("to", to)?.unwrap_or(today);
-    let from = parse("from", from)?.unwrap_or(to - Duration::days(27));
+    let mut to = asked_to.unwrap_or(today);
+    if to > today {
+        notes.push(format!(
+            "The period was cut to end today ({today}), not {to}."
+        ));
+        to = today;
+    }
+    let from = asked_from.unwrap_or(to - Duration::days(27));
     if from > to {
         return Err(AppError::invalid(
             "from",
             format!(
-                "The period starts ({from}) after it ends ({to}). Choose a start on or before the end."
+                "The period starts in the future ({from}). Choose a start on or before today ({today})."
             ),
         ));
     }
@@ -55,20 +80,6 @@ pub fn dates_of(
             format!(
                 "The period is {} days long; choose at most {MAX_DAYS} days.",
                 (to - from).num_days() + 1
-            ),
-        ));
-    }
-    if to > today {
-        notes.push(format!(
-            "The period was cut to end today ({today}), not {to}."
-        ));
-        to = today;
-    }
-    if from > to {
-        return Err(AppError::invalid(
-            "from",
-            format!(
-                "The period starts in the future ({from}). Choose a start on or before today ({today})."
             ),
         ));
     }
@@ -183,6 +194,17 @@ mod tests {
         assert!(dates_of(Some("2025-01-01"), Some("2026-11-01"), today).is_err());
         assert!(dates_of(Some("yesterday"), None, today).is_err());
         assert!(dates_of(Some("2026-12-01"), Some("2026-12-10"), today).is_err());
+        assert!(
+            dates_of(None, Some("-262144-01-01"), today).is_err(),
+            "no overflow"
+        );
+        assert!(dates_of(Some("1066-10-14"), None, today).is_err());
+        let (dates, _) = dates_of(None, Some("2027-03-01"), today).unwrap();
+        assert_eq!(
+            (dates.from, dates.to),
+            (d("2026-10-30"), today),
+            "cut, then defaulted"
+        );
         let (dates, notes) = dates_of(Some("2026-11-01"), Some("2026-12-31"), today).unwrap();
         assert_eq!(dates.to, today);
         assert_eq!(notes.len(), 1);

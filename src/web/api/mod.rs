@@ -114,10 +114,13 @@ impl FromRequest for NoBody {
         let (req, mut payload) = (req.clone(), payload.take());
         Box::pin(async move {
             let mut first = None;
-            if let Some(chunk) = payload.next().await {
+            while let Some(chunk) = payload.next().await {
                 match chunk {
                     Ok(c) if c.is_empty() => {}
-                    Ok(c) => first = Some(c),
+                    Ok(c) => {
+                        first = Some(c);
+                        break;
+                    }
                     Err(_) => {
                         return Ok(NoBody(Err(AppError::BadRequest(
                             "The request body could not be read.".into(),
