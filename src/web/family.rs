@@ -1275,28 +1275,12 @@ pub async fn preferences(
     user: FamilyUser,
     query: web::Query<SavedQuery>,
 ) -> Page {
-    let rid = user.relative_id.clone();
-    let (by_email, start, end, lang): (bool, Option<String>, Option<String>, Lang) = state
-        .db
-        .run(move |conn| {
-            use crate::db::schema::relatives as r;
-            use diesel::prelude::*;
-            Ok(r::table
-                .find(&rid)
-                .select((
-                    r::notify_by_email,
-                    r::quiet_hours_start,
-                    r::quiet_hours_end,
-                    r::language,
-                ))
-                .first(conn)?)
-        })
-        .await?;
+    let saved = crate::web::api::family::load_preferences(&state, &user).await?;
     let form = PreferencesForm {
-        channel: if by_email { "email" } else { "portal" }.into(),
-        quiet_hours_start: start.unwrap_or_default(),
-        quiet_hours_end: end.unwrap_or_default(),
-        language: lang.as_str().into(),
+        channel: saved.channel.as_str().into(),
+        quiet_hours_start: saved.quiet_hours_start.unwrap_or_default(),
+        quiet_hours_end: saved.quiet_hours_end.unwrap_or_default(),
+        language: saved.language.as_str().into(),
     };
     preferences_page(
         &req,

@@ -6,7 +6,6 @@
 //! `POST /api/v1/family/auth/refresh` while the session lasts (12 hours, or 30 days with
 //! `keep_signed_in`). Staff tokens do not open these routes, nor family tokens staff routes.
 
-use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -408,37 +407,7 @@ pub async fn appointment_calendar(
     user: FamilyUser,
     path: web::Path<FollowUpId>,
 ) -> Answer {
-    let id = path.into_inner();
-    let (cid, rid) = (user.case_id.clone(), user.relative_id.clone());
-    let appointment = state
-        .db
-        .run(move |conn| {
-            Ok(portal::appointments(conn, &cid, &rid)?
-                .into_iter()
-                .find(|a| a.id == id))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let host = url::Url::parse(&state.config.public_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "liaison".into());
-    let body = crate::family::ics::calendar(
-        &appointment,
-        &tr(user.lang, "appointments-calendar-title"),
-        &host,
-        db::now(),
-    );
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/calendar; charset=utf-8"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"appointment-{}.ics\"",
-                appointment.id
-            ),
-        ))
-        .body(body))
+    crate::web::family::appointment_ics(state, user, path).await
 }
 
 /// Belongings and their status: held as evidence, released, returned to the family.
@@ -612,16 +581,16 @@ crate::text_enum!(
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FamilyPreferences {
-    channel: NoticeChannel,
+    pub(crate) channel: NoticeChannel,
     /// `HH:MM`, London time; no e-mails between start and end. Both or neither.
     #[serde(default)]
-    quiet_hours_start: Option<String>,
+    pub(crate) quiet_hours_start: Option<String>,
     #[serde(default)]
-    quiet_hours_end: Option<String>,
-    language: Lang,
+    pub(crate) quiet_hours_end: Option<String>,
+    pub(crate) language: Lang,
 }
 
-async fn load_preferences(
+pub(crate) async fn load_preferences(
     state: &AppState,
     user: &FamilyUser,
 ) -> Result<FamilyPreferences, AppError> {
