@@ -57,13 +57,27 @@ enum Command {
         password_stdin: bool,
     },
     /// Load the fictional demo data into the database and print the demo sign-ins.
-    Demo,
+    Demo {
+        /// `standard`: three hand-written cases. `medium` adds 2 generated teams (200 cases,
+        /// 10,000 contacts); `large` adds 200 (20,000 cases, 1,000,000 contacts, 200,000
+        /// follow-ups, 100,000 messages). Teams already there are kept, so an interrupted
+        /// run can be run again.
+        #[arg(long, value_enum, default_value = "standard")]
+        size: DemoSize,
+    },
     /// Deliver notifications without serving pages (any number may run at once).
     Worker {
         /// Exit once a round finds nothing to send, instead of waiting for more.
         #[arg(long)]
         until_idle: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DemoSize {
+    Standard,
+    Medium,
+    Large,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -155,15 +169,73 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .build()?;
             runtime.block_on(run_worker(config, until_idle))
         }
-        Command::Demo => {
+        Command::Demo { size } => {
             let db = Db::connect(&config.database_url, 1)?;
             let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
             db::migrate(&mut conn)?;
             let logins = demo::load(&mut conn)?;
+            let national = match size {
+                DemoSize::Standard => None,
+                DemoSize::Medium => Some(demo::national::Size::Medium),
+                DemoSize::Large => Some(demo::national::Size::Large),
+            };
+            if let Some(size) = national {
+                generate_national(&mut conn, size)?;
+            }
             print!("{}", demo::describe(&logins));
+            if national.is_some() {
+                print!("{}", demo::national::describe(size_teams(national)));
+            }
             Ok(())
         }
     }
+}
+
+fn size_teams(size: Option<demo::national::Size>) -> usize {
+    size.map_or(0, demo::national::Size::teams)
+}
+
+/// Generates the national demo set with a progress bar on a terminal (a line per tenth
+/// otherwise), then says what was written.
+fn generate_national(conn: &mut db::DbConn, size: demo::national::Size) -> anyhow::Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let started = std::time::Instant::now();
+    let bar = ProgressBar::new(size.rows());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {human_pos}/{human_len} rows, {elapsed} (about {eta} left)",
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .progress_chars("=> "),
+    );
+    bar.set_message("Generating the national demo data");
+    let plain = bar.is_hidden();
+    let mut tenths_said = 0;
+    let totals = demo::national::generate(conn, size, db::now(), |rows| {
+        bar.inc(rows);
+        let tenths = bar.position() * 10 / size.rows().max(1);
+        if plain && tenths > tenths_said {
+            tenths_said = tenths;
+            eprintln!(
+                "national demo data: {}% ({} s)",
+                bar.position() * 100 / size.rows().max(1),
+                started.elapsed().as_secs()
+            );
+        }
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "National demo data: {} team{} written now ({} cases, {} contacts, {} follow-ups, {} messages) and {} already there, in {:.0} s.",
+        totals.teams,
+        if totals.teams == 1 { "" } else { "s" },
+        totals.cases,
+        totals.contacts,
+        totals.follow_ups,
+        totals.messages,
+        totals.teams_present,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {

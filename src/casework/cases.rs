@@ -83,17 +83,25 @@ pub struct NewCase {
 /// caller's transaction, so concurrent instances on one PostgreSQL queue on its row lock and
 /// never hand out the same number; a lost race to create the year's row retries once.
 pub fn next_reference(conn: &mut DbConn, year: i32) -> QueryResult<String> {
+    let n = reserve_references(conn, year, 1)?;
+    Ok(format!("FL-{year}-{n:05}"))
+}
+
+/// Reserves `count` consecutive reference numbers of `year` (at least one) and returns the
+/// first, as `next_reference` does for one.
+pub fn reserve_references(conn: &mut DbConn, year: i32, count: i64) -> QueryResult<i64> {
     let scope = format!("FL-{year}");
+    let count = count.max(1);
     for _ in 0..2 {
         let bumped = diesel::update(reference_counters::table.find(&scope))
-            .set(reference_counters::last_value.eq(reference_counters::last_value + 1))
+            .set(reference_counters::last_value.eq(reference_counters::last_value + count))
             .execute(conn)?;
         if bumped == 0 {
             let created = conn.transaction(|conn| {
                 diesel::insert_into(reference_counters::table)
                     .values((
                         reference_counters::scope.eq(&scope),
-                        reference_counters::last_value.eq(1_i64),
+                        reference_counters::last_value.eq(count),
                     ))
                     .execute(conn)
             });
@@ -103,11 +111,11 @@ pub fn next_reference(conn: &mut DbConn, year: i32) -> QueryResult<String> {
                 Err(e) => return Err(e),
             }
         }
-        let n: i64 = reference_counters::table
+        let last: i64 = reference_counters::table
             .find(&scope)
             .select(reference_counters::last_value)
             .first(conn)?;
-        return Ok(format!("{scope}-{n:05}"));
+        return Ok(last - count + 1);
     }
     Err(diesel::result::Error::RollbackTransaction)
 }

@@ -259,17 +259,6 @@ pub fn build(
 ) -> QueryResult<Dashboard> {
     let period = dates.period();
     let targets = history;
-    // FLO assignments overlapping the period, for the scope's cases.
-    let mut flo_query = assignments::table
-        .inner_join(cases::table.on(cases::id.eq(assignments::case_id)))
-        .filter(assignments::role.eq(AssignmentRole::Flo))
-        .filter(assignments::starts_at.lt(period.to))
-        .filter(
-            assignments::ends_at
-                .is_null()
-                .or(assignments::ends_at.gt(period.from)),
-        )
-        .into_boxed();
     let mut case_query = cases::table
         .filter(cases::opened_at.lt(period.to))
         .filter(
@@ -281,7 +270,6 @@ pub fn build(
     match scope {
         Scope::Teams(ids) => {
             case_query = case_query.filter(cases::team_id.eq_any(ids.clone()));
-            flo_query = flo_query.filter(cases::team_id.eq_any(ids.clone()));
         }
         Scope::Officer(user) => {
             // An officer sees only the cases they hold now, as everywhere else.
@@ -296,7 +284,6 @@ pub fn build(
                 )
                 .select(assignments::case_id);
             case_query = case_query.filter(cases::id.eq_any(mine));
-            flo_query = flo_query.filter(assignments::user_id.eq(user.clone()));
         }
     }
     let rows: Vec<(CaseId, String, TeamId, NaiveDateTime, Option<NaiveDateTime>)> = case_query
@@ -319,17 +306,35 @@ pub fn build(
             closed_at,
         })
         .collect();
-    let flo_rows: Vec<(CaseId, UserId, NaiveDateTime, Option<NaiveDateTime>)> = flo_query
-        .select((
-            assignments::case_id,
-            assignments::user_id,
-            assignments::starts_at,
-            assignments::ends_at,
-        ))
-        .load(conn)?;
+    // FLO assignments overlapping the period, of these cases (by the cases' index, so the
+    // cost follows the cases in scope, not every assignment there is).
     let mut flos: Flos = HashMap::new();
-    for (case, user, starts, ends) in flo_rows {
-        flos.entry(case).or_default().push((user, starts, ends));
+    let ids: Vec<CaseId> = rows.iter().map(|r| r.id.clone()).collect();
+    for chunk in ids.chunks(CHUNK) {
+        let mut flo_query = assignments::table
+            .filter(assignments::case_id.eq_any(chunk))
+            .filter(assignments::role.eq(AssignmentRole::Flo))
+            .filter(assignments::starts_at.lt(period.to))
+            .filter(
+                assignments::ends_at
+                    .is_null()
+                    .or(assignments::ends_at.gt(period.from)),
+            )
+            .into_boxed();
+        if let Scope::Officer(user) = scope {
+            flo_query = flo_query.filter(assignments::user_id.eq(user.clone()));
+        }
+        let flo_rows: Vec<(CaseId, UserId, NaiveDateTime, Option<NaiveDateTime>)> = flo_query
+            .select((
+                assignments::case_id,
+                assignments::user_id,
+                assignments::starts_at,
+                assignments::ends_at,
+            ))
+            .load(conn)?;
+        for (case, user, starts, ends) in flo_rows {
+            flos.entry(case).or_default().push((user, starts, ends));
+        }
     }
     let facts = load_facts(conn, &rows, period)?;
 
@@ -524,14 +529,28 @@ fn load_facts(
         .collect();
     let ids: Vec<CaseId> = rows.iter().map(|r| r.id.clone()).collect();
     for chunk in ids.chunks(CHUNK) {
-        // Contacts up to the period's end (the last before it starts a gap that may run in).
+        // Contacts in the period, and the last one before it (which starts the gap that runs
+        // into the period): both from the (case, time) index, so a case's older history is
+        // never read.
         for (case, at) in contacts::table
             .filter(contacts::case_id.eq_any(chunk))
+            .filter(contacts::occurred_at.ge(period.from))
             .filter(contacts::occurred_at.lt(period.to))
             .select((contacts::case_id, contacts::occurred_at))
             .load::<(CaseId, NaiveDateTime)>(conn)?
         {
             if let Some(f) = facts.get_mut(&case) {
+                f.contacts.push(at);
+            }
+        }
+        for (case, at) in contacts::table
+            .filter(contacts::case_id.eq_any(chunk))
+            .filter(contacts::occurred_at.lt(period.from))
+            .group_by(contacts::case_id)
+            .select((contacts::case_id, diesel::dsl::max(contacts::occurred_at)))
+            .load::<(CaseId, Option<NaiveDateTime>)>(conn)?
+        {
+            if let (Some(f), Some(at)) = (facts.get_mut(&case), at) {
                 f.contacts.push(at);
             }
         }
@@ -666,17 +685,28 @@ fn workload(
         .filter(cases::status.eq(CaseStatus::Open))
         .select((assignments::user_id, assignments::case_id))
         .load(conn)?;
-    let case_ids: Vec<CaseId> = active.iter().map(|(_, c)| c.clone()).collect();
-    let waiting: Vec<CaseId> = messages::table
-        .filter(messages::case_id.eq_any(&case_ids))
-        .filter(messages::from_relative_id.is_not_null())
-        .filter(messages::answered_at.is_null())
-        .filter(messages::closed_at.is_null())
-        .select(messages::case_id)
-        .load(conn)?;
+    let mut case_ids: Vec<CaseId> = active.iter().map(|(_, c)| c.clone()).collect();
+    case_ids.sort_unstable();
+    case_ids.dedup();
+    // Read through the messages' (case, time) index and sorted out here: with a filter on
+    // `answered_at IS NULL` SQLite's planner would walk every unanswered message in the
+    // database instead.
     let mut waiting_by_case: HashMap<CaseId, u32> = HashMap::new();
-    for c in waiting {
-        *waiting_by_case.entry(c).or_default() += 1;
+    for chunk in case_ids.chunks(CHUNK) {
+        let rows: Vec<(CaseId, Option<NaiveDateTime>, Option<NaiveDateTime>)> = messages::table
+            .filter(messages::case_id.eq_any(chunk))
+            .filter(messages::from_relative_id.is_not_null())
+            .select((
+                messages::case_id,
+                messages::answered_at,
+                messages::closed_at,
+            ))
+            .load(conn)?;
+        for (case, answered, closed) in rows {
+            if answered.is_none() && closed.is_none() {
+                *waiting_by_case.entry(case).or_default() += 1;
+            }
+        }
     }
     for (user, case) in &active {
         let w = out.entry(user.clone()).or_default();

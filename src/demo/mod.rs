@@ -1,6 +1,11 @@
 //! Fictional demo data: two teams, two officers, a manager, an administrator, and three cases
 //! with relatives. Every name is invented; the passwords are demo values, printed at start and
 //! never to be used anywhere real. Loading is idempotent.
+//!
+//! `national` adds a large generated data set for trying the portal, and the dashboard in
+//! particular, at the scale of a national service.
+
+pub mod national;
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
