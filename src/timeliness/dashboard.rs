@@ -158,6 +158,114 @@ pub struct Dashboard {
     pub weeks: Vec<WeekFigures>,
     /// Cases in breach first, then by reference.
     pub cases: Vec<CaseFigures>,
+    /// Families' concerns about the investigation not yet closed, on the cases in scope now
+    /// (whatever the period), oldest first.
+    pub open_concerns: Vec<OpenConcern>,
+}
+
+/// A family's concern about the investigation, open until an officer closes it on the record.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpenConcern {
+    pub case_id: CaseId,
+    pub reference: String,
+    pub message_id: String,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
+    pub received_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
+    pub acknowledged_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
+    pub answered_at: Option<NaiveDateTime>,
+    /// The message's first words.
+    pub excerpt: String,
+}
+
+/// The first `max` characters of `text` on one line, with an ellipsis if cut.
+fn excerpt(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(max).collect();
+    if let Some(space) = cut.rfind(' ') {
+        cut.truncate(space);
+    }
+    cut.push('…');
+    cut
+}
+
+/// Open concerns on the scope's cases: a team's cases, or the cases an officer holds now.
+fn open_concerns(
+    conn: &mut DbConn,
+    scope: &Scope,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<OpenConcern>> {
+    let in_scope: Vec<(CaseId, String)> = match scope {
+        Scope::Teams(ids) => cases::table
+            .filter(cases::team_id.eq_any(ids))
+            .select((cases::id, cases::reference))
+            .load(conn)?,
+        Scope::Officer(user) => cases::table
+            .inner_join(assignments::table.on(assignments::case_id.eq(cases::id)))
+            .filter(assignments::user_id.eq(user))
+            .filter(assignments::role.eq(AssignmentRole::Flo))
+            .filter(assignments::starts_at.le(now))
+            .filter(
+                assignments::ends_at
+                    .is_null()
+                    .or(assignments::ends_at.gt(now)),
+            )
+            .select((cases::id, cases::reference))
+            .load(conn)?,
+    };
+    let references: HashMap<CaseId, String> = in_scope.into_iter().collect();
+    let ids: Vec<CaseId> = references.keys().cloned().collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        // Through the (case, time) index; closed ones are sorted out here (see `workload`).
+        type Row = (
+            String,
+            CaseId,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+            String,
+        );
+        let rows: Vec<Row> = messages::table
+            .filter(messages::case_id.eq_any(chunk))
+            .filter(messages::from_relative_id.is_not_null())
+            .filter(messages::category.eq("investigation_concern"))
+            .select((
+                messages::id,
+                messages::case_id,
+                messages::sent_at,
+                messages::acknowledged_at,
+                messages::answered_at,
+                messages::closed_at,
+                messages::body,
+            ))
+            .load(conn)?;
+        for (id, case_id, sent, acked, answered, closed, body) in rows {
+            if closed.is_some() {
+                continue;
+            }
+            out.push(OpenConcern {
+                reference: references.get(&case_id).cloned().unwrap_or_default(),
+                case_id,
+                message_id: id,
+                received_at: sent,
+                acknowledged_at: acked.or(answered),
+                answered_at: answered,
+                excerpt: excerpt(&body, 120),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.received_at
+            .cmp(&b.received_at)
+            .then(a.message_id.cmp(&b.message_id))
+    });
+    Ok(out)
 }
 
 /// A target changed during the period, and from when.
@@ -490,6 +598,7 @@ pub fn build(
             })
             .collect(),
         cases: case_figures,
+        open_concerns: open_concerns(conn, scope, now)?,
     })
 }
 
@@ -739,6 +848,7 @@ pub enum Table {
     Officers,
     Teams,
     Weeks,
+    Concerns,
 }
 
 impl Table {
@@ -748,6 +858,7 @@ impl Table {
             "officers" => Some(Table::Officers),
             "teams" => Some(Table::Teams),
             "weeks" => Some(Table::Weeks),
+            "concerns" => Some(Table::Concerns),
             _ => None,
         }
     }
@@ -758,6 +869,7 @@ impl Table {
             Table::Officers => "officers",
             Table::Teams => "teams",
             Table::Weeks => "weeks",
+            Table::Concerns => "concerns",
         }
     }
 }
@@ -873,6 +985,32 @@ pub fn to_csv(board: &Dashboard, table: Table) -> String {
                     o.workload.waiting_messages.to_string(),
                 ]);
                 row(lead(c));
+            }
+        }
+        Table::Concerns => {
+            row(headers(&[
+                "reference",
+                "case_id",
+                "message_id",
+                "received_at",
+                "acknowledged_at",
+                "answered_at",
+                "excerpt",
+            ]));
+            let stamp = |t: Option<NaiveDateTime>| {
+                t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_default()
+            };
+            for c in &board.open_concerns {
+                row(lead(vec![
+                    c.reference.clone(),
+                    c.case_id.to_string(),
+                    c.message_id.clone(),
+                    stamp(Some(c.received_at)),
+                    stamp(c.acknowledged_at),
+                    stamp(c.answered_at),
+                    c.excerpt.clone(),
+                ]));
             }
         }
         Table::Weeks => {

@@ -110,6 +110,15 @@ struct BreachRow {
     breaches: String,
 }
 
+#[derive(Serialize)]
+struct ConcernRow {
+    case_id: String,
+    reference: String,
+    received: String,
+    status: String,
+    excerpt: String,
+}
+
 #[derive(Serialize, Default)]
 struct Page {
     from: String,
@@ -128,6 +137,7 @@ struct Page {
     officers: Vec<Row>,
     teams: Vec<Row>,
     breaches: Vec<BreachRow>,
+    concerns: Vec<ConcernRow>,
     cases_shown: usize,
     csv_query: String,
     target_changes: Vec<String>,
@@ -275,6 +285,22 @@ fn fill(page: &mut Page, board: &Dashboard) {
                 .join(", "),
         })
         .collect();
+    let when = |t| crate::web::family::family_time(crate::i18n::Lang::En, t);
+    page.concerns = board
+        .open_concerns
+        .iter()
+        .map(|c| ConcernRow {
+            case_id: c.case_id.to_string(),
+            reference: c.reference.clone(),
+            received: when(c.received_at),
+            status: match (c.answered_at, c.acknowledged_at) {
+                (Some(t), _) => format!("Answered {}, not closed", when(t)),
+                (None, Some(t)) => format!("Acknowledged {}, not answered", when(t)),
+                (None, None) => "Not acknowledged".to_owned(),
+            },
+            excerpt: c.excerpt.clone(),
+        })
+        .collect();
     page.cases_shown = board.cases.len();
     page.target_changes = board
         .target_changes
@@ -365,7 +391,7 @@ fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// `GET /staff/dashboard.csv?table=cases|officers|teams|weeks`: one table as CSV.
+/// `GET /staff/dashboard.csv?table=cases|officers|teams|weeks|concerns`: one table as CSV.
 pub async fn csv(
     state: web::Data<AppState>,
     user: CaseworkUser,
@@ -375,7 +401,7 @@ pub async fn csv(
     let table = Table::parse(q.table.as_deref().unwrap_or("cases")).ok_or_else(|| {
         AppError::invalid(
             "table",
-            "Choose the table to download: cases, officers, teams or weeks.",
+            "Choose the table to download: cases, officers, teams, weeks or concerns.",
         )
     })?;
     let board = board_for(

@@ -506,3 +506,97 @@ async fn the_targets_page_keeps_what_was_typed_and_records_each_change() {
     let b = f.app.browser_for(&officer).await;
     assert_eq!(b.get("/admin/targets").await.0, 403);
 }
+
+#[tokio::test]
+async fn a_familys_open_concern_shows_on_the_dashboard_until_it_is_closed() {
+    let f = fixture().await;
+    let family = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    let (s, thread) = call(
+        &f.app,
+        Method::POST,
+        "/api/v1/family/messages",
+        &family,
+        Some(json!({"category": "investigation_concern", "body": "Nobody has looked at the doorbell camera across the road.\nPlease check it."})),
+    )
+    .await;
+    assert_eq!(s, 201, "{thread}");
+    let message = thread[0]["message"]["id"].as_str().unwrap().to_owned();
+    // A plain question is not a concern.
+    let (s, _) = call(
+        &f.app,
+        Method::POST,
+        "/api/v1/family/messages",
+        &family,
+        Some(json!({"category": "question", "body": "When is the inquest?"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+
+    for token in [&f.manager, &f.officer] {
+        let (s, board) = call(&f.app, Method::GET, BOARD, token, None).await;
+        assert_eq!(s, 200);
+        let concerns = board["open_concerns"].as_array().unwrap();
+        assert_eq!(concerns.len(), 1, "{board}");
+        assert_eq!(concerns[0]["message_id"], message.as_str());
+        assert_eq!(concerns[0]["reference"], f.reference.as_str());
+        assert!(concerns[0]["acknowledged_at"].is_null());
+        assert_eq!(
+            concerns[0]["excerpt"],
+            "Nobody has looked at the doorbell camera across the road. Please check it."
+        );
+    }
+    // Not another team's manager's, nor an officer's who does not hold the case.
+    for token in [&f.other_manager, &f.other_officer] {
+        let (s, board) = call(&f.app, Method::GET, BOARD, token, None).await;
+        assert_eq!(s, 200);
+        assert_eq!(board["open_concerns"], json!([]));
+    }
+
+    // The page and the CSV say the same, with a link to the case's messages.
+    let (_, case) = call(&f.app, Method::GET, &f.case(""), &f.manager, None).await;
+    let team = liaison::domain::TeamId::parse(case["team_id"].as_str().unwrap()).unwrap();
+    let user = f
+        .app
+        .create_user(liaison::domain::Role::Manager, &[&team])
+        .await;
+    let browser = f.app.browser_for(&user).await;
+    let (s, page) = browser.get("/staff/dashboard").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Open concerns about the investigation"));
+    assert!(page.contains(&format!("href=\"/staff/cases/{}/messages\"", f.case_id)));
+    assert!(page.contains("Not acknowledged"));
+    let (s, csv) = browser.get("/staff/dashboard.csv?table=concerns").await;
+    assert_eq!(s, 200);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].contains("message_id") && lines[1].contains(&message),
+        "{csv}"
+    );
+
+    // Acknowledged, answered: still open until closed on the record.
+    let (s, _) = call(
+        &f.app,
+        Method::POST,
+        &f.case(&format!("/messages/{message}/acknowledge")),
+        &f.officer,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, board) = call(&f.app, Method::GET, BOARD, &f.manager, None).await;
+    assert!(board["open_concerns"][0]["acknowledged_at"].is_string());
+    let (s, _) = call(
+        &f.app,
+        Method::POST,
+        &f.case(&format!("/messages/{message}/close")),
+        &f.officer,
+        Some(json!({"response": "We have the footage and are going through it."})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, board) = call(&f.app, Method::GET, BOARD, &f.manager, None).await;
+    assert_eq!(board["open_concerns"], json!([]));
+    let (_, page) = browser.get("/staff/dashboard").await;
+    assert!(page.contains("No family has an open concern about the investigation."));
+}
