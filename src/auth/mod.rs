@@ -11,5 +11,5 @@ pub mod sign_in;
 pub mod throttle;
 pub mod tokens;
 
-pub use extract::{AdminUser, AuditReader, AuthSource, CaseworkUser, ManagerUser};
+pub use extract::{AdminUser, AuditReader, AuthSource, CaseworkCaller, CaseworkUser, ManagerUser};
 pub use session::StaffUser;

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{CaseworkUser, ManagerUser};
+use crate::auth::{CaseworkCaller, CaseworkUser, ManagerUser};
 use crate::casework::cases::{self, Case, CaseFilter, ExitPlan, NewCase};
 use crate::casework::contacts::{self, NewAmendment, NewContact};
 use crate::casework::follow_ups::{self, NewFollowUp};
@@ -1162,27 +1162,51 @@ fn parse_contact(officer: &UserId, b: ContactBody) -> Result<NewContact, AppErro
 )]
 pub async fn contact_log(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    caller: CaseworkCaller,
     path: web::Path<CaseId>,
     body: ApiJson<ContactBody>,
 ) -> Answer {
-    // The hot path: `contacts::log` checks visibility inside its own transaction, so the
-    // separate visibility read happens only when the input is bad (a case the caller may not
-    // see still answers 404 before any complaint about the body).
-    let parsed = body.into_inner().and_then(|b| parse_contact(&user.0.id, b));
-    let new = match parsed {
-        Ok(new) => new,
-        Err(e) => {
-            visible_first(&state, &user, &path).await?;
+    // The hot path, in one database task: the caller's session, then `contacts::log`, which
+    // checks visibility inside its own transaction. Only when something is wrong does more
+    // happen: a refusal is answered (and audited) as `CaseworkUser` would; bad input answers
+    // 404 first for a case the caller may not see, as a missing one would.
+    enum Outcome {
+        Logged(Box<contacts::ContactView>),
+        Refused(Result<crate::auth::StaffUser, crate::auth::session::SessionRejection>),
+        BadInput(crate::auth::StaffUser, AppError),
+    }
+    let (claims, idle, id) = (
+        caller.claims().clone(),
+        state.config.session_idle,
+        path.into_inner(),
+    );
+    let body = body.into_inner();
+    let outcome = state
+        .db
+        .run({
+            let id = id.clone();
+            move |conn| {
+                let user = match CaseworkCaller::session(&claims, idle, conn)? {
+                    Ok(user) => user,
+                    Err(found) => return Ok(Outcome::Refused(found)),
+                };
+                match body.and_then(|b| parse_contact(&user.id, b)) {
+                    Ok(new) => {
+                        contacts::log(conn, &user, &id, &new).map(|c| Outcome::Logged(Box::new(c)))
+                    }
+                    Err(e) => Ok(Outcome::BadInput(user, e)),
+                }
+            }
+        })
+        .await?;
+    let contact = match outcome {
+        Outcome::Logged(contact) => contact,
+        Outcome::Refused(found) => return Err(caller.refuse(found).await),
+        Outcome::BadInput(user, e) => {
+            visible_first(&state, &user, &id).await?;
             return Err(e);
         }
     };
-    let user = user.0;
-    let id = path.into_inner();
-    let contact = state
-        .db
-        .run(move |conn| contacts::log(conn, &user, &id, &new))
-        .await?;
     Ok(created(
         format!(
             "/api/v1/cases/{}/contacts/{}",
