@@ -226,6 +226,14 @@ pub fn set_targets(
     use crate::db::schema::setting_changes as c;
     new.validate()?;
     crate::db::write(conn, |conn| {
+        // One save at a time: each reads the targets it replaces after the one before it
+        // committed (SQLite's write transaction already serialises them).
+        if let crate::db::DbConn::Pg(pg) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                "SELECT pg_advisory_xact_lock(7146210002)",
+            )?;
+        }
         let current = Targets::load(conn)?;
         let now = crate::db::now();
         let mut made = Vec::new();

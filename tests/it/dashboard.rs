@@ -600,3 +600,50 @@ async fn a_familys_open_concern_shows_on_the_dashboard_until_it_is_closed() {
     let (_, page) = browser.get("/staff/dashboard").await;
     assert!(page.contains("No family has an open concern about the investigation."));
 }
+
+#[tokio::test]
+async fn concurrent_target_saves_all_succeed_and_each_records_what_it_replaced() {
+    let f = fixture().await;
+    let saves = (0..8).map(|i| {
+        let (app, admin) = (&f.app, f.admin.clone());
+        async move {
+            call(
+                app,
+                Method::PUT,
+                "/api/v1/settings/targets",
+                &admin,
+                Some(json!({"first_contact_hours": 30 + i, "message_ack_working_days": 1, "message_answer_working_days": 5, "update_after_event_working_days": 1})),
+            )
+            .await
+        }
+    });
+    for (s, b) in futures_util::future::join_all(saves).await {
+        assert_eq!(s, 200, "{b}");
+    }
+    let (s, b) = call(
+        &f.app,
+        Method::GET,
+        "/api/v1/settings/targets",
+        &f.admin,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let changes = b["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 8, "{b}");
+    // A chain: each change replaced the value another set (the first, the default 24), and
+    // the value in force now is the one nothing replaced.
+    let field = |k: &str| -> Vec<String> {
+        changes
+            .iter()
+            .map(|c| c[k].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (mut olds, news) = (field("old_value"), field("new_value"));
+    let now = b["targets"]["first_contact_hours"].to_string();
+    let mut expected: Vec<String> = news.iter().filter(|n| **n != now).cloned().collect();
+    expected.push("24".to_owned());
+    olds.sort();
+    expected.sort();
+    assert_eq!(olds, expected, "{b}");
+}
