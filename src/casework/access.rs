@@ -46,6 +46,35 @@ pub fn manages(conn: &mut DbConn, user: &StaffUser, case: &Case) -> QueryResult<
     Ok(teams_of(conn, &user.id)?.contains(&case.team_id))
 }
 
+/// Every case `user` may see, by the rule of `find_visible`: for lists that must not read
+/// the whole database to find them.
+pub fn visible_case_ids(conn: &mut DbConn, user: &StaffUser) -> QueryResult<Vec<CaseId>> {
+    let now = db::now();
+    let mut ids: Vec<CaseId> = match user.role {
+        Role::Admin => return Ok(Vec::new()),
+        Role::Officer => Vec::new(),
+        Role::Manager => cases::table
+            .filter(cases::team_id.eq_any(teams_of(conn, &user.id)?))
+            .select(cases::id)
+            .load(conn)?,
+    };
+    ids.extend(
+        assignments::table
+            .filter(assignments::user_id.eq(&user.id))
+            .filter(assignments::starts_at.le(now))
+            .filter(
+                assignments::ends_at
+                    .is_null()
+                    .or(assignments::ends_at.gt(now)),
+            )
+            .select(assignments::case_id)
+            .load::<CaseId>(conn)?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// The case, if `user` may see it.
 pub fn find_visible(
     conn: &mut DbConn,

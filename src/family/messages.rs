@@ -541,27 +541,6 @@ pub fn waiting_for(
     user: &StaffUser,
     concerns_only: bool,
 ) -> QueryResult<Vec<Waiting>> {
-    let mut query = messages::table
-        .inner_join(cases::table.on(cases::id.eq(messages::case_id)))
-        .inner_join(relatives::table.on(relatives::id.nullable().eq(messages::from_relative_id)))
-        .filter(messages::closed_at.is_null())
-        .select((
-            messages::id,
-            messages::case_id,
-            cases::reference,
-            relatives::full_name,
-            messages::category,
-            messages::sent_at,
-            messages::acknowledged_at,
-            messages::answered_at,
-        ))
-        .order(messages::sent_at.asc())
-        .into_boxed();
-    query = if concerns_only {
-        query.filter(messages::category.eq(Category::InvestigationConcern.as_str()))
-    } else {
-        query.filter(messages::answered_at.is_null())
-    };
     type Row = (
         MessageId,
         CaseId,
@@ -571,23 +550,46 @@ pub fn waiting_for(
         NaiveDateTime,
         Option<NaiveDateTime>,
         Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
     );
-    let rows: Vec<Row> = query.limit(500).load(conn)?;
-    let now = db::now();
-    let mut visible: HashMap<CaseId, bool> = HashMap::new();
-    let mut out = Vec::new();
-    for (id, case_id, reference, from, category, sent_at, acked, answered) in rows {
-        let can_see = match visible.get(&case_id) {
-            Some(v) => *v,
-            None => {
-                let v = access::find_visible(conn, user, &case_id)?.is_some();
-                visible.insert(case_id.clone(), v);
-                v
-            }
-        };
-        if !can_see {
-            continue;
+    // The caller's cases first, then their messages through the (case, time) index: never a
+    // walk over every waiting message in the database, and nothing of a case they may not
+    // see is read.
+    let visible = access::visible_case_ids(conn, user)?;
+    let mut rows: Vec<Row> = Vec::new();
+    for chunk in visible.chunks(500) {
+        let mut query = messages::table
+            .inner_join(cases::table.on(cases::id.eq(messages::case_id)))
+            .inner_join(
+                relatives::table.on(relatives::id.nullable().eq(messages::from_relative_id)),
+            )
+            .filter(messages::case_id.eq_any(chunk))
+            .select((
+                messages::id,
+                messages::case_id,
+                cases::reference,
+                relatives::full_name,
+                messages::category,
+                messages::sent_at,
+                messages::acknowledged_at,
+                messages::answered_at,
+                messages::closed_at,
+            ))
+            .into_boxed();
+        if concerns_only {
+            query = query.filter(messages::category.eq(Category::InvestigationConcern.as_str()));
         }
+        rows.extend(query.load::<Row>(conn)?.into_iter().filter(
+            |(_, _, _, _, _, _, _, answered, closed)| {
+                closed.is_none() && (concerns_only || answered.is_none())
+            },
+        ));
+    }
+    rows.sort_by(|a, b| a.5.cmp(&b.5).then(a.0.cmp(&b.0)));
+    rows.truncate(500);
+    let now = db::now();
+    let mut out = Vec::new();
+    for (id, case_id, reference, from, category, sent_at, acked, answered, _) in rows {
         let category = category
             .as_deref()
             .and_then(Category::parse)

@@ -2,6 +2,7 @@
 //! shared-only view as the pages, messages and preferences, and the same walls between
 //! families, and between families and staff.
 
+use diesel::prelude::*;
 use liaison::family::links::Purpose;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -726,4 +727,77 @@ async fn the_case_team_answers_and_closes_a_concern_and_manages_access_through_t
     ] {
         assert!(!f.app.audit(action).await.is_empty(), "{action} is audited");
     }
+}
+
+#[tokio::test]
+async fn the_waiting_list_finds_a_teams_messages_however_many_other_teams_have_waiting() {
+    let f = fixture().await;
+    // Team B: a case with a relative and 600 messages waiting since last month, older than
+    // anything of team A.
+    let team_b: String = f
+        .app
+        .with_conn(|conn| {
+            use liaison::db::schema::teams;
+            teams::table
+                .filter(teams::name.eq("Team B"))
+                .select(teams::id)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    let (s, case) = call(&f.app, Method::POST, "/api/v1/cases", &f.other_manager,
+        Some(json!({"team_id": team_b, "deceased_name": "Rowan Vell", "date_of_death": "2026-10-01"}))).await;
+    assert_eq!(s, 201, "{case}");
+    let case_b = case["id"].as_str().unwrap().to_owned();
+    let (s, r) = call(&f.app, Method::POST, &format!("/api/v1/cases/{case_b}/relatives"), &f.other_manager,
+        Some(json!({"full_name": "Ada Vell", "relationship": "sister", "preferred_channel": "phone"}))).await;
+    assert_eq!(s, 201, "{r}");
+    let relative_b = r["id"].as_str().unwrap().to_owned();
+    let month_ago = liaison::db::now() - chrono::Duration::days(30);
+    let inserted = case_b.clone();
+    f.app
+        .with_conn(move |conn| {
+            use liaison::db::schema::messages;
+            for i in 0..600 {
+                diesel::insert_into(messages::table)
+                    .values((
+                        messages::id.eq(liaison::domain::new_row_id()),
+                        messages::case_id.eq(&inserted),
+                        messages::from_relative_id.eq(Some(&relative_b)),
+                        messages::category.eq(Some("question")),
+                        messages::body.eq("Any news?"),
+                        messages::sent_at.eq(month_ago + chrono::Duration::minutes(i)),
+                    ))
+                    .execute(conn)
+                    .unwrap();
+            }
+        })
+        .await;
+    // Team A's family writes now.
+    let family = family_token(&f.app, &f.relatives[0]).await;
+    let (s, thread) = call(
+        &f.app,
+        Method::POST,
+        "/api/v1/family/messages",
+        &family,
+        Some(json!({"category": "question", "body": "Is there a date for the inquest?"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{thread}");
+    let message = thread[0]["message"]["id"].as_str().unwrap().to_owned();
+
+    let mine = get(&f.app, "/api/v1/messages/waiting", &f.manager).await;
+    let waiting = mine["waiting"].as_array().unwrap();
+    assert_eq!(waiting.len(), 1, "only team A's message: {mine}");
+    assert_eq!(waiting[0]["message_id"], message.as_str());
+    let theirs = get(&f.app, "/api/v1/messages/waiting", &f.other_manager).await;
+    let waiting = theirs["waiting"].as_array().unwrap();
+    assert_eq!(waiting.len(), 500, "the 500 longest waiting");
+    assert!(waiting.iter().all(|w| w["case_id"] == case_b.as_str()));
+    assert!(
+        waiting
+            .windows(2)
+            .all(|p| p[0]["sent_at"].as_str() <= p[1]["sent_at"].as_str()),
+        "longest waiting first"
+    );
 }
