@@ -14,7 +14,7 @@ use crate::accounts::{teams, users};
 use crate::audit::Actor;
 use crate::auth::password;
 use crate::db::schema::{
-    assignments, case_stage_history, cases, contact_plans, reference_counters, relatives,
+    assignments, case_stage_history, cases, contact_plans, messages, reference_counters, relatives,
 };
 use crate::db::{self, DbConn};
 use crate::domain::{
@@ -282,10 +282,12 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                     ))
                     .execute(conn)?;
             }
-            for (name, relationship, local, language, point) in c.relatives {
+            for (r, (name, relationship, local, language, point)) in c.relatives.iter().enumerate()
+            {
+                let relative_id = RelativeId::new();
                 diesel::insert_into(relatives::table)
                     .values((
-                        relatives::id.eq(RelativeId::new()),
+                        relatives::id.eq(&relative_id),
                         relatives::case_id.eq(&id),
                         relatives::full_name.eq(*name),
                         relatives::relationship.eq(*relationship),
@@ -305,6 +307,23 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                         relatives::updated_at.eq(now),
                     ))
                     .execute(conn)?;
+                if i == 0 && r == 0 {
+                    // An open concern about the investigation, acknowledged but not yet
+                    // answered, so the portal and the dashboard show one.
+                    let sent = now - Duration::hours(26);
+                    diesel::insert_into(messages::table)
+                        .values((
+                            messages::id.eq(new_row_id()),
+                            messages::case_id.eq(&id),
+                            messages::from_relative_id.eq(Some(&relative_id)),
+                            messages::category.eq(Some("investigation_concern")),
+                            messages::body.eq("Demo data. Has anyone spoken to the neighbour who called the police that night? She says nobody has."),
+                            messages::sent_at.eq(sent),
+                            messages::acknowledged_at.eq(Some(sent + Duration::hours(1))),
+                            messages::acknowledged_by.eq(Some(&user_ids[2])),
+                        ))
+                        .execute(conn)?;
+                }
             }
         }
         diesel::insert_into(reference_counters::table)

@@ -121,6 +121,8 @@ test("the timeliness dashboard passes axe-core and fits a phone, charts and all"
     await page.goto(portal.address + "/staff/dashboard");
     assert.match(await page.textContent("h1"), /Timeliness/);
     assert.equal(await page.locator("svg.chart").count(), 6, "a chart per measure");
+    assert.match(await page.textContent("section[aria-labelledby=concerns] table"), /Acknowledged .*, not answered/,
+      "the demo family's open concern is listed");
     await assertAccessible(page, `dashboard at ${width} px`);
     assert.equal(await scrollsSideways(page), false, `no sideways scroll at ${width} px`);
     await page.goto(portal.address + "/staff/dashboard?from=2026-11-20&to=2026-11-01");
