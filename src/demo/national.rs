@@ -11,7 +11,7 @@
 //! compares the same request at both sizes.
 //!
 //! Rows are inserted many to a statement; a large set (20,000 cases, 1,000,000 contacts,
-//! 200,000 follow-ups, 100,000 messages) takes minutes on either engine.
+//! 200,000 follow-ups, 100,000 messages) takes about a minute on either engine.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
@@ -177,9 +177,12 @@ impl Rng {
     }
 
     /// A moment in `[from, to]`, to the second.
+    /// A moment in `[from, to]`, to the second; `to` itself if the span is empty.
     fn between(&mut self, from: NaiveDateTime, to: NaiveDateTime) -> NaiveDateTime {
-        let span = (to - from).num_seconds().max(0);
-        from + Duration::seconds(self.range(0, span))
+        if to <= from {
+            return to;
+        }
+        from + Duration::seconds(self.range(0, (to - from).num_seconds()))
     }
 
     /// A moment in `[from, to]` during the working day (08:00 to 19:59), where there is one.
@@ -720,7 +723,8 @@ impl TeamData {
             let flo = c % OFFICERS_PER_TEAM;
             let handover = ((end - opened).num_days() > 90 && rng.percent(15)).then(|| {
                 let at = rng.between(opened + Duration::days(30), end - Duration::days(30));
-                let next = (flo + 1 + rng.range(0, OFFICERS_PER_TEAM as i64 - 2) as usize)
+                // Anyone but the FLO and their deputy (flo - 1).
+                let next = (flo + 1 + rng.range(0, OFFICERS_PER_TEAM as i64 - 3) as usize)
                     % OFFICERS_PER_TEAM;
                 (at, next)
             });
@@ -761,7 +765,9 @@ impl TeamData {
                     preferred_channel: "phone",
                     language: if rng.percent(5) { "cy" } else { "en" },
                     point_of_contact: r == 0,
-                    access_state: "not_invited",
+                    // The point of contact uses the portal (and writes the family's
+                    // messages); the other relative has not been invited.
+                    access_state: if r == 0 { "active" } else { "not_invited" },
                     notify_by_email: true,
                     auth_version: 1,
                     version: 1,
@@ -1032,7 +1038,7 @@ impl TeamData {
             let created = (due - Duration::days(rng.range(1, 10)))
                 .max(p.opened)
                 .min(now);
-            let assignee = officers[p.officer_at(created)].0.clone();
+            let creator = officers[p.officer_at(created)].0.clone();
             let appointment = rng.percent(30);
             let id = new_row_id();
             let roll = rng.next() % 100;
@@ -1044,29 +1050,50 @@ impl TeamData {
             } else if roll < 8 && p.closed.is_none() {
                 ("open", None, None)
             } else if roll < 25 {
-                let at = (due + Duration::minutes(rng.range(30, 72 * 60))).min(now);
+                let at = (due + Duration::minutes(rng.range(30, 72 * 60)))
+                    .min(p.end)
+                    .max(due);
                 ("done", Some(at), None)
             } else {
                 let at = (due - Duration::minutes(rng.range(0, 72 * 60))).max(created);
                 ("done", Some(at), None)
             };
-            let event =
-                |event: &'static str, detail: &'static str, at: NaiveDateTime| NewFollowUpEvent {
-                    id: new_row_id(),
-                    follow_up_id: id.clone(),
-                    case_id: p.id.clone(),
-                    event,
-                    detail,
-                    actor_id: assignee.clone(),
-                    occurred_at: at,
-                };
-            self.follow_up_events.push(event("created", "", created));
+            // Open ones moved to whoever took the case over; the rest stay with whoever had
+            // it then.
+            let (assignee, handed_over) = match (status, p.handover) {
+                ("open", Some((at, next))) if created < at => (officers[next].0.clone(), Some(at)),
+                _ => (creator.clone(), None),
+            };
+            let event = |event: &'static str,
+                         detail: &'static str,
+                         by: &String,
+                         at: NaiveDateTime| NewFollowUpEvent {
+                id: new_row_id(),
+                follow_up_id: id.clone(),
+                case_id: p.id.clone(),
+                event,
+                detail,
+                actor_id: by.clone(),
+                occurred_at: at,
+            };
+            self.follow_up_events
+                .push(event("created", "", &creator, created));
+            if let Some(at) = handed_over {
+                self.follow_up_events.push(event(
+                    "reassigned",
+                    "Demo data. Handed over with the case.",
+                    &officers[p.flo].0,
+                    at,
+                ));
+            }
             if let Some(at) = done {
-                self.follow_up_events.push(event("completed", "", at));
+                self.follow_up_events
+                    .push(event("completed", "", &assignee, at));
             }
             let reason = "Demo data. The family asked to rearrange.";
             if let Some(at) = cancelled {
-                self.follow_up_events.push(event("cancelled", reason, at));
+                self.follow_up_events
+                    .push(event("cancelled", reason, &assignee, at));
             }
             self.follow_ups.push(NewFollowUp {
                 what: FollowUpWhat {
@@ -1080,7 +1107,7 @@ impl TeamData {
                     place: appointment.then_some("Family home"),
                     reminder_at: Some(due - Duration::hours(REMINDER_WINDOW_HOURS)),
                     escalation_at: Some(due + Duration::hours(ESCALATION_DELAY_HOURS)),
-                    created_by: assignee.clone(),
+                    created_by: creator.clone(),
                     created_at: created,
                 },
                 outcome: FollowUpOutcome {
@@ -1111,29 +1138,43 @@ impl TeamData {
         while left > 0 {
             let sent = rng.daytime_between(p.opened + Duration::days(2), p.end);
             let officer = officers[p.officer_at(sent)].0.clone();
+            // Nothing is done after the case closed (or after now).
             let acknowledged = (p.closed.is_some() || rng.percent(85))
                 .then(|| sent + Duration::minutes(rng.range(30, 30 * 60)))
-                .filter(|t| *t <= now);
+                .filter(|t| *t < p.end);
             let answered = (left >= 2 && (p.closed.is_some() || rng.percent(80)))
                 .then(|| {
                     acknowledged.unwrap_or(sent) + Duration::minutes(rng.range(60, 5 * 24 * 60))
                 })
-                .filter(|t| *t <= now);
-            let closed = if answered.is_none() { p.closed } else { None };
+                .filter(|t| *t < p.end);
+            let category = rng.word(&[
+                "question",
+                "investigation_concern",
+                "practical_matter",
+                "other",
+            ]);
+            // On a closed case every family message was closed with it; on an open case most
+            // answered concerns have been closed with the family's agreement.
+            let (closed, closing_response) = match (p.closed, answered) {
+                (Some(end), _) => (
+                    Some(end),
+                    "Demo data. Closed when liaison ended; talked through in person.",
+                ),
+                (None, Some(at)) if category == "investigation_concern" && rng.percent(70) => (
+                    Some(at + Duration::hours(rng.range(1, 48))).filter(|t| *t < now),
+                    "Demo data. The family said the answer settles it.",
+                ),
+                _ => (None, ""),
+            };
             let id = new_row_id();
             let answer_id = answered.map(|_| new_row_id());
             self.messages.push(NewMessage {
                 what: MessageWhat {
                     id: id.clone(),
                     case_id: p.id.clone(),
-                    from_relative_id: Some(rng.pick(&p.relatives).clone()),
+                    from_relative_id: Some(p.relatives[0].clone()),
                     from_user_id: None,
-                    category: Some(rng.word(&[
-                        "question",
-                        "investigation_concern",
-                        "practical_matter",
-                        "other",
-                    ])),
+                    category: Some(category),
                     body: rng.word(QUESTIONS),
                     in_reply_to: None,
                     sent_at: sent,
@@ -1146,8 +1187,7 @@ impl TeamData {
                     answer_message_id: answer_id.clone(),
                     closed_at: closed,
                     closed_by: closed.map(|_| officer.clone()),
-                    closing_response: closed
-                        .map(|_| "Demo data. Closed when liaison ended; talked through in person."),
+                    closing_response: closed.map(|_| closing_response),
                 },
             });
             left -= 1;

@@ -158,8 +158,9 @@ pub struct Dashboard {
     pub weeks: Vec<WeekFigures>,
     /// Cases in breach first, then by reference.
     pub cases: Vec<CaseFigures>,
-    /// Families' concerns about the investigation not yet closed, on the cases in scope now
-    /// (whatever the period), oldest first.
+    /// Families' concerns about the investigation not yet closed, whatever the period: on
+    /// every case of the teams (open or closed), or the cases the officer holds now; oldest
+    /// first.
     pub open_concerns: Vec<OpenConcern>,
 }
 
@@ -639,8 +640,8 @@ fn load_facts(
     let ids: Vec<CaseId> = rows.iter().map(|r| r.id.clone()).collect();
     for chunk in ids.chunks(CHUNK) {
         // Contacts in the period, and the last one before it (which starts the gap that runs
-        // into the period): both from the (case, time) index, so a case's older history is
-        // never read.
+        // into the period): both from the (case, time) index, the second from the index
+        // alone (its entries before the period, not the contact rows).
         for (case, at) in contacts::table
             .filter(contacts::case_id.eq_any(chunk))
             .filter(contacts::occurred_at.ge(period.from))

@@ -123,6 +123,68 @@ async fn the_medium_national_set_is_written_once_whole_and_consistent() {
     })
     .await;
 
+    // Nothing happens after its case closed or after now; nobody holds a case twice.
+    app.with_conn(|conn| {
+        use liaison::db::schema::assignments;
+        let now = liaison::db::now();
+        let late_follow_ups: i64 = follow_ups::table
+            .inner_join(cases::table.on(cases::id.eq(follow_ups::case_id)))
+            .filter(follow_ups::completed_at.gt(cases::closed_at))
+            .count()
+            .get_result(conn)
+            .unwrap();
+        assert_eq!(
+            late_follow_ups, 0,
+            "follow-ups done after their case closed"
+        );
+        let late_handling: i64 = messages::table
+            .inner_join(cases::table.on(cases::id.eq(messages::case_id)))
+            .filter(
+                messages::acknowledged_at
+                    .gt(cases::closed_at)
+                    .or(messages::answered_at.gt(cases::closed_at))
+                    .or(messages::sent_at.nullable().gt(cases::closed_at)),
+            )
+            .count()
+            .get_result(conn)
+            .unwrap();
+        assert_eq!(late_handling, 0, "messages handled after their case closed");
+        let left_open: i64 = messages::table
+            .inner_join(cases::table.on(cases::id.eq(messages::case_id)))
+            .filter(cases::closed_at.is_not_null())
+            .filter(messages::from_relative_id.is_not_null())
+            .filter(messages::closed_at.is_null())
+            .count()
+            .get_result(conn)
+            .unwrap();
+        assert_eq!(left_open, 0, "family messages left open on closed cases");
+        let future: i64 = messages::table
+            .filter(messages::sent_at.gt(now))
+            .count()
+            .get_result(conn)
+            .unwrap();
+        let future_contacts: i64 = contacts::table
+            .filter(contacts::occurred_at.gt(now))
+            .count()
+            .get_result(conn)
+            .unwrap();
+        assert_eq!(
+            (future, future_contacts),
+            (0, 0),
+            "nothing dated in the future"
+        );
+        let mut held: Vec<(String, String)> = assignments::table
+            .filter(assignments::ends_at.is_null())
+            .select((assignments::case_id, assignments::user_id))
+            .load(conn)
+            .unwrap();
+        let all = held.len();
+        held.sort();
+        held.dedup();
+        assert_eq!(held.len(), all, "an officer holds a case twice");
+    })
+    .await;
+
     // Run again: nothing is added.
     let (stdout, _) = demo(&app);
     assert!(
