@@ -206,15 +206,7 @@ fn open_concerns(
             .select((cases::id, cases::reference))
             .load(conn)?,
         Scope::Officer(user) => cases::table
-            .inner_join(assignments::table.on(assignments::case_id.eq(cases::id)))
-            .filter(assignments::user_id.eq(user))
-            .filter(assignments::role.eq(AssignmentRole::Flo))
-            .filter(assignments::starts_at.le(now))
-            .filter(
-                assignments::ends_at
-                    .is_null()
-                    .or(assignments::ends_at.gt(now)),
-            )
+            .filter(cases::id.eq_any(held_as_flo(user.clone(), now)))
             .select((cases::id, cases::reference))
             .load(conn)?,
     };
@@ -291,38 +283,6 @@ pub struct TargetsView {
     pub follow_ups: &'static str,
 }
 
-fn breaches_of(m: &CaseMeasures) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if m.first_contact
-        .as_ref()
-        .is_some_and(|f| f.outcome == Outcome::Breached)
-    {
-        out.push("first_contact");
-    }
-    if m.contact_plan
-        .as_ref()
-        .is_some_and(|p| p.outcome == Outcome::Breached)
-    {
-        out.push("contact_plan");
-    }
-    if m.follow_ups.overdue > 0 {
-        out.push("follow_ups_overdue");
-    }
-    if m.follow_ups.late > 0 {
-        out.push("follow_ups_late");
-    }
-    if m.messages_acknowledged.breached > 0 {
-        out.push("messages_acknowledged");
-    }
-    if m.messages_answered.breached > 0 {
-        out.push("messages_answered");
-    }
-    if m.updates_after_events.breached > 0 {
-        out.push("updates_after_events");
-    }
-    out
-}
-
 struct CaseRow {
     id: CaseId,
     reference: String,
@@ -334,6 +294,22 @@ struct CaseRow {
 /// The FLO assignments that overlap the period, per case: (user, starts, ends).
 type Flos = HashMap<CaseId, Vec<(UserId, NaiveDateTime, Option<NaiveDateTime>)>>;
 
+/// The cases `user` holds as FLO at `now`: an officer's scope, as everywhere else.
+#[diesel::dsl::auto_type]
+fn held_as_flo(user: UserId, now: NaiveDateTime) -> _ {
+    let flo: AssignmentRole = AssignmentRole::Flo;
+    assignments::table
+        .filter(assignments::user_id.eq(user))
+        .filter(assignments::role.eq(flo))
+        .filter(assignments::starts_at.le(now))
+        .filter(
+            assignments::ends_at
+                .is_null()
+                .or(assignments::ends_at.gt(now)),
+        )
+        .select(assignments::case_id)
+}
+
 /// The earliest case opening in scope, for clamping the period.
 pub fn earliest_opening(conn: &mut DbConn, scope: &Scope) -> QueryResult<Option<NaiveDateTime>> {
     match scope {
@@ -342,15 +318,7 @@ pub fn earliest_opening(conn: &mut DbConn, scope: &Scope) -> QueryResult<Option<
             .select(diesel::dsl::min(cases::opened_at))
             .first(conn),
         Scope::Officer(user) => cases::table
-            .inner_join(assignments::table.on(assignments::case_id.eq(cases::id)))
-            .filter(assignments::user_id.eq(user))
-            .filter(assignments::role.eq(AssignmentRole::Flo))
-            .filter(assignments::starts_at.le(crate::db::now()))
-            .filter(
-                assignments::ends_at
-                    .is_null()
-                    .or(assignments::ends_at.gt(crate::db::now())),
-            )
+            .filter(cases::id.eq_any(held_as_flo(user.clone(), crate::db::now())))
             .select(diesel::dsl::min(cases::opened_at))
             .first(conn),
     }
@@ -381,18 +349,7 @@ pub fn build(
             case_query = case_query.filter(cases::team_id.eq_any(ids.clone()));
         }
         Scope::Officer(user) => {
-            // An officer sees only the cases they hold now, as everywhere else.
-            let mine = assignments::table
-                .filter(assignments::user_id.eq(user.clone()))
-                .filter(assignments::role.eq(AssignmentRole::Flo))
-                .filter(assignments::starts_at.le(now))
-                .filter(
-                    assignments::ends_at
-                        .is_null()
-                        .or(assignments::ends_at.gt(now)),
-                )
-                .select(assignments::case_id);
-            case_query = case_query.filter(cases::id.eq_any(mine));
+            case_query = case_query.filter(cases::id.eq_any(held_as_flo(user.clone(), now)));
         }
     }
     let rows: Vec<(CaseId, String, TeamId, NaiveDateTime, Option<NaiveDateTime>)> = case_query
@@ -539,7 +496,7 @@ pub fn build(
             team_id: row.team_id.clone(),
             officer: latest,
             in_breach: m.in_breach(),
-            breaches: breaches_of(&m),
+            breaches: m.breaches(),
             measures: m,
         });
     }

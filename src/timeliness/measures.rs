@@ -162,17 +162,36 @@ pub struct CaseMeasures {
 impl CaseMeasures {
     /// Whether anything of this case is in breach.
     pub fn in_breach(&self) -> bool {
-        self.first_contact
-            .as_ref()
-            .is_some_and(|f| f.outcome == Outcome::Breached)
-            || self
-                .contact_plan
-                .as_ref()
-                .is_some_and(|c| c.outcome == Outcome::Breached)
-            || self.follow_ups.late + self.follow_ups.overdue > 0
-            || self.messages_acknowledged.breached > 0
-            || self.messages_answered.breached > 0
-            || self.updates_after_events.breached > 0
+        !self.breaches().is_empty()
+    }
+
+    /// The measures in breach, by name.
+    pub fn breaches(&self) -> Vec<&'static str> {
+        let breached = |o: Option<Outcome>| o == Some(Outcome::Breached);
+        [
+            (
+                breached(self.first_contact.as_ref().map(|f| f.outcome)),
+                "first_contact",
+            ),
+            (
+                breached(self.contact_plan.as_ref().map(|p| p.outcome)),
+                "contact_plan",
+            ),
+            (self.follow_ups.overdue > 0, "follow_ups_overdue"),
+            (self.follow_ups.late > 0, "follow_ups_late"),
+            (
+                self.messages_acknowledged.breached > 0,
+                "messages_acknowledged",
+            ),
+            (self.messages_answered.breached > 0, "messages_answered"),
+            (
+                self.updates_after_events.breached > 0,
+                "updates_after_events",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(breached, name)| breached.then_some(name))
+        .collect()
     }
 }
 
