@@ -101,7 +101,7 @@ async fn start(url: &str, dir: &std::path::Path) -> Target {
         teams::table
             .filter(teams::name.eq(national::team_name(0)))
             .select(teams::id)
-            .first::<String>(&mut conn)
+            .first::<String>(&mut *conn)
             .unwrap()
     })
     .await

@@ -261,9 +261,9 @@ fn main() {
         let (sid, version) = tokio::task::spawn_blocking(move || {
             let mut conn = db.get().unwrap();
             use liaison::db::schema::relatives as r;
-            diesel::update(r::table.find(&rid)).set(r::access_state.eq("active")).execute(&mut conn).unwrap();
+            diesel::update(r::table.find(&rid)).set(r::access_state.eq("active")).execute(&mut *conn).unwrap();
             let sid = liaison::family::session::create(&mut conn, &rid, Client::Browser, true, None, None).unwrap();
-            let version: i64 = r::table.find(&rid).select(r::auth_version).first(&mut conn).unwrap();
+            let version: i64 = r::table.find(&rid).select(r::auth_version).first(&mut *conn).unwrap();
             (sid, version)
         })
         .await

@@ -20,6 +20,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::family::cache::{self as family_cache, FamilyCache};
 use crate::notify::render::EmailTemplates;
 use crate::notify::worker::Worker;
 use crate::ops::{self, Metrics};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub templates: Handlebars<'static>,
     pub emails: Arc<EmailTemplates>,
     pub metrics: Metrics,
+    /// Signed-in relatives and their home page, kept between requests.
+    pub family_cache: Arc<FamilyCache>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             templates: pages::load_templates()?,
             emails: Arc::new(EmailTemplates::load()?),
             metrics: Metrics::new(config.pool_size),
+            family_cache: Arc::new(FamilyCache::new()),
             db,
             config,
         })
@@ -68,6 +72,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     worker: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
+    poller: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -87,6 +92,7 @@ impl Application {
         };
         let state = web::Data::new(AppState::new(config).await?);
         let server = serve(listener, state.clone(), workers)?;
+        let poller = family_cache::spawn_poller(state.db.clone(), state.family_cache.clone());
         let worker = if state.config.notify.run_worker {
             let worker = Worker::new(
                 state.db.clone(),
@@ -104,6 +110,7 @@ impl Application {
             server,
             state,
             worker,
+            poller,
         })
     }
 
@@ -119,6 +126,7 @@ impl Application {
     /// the notification worker finish the message it is sending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.poller.abort();
         if let Some((stop, handle)) = self.worker {
             let _ = stop.send(true);
             let _ = handle.await;

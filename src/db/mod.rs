@@ -117,7 +117,46 @@ impl r2d2::ManageConnection for Manager {
 }
 
 pub type Pool = r2d2::Pool<Manager>;
-pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Database work finished in this process: bumped whenever a connection taken with
+/// [`Db::get`] goes back to the pool. A cache of what the database says (the family portal's,
+/// `crate::family::cache`) serves from memory only while this is unchanged since it last
+/// looked for changes, so whatever this process wrote is seen on the very next request.
+static WORK_DONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many times database work has finished in this process (see [`WORK_DONE`]).
+pub fn work_done() -> u64 {
+    WORK_DONE.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// A pooled connection. When it goes back to the pool, whatever it did is finished
+/// (committed or rolled back), and [`work_done`] moves on.
+pub struct PooledConn {
+    conn: r2d2::PooledConnection<Manager>,
+    counted: bool,
+}
+
+impl std::ops::Deref for PooledConn {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+impl Drop for PooledConn {
+    fn drop(&mut self) {
+        if self.counted {
+            WORK_DONE.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
+    }
+}
 
 /// The shared handle every part of the app uses to reach the database.
 #[derive(Clone)]
@@ -192,10 +231,15 @@ impl Db {
     }
 
     pub fn get(&self) -> Result<PooledConn, AppError> {
-        self.pool.get().map_err(|e| {
+        self.checkout(true)
+    }
+
+    fn checkout(&self, counted: bool) -> Result<PooledConn, AppError> {
+        let conn = self.pool.get().map_err(|e| {
             tracing::error!(error = %e, "no database connection available");
             AppError::Unavailable
-        })
+        })?;
+        Ok(PooledConn { conn, counted })
     }
 
     /// SQLite group commit so far: (transactions committed, writes they carried).
@@ -219,6 +263,22 @@ impl Db {
         tokio::task::spawn_blocking(move || {
             let mut conn = db.get()?;
             let _scope = (db.engine == Engine::Sqlite).then(|| WritersScope::enter(&db.writers));
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Like [`Db::run`], for reads that only look for changes made by others (the family
+    /// cache's poll): they do not count as work done (see [`work_done`]).
+    pub async fn run_uncounted<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.checkout(false)?;
             f(&mut conn)
         })
         .await

@@ -474,6 +474,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    view_changes (scope) {
+        scope -> Text,
+        version -> BigInt,
+        changed_ms -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -508,4 +516,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     setting_changes,
     bank_holidays,
     rate_limits,
+    view_changes,
 );

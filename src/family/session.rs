@@ -23,6 +23,9 @@ pub const SESSION_HOURS: i64 = 12;
 /// How long "keep me signed in on this device" lasts, and its idle limit.
 pub const PERSISTENT_DAYS: i64 = 30;
 
+/// How often a session's "last seen" time is written while it is in use.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
 /// A signed-in relative, as every family handler sees them.
 #[derive(Debug, Clone, Serialize)]
 pub struct FamilyUser {
@@ -40,6 +43,10 @@ pub struct FamilyUser {
     pub client: Client,
     /// Unread portal notices, for the navigation.
     pub unread_notices: i64,
+    /// Until when this check of the session may be relied on without the database: when its
+    /// "last seen" time is next due to be written, or it ends, whichever comes first.
+    #[serde(skip)]
+    pub recheck_at: NaiveDateTime,
 }
 
 /// When a new session of this kind ends at the latest.
@@ -151,7 +158,9 @@ pub fn resolve(
     if row.auth_version != claims.ver {
         return Ok(Err(SessionRejection::AuthVersionChanged));
     }
-    if row.last_seen_at + Duration::seconds(60) <= now {
+    let mut last_seen = row.last_seen_at;
+    if row.last_seen_at + TOUCH_EVERY <= now {
+        last_seen = now;
         diesel::update(sessions::table.find(&sid))
             .set(sessions::last_seen_at.eq(now))
             .execute(conn)?;
@@ -173,6 +182,9 @@ pub fn resolve(
         persistent: row.persistent,
         client: row.client,
         unread_notices,
+        recheck_at: (last_seen + TOUCH_EVERY)
+            .min(last_seen + idle)
+            .min(row.expires_at),
     }))
 }
 

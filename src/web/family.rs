@@ -26,6 +26,7 @@ use crate::casework::relatives::{self, Preferences};
 use crate::db;
 use crate::domain::{EmailAddress, FollowUpId, LimitedText, RelativeId, SessionId, new_row_id};
 use crate::error::AppError;
+use crate::family::cache::{CachedPage, PAGE_TTL, TokenKind};
 use crate::family::links::{self, LinkProblem};
 use crate::family::messages::{self, BODY_MAX, Category};
 use crate::family::portal::{self, tr};
@@ -48,6 +49,10 @@ struct RenewedFamilyToken(String, bool);
 
 #[derive(Clone, Copy)]
 struct ClearFamilyCookie;
+
+/// The family cache's epoch when this request began to read (see `family::cache`).
+#[derive(Clone, Copy)]
+struct ReadSince(u64);
 
 fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
@@ -74,6 +79,24 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Err(AppError::Unauthenticated);
     };
+    let cache = &state.family_cache;
+    let kind = match source {
+        AuthSource::Cookie => TokenKind::Cookie,
+        AuthSource::Bearer => TokenKind::Bearer,
+    };
+    let half_life = state.config.token_lifetime.num_seconds() / 2;
+    if cache.needs_poll() {
+        let cache = cache.clone();
+        // On failure memory is not used, and the database answers below.
+        let _ = state.db.run_uncounted(move |conn| cache.poll(conn)).await;
+    }
+    // What is read from here on may be kept, unless a change is noticed meanwhile.
+    let epoch = cache.epoch();
+    req.extensions_mut().insert(ReadSince(epoch));
+    if let Some(user) = cache.session(kind, &token, half_life) {
+        req.extensions_mut().insert(user.clone());
+        return Ok(user);
+    }
     // In the browser the server-side session decides how long a relative stays signed in
     // (see `verify_ignoring_expiry`); an API token is refused once expired.
     let verified = match source {
@@ -134,19 +157,29 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
             return Err(AppError::Unauthenticated);
         }
     };
-    if source == AuthSource::Cookie {
-        let half_life = state.config.token_lifetime.num_seconds() / 2;
-        if chrono::Utc::now().timestamp() - claims.iat >= half_life {
-            let (fresh, _) = state.keys.issue(
-                Audience::FamilyWeb,
-                user.relative_id.as_str(),
-                &user.session_id,
-                user.auth_version,
-                state.config.token_lifetime,
-            )?;
-            req.extensions_mut()
-                .insert(RenewedFamilyToken(fresh, user.persistent));
-        }
+    let now = chrono::Utc::now().timestamp();
+    let mut valid_for = (user.recheck_at - crate::db::now()).num_milliseconds();
+    if source == AuthSource::Bearer {
+        valid_for = valid_for.min((claims.exp - now) * 1000);
+    }
+    cache.keep_session(
+        epoch,
+        kind,
+        &token,
+        &user,
+        claims.iat,
+        std::time::Duration::from_millis(valid_for.max(0) as u64),
+    );
+    if source == AuthSource::Cookie && now - claims.iat >= half_life {
+        let (fresh, _) = state.keys.issue(
+            Audience::FamilyWeb,
+            user.relative_id.as_str(),
+            &user.session_id,
+            user.auth_version,
+            state.config.token_lifetime,
+        )?;
+        req.extensions_mut()
+            .insert(RenewedFamilyToken(fresh, user.persistent));
     }
     req.extensions_mut().insert(user.clone());
     Ok(user)
@@ -353,9 +386,30 @@ fn render<T: Serialize>(
     user: Option<&FamilyUser>,
     page: T,
 ) -> HttpResponse {
-    let Some(state) = req.app_data::<web::Data<AppState>>() else {
-        return HttpResponse::InternalServerError().finish();
-    };
+    match render_html(req, template, title_key, user, page, csrf::token_of(req)) {
+        Some(html) => html_page(status, html),
+        None => HttpResponse::InternalServerError()
+            .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
+            .body("Something went wrong on our side. Please try again."),
+    }
+}
+
+fn html_page(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(html)
+}
+
+/// The page as HTML, or `None` (logged) if the template failed.
+fn render_html<T: Serialize>(
+    req: &HttpRequest,
+    template: &str,
+    title_key: &str,
+    user: Option<&FamilyUser>,
+    page: T,
+    csrf_token: String,
+) -> Option<String> {
+    let state = req.app_data::<web::Data<AppState>>()?;
     let lang = lang_of(req, user);
     let other = match lang {
         Lang::En => Lang::Cy,
@@ -366,7 +420,7 @@ fn render<T: Serialize>(
         other_lang: other.as_str(),
         other_lang_name: other.label(),
         title: tr(lang, title_key),
-        csrf_token: csrf::token_of(req),
+        csrf_token,
         family: user,
         here: req
             .uri()
@@ -375,17 +429,11 @@ fn render<T: Serialize>(
             .unwrap_or_else(|| "/family".into()),
         page,
     };
-    match state.templates.render(template, &ctx) {
-        Ok(html) => HttpResponse::build(status)
-            .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-            .body(html),
-        Err(e) => {
-            tracing::error!(template, error = %e, "template failed to render");
-            HttpResponse::InternalServerError()
-                .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
-                .body("Something went wrong on our side. Please try again.")
-        }
-    }
+    state
+        .templates
+        .render(template, &ctx)
+        .map_err(|e| tracing::error!(template, error = %e, "template failed to render"))
+        .ok()
 }
 
 fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse {
@@ -922,7 +970,16 @@ pub async fn switch_language(
 
 // ---- reading ------------------------------------------------------------------------------
 
+/// The home page. It is kept in memory for the session (see `family::cache`) and served
+/// from there until something on it changes.
 pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let cache = &state.family_cache;
+    let csrf_token = csrf::token_of(&req);
+    let cacheable = req.query_string().is_empty();
+    if cacheable && let Some(html) = cache.page(&user.session_id, CachedPage::Home, &csrf_token) {
+        return Ok(html_page(StatusCode::OK, html));
+    }
+    let epoch = req.extensions().get::<ReadSince>().map(|r| r.0);
     let u = user.clone();
     let (overview, unread) = state
         .db
@@ -932,13 +989,29 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser
             Ok((overview, unread))
         })
         .await?;
-    Ok(render(
+    // The next appointment stays on the page until two hours after it starts.
+    let valid_for = overview
+        .next_appointment
+        .as_ref()
+        .map(|a| (a.at + chrono::Duration::hours(2) - crate::db::now()).num_milliseconds())
+        .map_or(PAGE_TTL, |ms| {
+            std::time::Duration::from_millis(ms.max(0) as u64)
+        });
+    let html = render_html(
         &req,
-        StatusCode::OK,
         "pages/family/home",
         "home-title",
         Some(&user),
         serde_json::json!({ "overview": overview, "unread_messages": unread }),
+        cache.placeholder().to_owned(),
+    )
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the home page did not render")))?;
+    if let Some(epoch) = epoch.filter(|_| cacheable) {
+        cache.keep_page(epoch, &user, CachedPage::Home, &html, valid_for);
+    }
+    Ok(html_page(
+        StatusCode::OK,
+        html.replace(cache.placeholder(), &csrf_token),
     ))
 }
 

@@ -185,6 +185,7 @@ async fn every_table_and_column_in_schema_rs_exists_in_the_database() {
                 setting_changes,
                 bank_holidays,
                 rate_limits,
+                view_changes,
             )
         })
         .await;

@@ -142,7 +142,7 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub fn conn(&self) -> r2d2::PooledConnection<liaison::db::Manager> {
+    pub fn conn(&self) -> liaison::db::PooledConn {
         self.db.get().expect("test connection")
     }
 
