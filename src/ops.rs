@@ -39,6 +39,10 @@ pub struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    /// Family pages answered from memory (see `family::cache`).
+    pub family_pages_from_memory: Counter,
+    family_sessions_kept: Gauge,
+    family_pages_kept: Gauge,
 }
 
 impl Metrics {
@@ -76,7 +80,27 @@ impl Metrics {
             pool_max_gauge.clone(),
         );
         pool_max_gauge.set(i64::from(pool_max));
+        let family_pages_from_memory = Counter::default();
+        let (family_sessions_kept, family_pages_kept) = (Gauge::default(), Gauge::default());
+        registry.register(
+            "family_pages_from_memory",
+            "Family pages answered from memory, without the database",
+            family_pages_from_memory.clone(),
+        );
+        registry.register(
+            "family_sessions_kept",
+            "Relatives' sessions held in memory",
+            family_sessions_kept.clone(),
+        );
+        registry.register(
+            "family_pages_kept",
+            "Rendered family pages held in memory",
+            family_pages_kept.clone(),
+        );
         Metrics {
+            family_pages_from_memory,
+            family_sessions_kept,
+            family_pages_kept,
             registry,
             requests,
             latency,
@@ -102,7 +126,9 @@ impl Metrics {
             .observe(seconds);
     }
 
-    fn render(&self, pool: (u32, u32)) -> String {
+    fn render(&self, pool: (u32, u32), family: (usize, usize)) -> String {
+        self.family_sessions_kept.set(family.0 as i64);
+        self.family_pages_kept.set(family.1 as i64);
         self.pool_connections.set(i64::from(pool.0));
         self.pool_idle.set(i64::from(pool.1));
         let _ = &self.pool_max;
@@ -204,5 +230,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         ))
         .insert_header(("Cache-Control", "no-store"))
-        .body(state.metrics.render(state.db.pool_state()))
+        .body(
+            state
+                .metrics
+                .render(state.db.pool_state(), state.family_cache.sizes()),
+        )
 }

@@ -977,6 +977,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser
     let csrf_token = csrf::token_of(&req);
     let cacheable = req.query_string().is_empty();
     if cacheable && let Some(html) = cache.page(&user.session_id, CachedPage::Home, &csrf_token) {
+        state.metrics.family_pages_from_memory.inc();
         return Ok(html_page(StatusCode::OK, html));
     }
     let epoch = req.extensions().get::<ReadSince>().map(|r| r.0);

@@ -11,6 +11,7 @@ mod cli;
 mod dashboard;
 mod family;
 mod family_api;
+mod family_cache;
 mod national;
 mod notify;
 mod openapi;
