@@ -1,5 +1,6 @@
 //! The family portal's memory: signed-in relatives' sessions, and their rendered home page,
-//! kept between requests so that a relative opening the page again costs no database work.
+//! kept between requests so that a relative opening the page again costs no database work
+//! while nothing is written (after a write, one small read of what changed).
 //!
 //! Nothing kept here is older than the database, as far as this instance can know:
 //! - Every write a family could see also bumps a version in `view_changes`, in the same
@@ -17,10 +18,14 @@
 //! - A session is kept at most until its "last seen" time is due to be written again (a
 //!   minute), a page at most [`PAGE_TTL`].
 //! - What was read from the database is kept only if no change was noticed meanwhile.
+//! - A look reads the changes stamped up to 30 s (`WINDOW_MS`) before the newest it has seen. A
+//!   transaction committing longer than that after its write (none of the app's take so
+//!   long), or the database's clock stepping back, can go unnoticed: what was kept then lasts
+//!   until it expires, a minute at most.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Mutex, RwLock, TryLockError};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -124,10 +129,6 @@ pub struct FamilyCache {
     started: Instant,
     /// Rendered pages carry this in place of the CSRF token, which is per browser.
     placeholder: String,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Default for FamilyCache {
@@ -303,44 +304,54 @@ impl FamilyCache {
         );
     }
 
-    /// Reads the scopes changed since the last look and forgets what was kept for them.
+    /// Whether a look for changes is under way (then another need not start).
+    pub fn looking(&self) -> bool {
+        matches!(self.feed.try_lock(), Err(TryLockError::WouldBlock))
+    }
+
+    /// Reads the scopes changed since the last look and forgets what was kept for them. If
+    /// another look is under way this returns at once, and memory stays unused until that
+    /// one ends.
     pub fn poll(&self, conn: &mut DbConn) -> Result<(), AppError> {
+        let mut feed = match self.feed.try_lock() {
+            Ok(feed) => feed,
+            Err(TryLockError::WouldBlock) => return Ok(()),
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        };
         let work = db::work_done();
         let began_ms = (self.started.elapsed().as_millis() as u64).max(1);
-        let changed = {
-            let mut feed = lock(&self.feed);
-            if !feed.primed {
-                let newest: Option<i64> = view_changes::table
-                    .select(diesel::dsl::max(view_changes::changed_ms))
-                    .first(conn)?;
-                feed.newest_ms = newest.unwrap_or(0);
-                feed.primed = true;
+        if !feed.primed {
+            let newest: Option<i64> = view_changes::table
+                .select(diesel::dsl::max(view_changes::changed_ms))
+                .first(conn)?;
+            feed.newest_ms = newest.unwrap_or(0);
+            feed.primed = true;
+        }
+        let rows: Vec<(String, i64, i64)> = view_changes::table
+            .filter(view_changes::changed_ms.ge(feed.newest_ms - WINDOW_MS))
+            .select((
+                view_changes::scope,
+                view_changes::version,
+                view_changes::changed_ms,
+            ))
+            .load(conn)?;
+        let mut changed = Changed::default();
+        for (scope, version, changed_ms) in rows {
+            feed.newest_ms = feed.newest_ms.max(changed_ms);
+            if feed.seen.get(&scope).map(|s| s.0) != Some(version) {
+                changed.add(&scope);
+                feed.seen.insert(scope, (version, changed_ms));
             }
-            let rows: Vec<(String, i64, i64)> = view_changes::table
-                .filter(view_changes::changed_ms.ge(feed.newest_ms - WINDOW_MS))
-                .select((
-                    view_changes::scope,
-                    view_changes::version,
-                    view_changes::changed_ms,
-                ))
-                .load(conn)?;
-            let mut changed = Changed::default();
-            for (scope, version, changed_ms) in rows {
-                feed.newest_ms = feed.newest_ms.max(changed_ms);
-                if feed.seen.get(&scope).map(|s| s.0) != Some(version) {
-                    changed.add(&scope);
-                    feed.seen.insert(scope, (version, changed_ms));
-                }
-            }
-            let horizon = feed.newest_ms - WINDOW_MS;
-            feed.seen.retain(|_, (_, ms)| *ms >= horizon);
-            changed
-        };
+        }
+        let horizon = feed.newest_ms - WINDOW_MS;
+        feed.seen.retain(|_, (_, ms)| *ms >= horizon);
+        // Forgotten before memory counts as checked, and before the next look can begin.
         if !changed.is_empty() {
             self.forget(&changed);
         }
         self.checked_work.fetch_max(work, Ordering::AcqRel);
         self.checked_at_ms.fetch_max(began_ms, Ordering::AcqRel);
+        drop(feed);
         Ok(())
     }
 

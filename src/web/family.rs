@@ -85,7 +85,7 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         AuthSource::Bearer => TokenKind::Bearer,
     };
     let half_life = state.config.token_lifetime.num_seconds() / 2;
-    if cache.needs_poll() {
+    if cache.needs_poll() && !cache.looking() {
         let cache = cache.clone();
         // On failure memory is not used, and the database answers below.
         let _ = state.db.run_uncounted(move |conn| cache.poll(conn)).await;

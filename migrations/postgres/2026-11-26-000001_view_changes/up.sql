@@ -131,12 +131,10 @@ EXECUTE FUNCTION liaison_view_trigger('c:', 'case_id');
 
 CREATE TRIGGER contacts_view_case_update AFTER UPDATE ON contacts
 FOR EACH ROW
-WHEN ((NEW.family_summary IS NOT NULL) OR (OLD.family_summary IS NOT NULL))
 EXECUTE FUNCTION liaison_view_trigger('c:', 'case_id');
 
 CREATE TRIGGER contacts_view_case_delete AFTER DELETE ON contacts
 FOR EACH ROW
-WHEN ((OLD.family_summary IS NOT NULL))
 EXECUTE FUNCTION liaison_view_trigger('c:', 'case_id');
 
 CREATE TRIGGER contact_amendments_view_case_insert AFTER INSERT ON contact_amendments
@@ -216,17 +214,17 @@ EXECUTE FUNCTION liaison_view_trigger('c:', 'case_id');
 
 CREATE TRIGGER notifications_view_relative_insert AFTER INSERT ON notifications
 FOR EACH ROW
-WHEN ((NEW.recipient_relative_id IS NOT NULL))
+WHEN ((NEW.recipient_relative_id IS NOT NULL AND NEW.channel = 'portal'))
 EXECUTE FUNCTION liaison_view_trigger('r:', 'recipient_relative_id');
 
-CREATE TRIGGER notifications_view_relative_update AFTER UPDATE ON notifications
+CREATE TRIGGER notifications_view_relative_update AFTER UPDATE OF recipient_relative_id, channel, status, payload, read_at ON notifications
 FOR EACH ROW
-WHEN ((NEW.recipient_relative_id IS NOT NULL) OR (OLD.recipient_relative_id IS NOT NULL))
+WHEN ((NEW.recipient_relative_id IS NOT NULL AND NEW.channel = 'portal') OR (OLD.recipient_relative_id IS NOT NULL AND OLD.channel = 'portal'))
 EXECUTE FUNCTION liaison_view_trigger('r:', 'recipient_relative_id');
 
 CREATE TRIGGER notifications_view_relative_delete AFTER DELETE ON notifications
 FOR EACH ROW
-WHEN ((OLD.recipient_relative_id IS NOT NULL))
+WHEN ((OLD.recipient_relative_id IS NOT NULL AND OLD.channel = 'portal'))
 EXECUTE FUNCTION liaison_view_trigger('r:', 'recipient_relative_id');
 
 CREATE TRIGGER sessions_view_relative_insert AFTER INSERT ON sessions
@@ -234,7 +232,7 @@ FOR EACH ROW
 WHEN ((NEW.relative_id IS NOT NULL))
 EXECUTE FUNCTION liaison_view_trigger('r:', 'relative_id');
 
-CREATE TRIGGER sessions_view_relative_update AFTER UPDATE ON sessions
+CREATE TRIGGER sessions_view_relative_update AFTER UPDATE OF relative_id, client, persistent, last_seen_at, expires_at, revoked_at, revoked_reason ON sessions
 FOR EACH ROW
 WHEN ((NEW.relative_id IS NOT NULL) OR (OLD.relative_id IS NOT NULL))
 EXECUTE FUNCTION liaison_view_trigger('r:', 'relative_id');

@@ -177,7 +177,6 @@ BEGIN
 END;
 
 CREATE TRIGGER contacts_view_case_update AFTER UPDATE ON contacts
-WHEN (NEW.family_summary IS NOT NULL) OR (OLD.family_summary IS NOT NULL)
 BEGIN
     INSERT INTO view_changes (scope, version, changed_ms)
     SELECT 'c:' || NEW.case_id, 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) WHERE 'c:' || NEW.case_id IS NOT NULL
@@ -188,7 +187,6 @@ BEGIN
 END;
 
 CREATE TRIGGER contacts_view_case_delete AFTER DELETE ON contacts
-WHEN (OLD.family_summary IS NOT NULL)
 BEGIN
     INSERT INTO view_changes (scope, version, changed_ms)
     SELECT 'c:' || OLD.case_id, 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) WHERE 'c:' || OLD.case_id IS NOT NULL
@@ -343,15 +341,15 @@ BEGIN
 END;
 
 CREATE TRIGGER notifications_view_relative_insert AFTER INSERT ON notifications
-WHEN (NEW.recipient_relative_id IS NOT NULL)
+WHEN (NEW.recipient_relative_id IS NOT NULL AND NEW.channel = 'portal')
 BEGIN
     INSERT INTO view_changes (scope, version, changed_ms)
     SELECT 'r:' || NEW.recipient_relative_id, 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) WHERE 'r:' || NEW.recipient_relative_id IS NOT NULL
     ON CONFLICT (scope) DO UPDATE SET version = version + 1, changed_ms = excluded.changed_ms;
 END;
 
-CREATE TRIGGER notifications_view_relative_update AFTER UPDATE ON notifications
-WHEN (NEW.recipient_relative_id IS NOT NULL) OR (OLD.recipient_relative_id IS NOT NULL)
+CREATE TRIGGER notifications_view_relative_update AFTER UPDATE OF recipient_relative_id, channel, status, payload, read_at ON notifications
+WHEN (NEW.recipient_relative_id IS NOT NULL AND NEW.channel = 'portal') OR (OLD.recipient_relative_id IS NOT NULL AND OLD.channel = 'portal')
 BEGIN
     INSERT INTO view_changes (scope, version, changed_ms)
     SELECT 'r:' || NEW.recipient_relative_id, 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) WHERE 'r:' || NEW.recipient_relative_id IS NOT NULL
@@ -362,7 +360,7 @@ BEGIN
 END;
 
 CREATE TRIGGER notifications_view_relative_delete AFTER DELETE ON notifications
-WHEN (OLD.recipient_relative_id IS NOT NULL)
+WHEN (OLD.recipient_relative_id IS NOT NULL AND OLD.channel = 'portal')
 BEGIN
     INSERT INTO view_changes (scope, version, changed_ms)
     SELECT 'r:' || OLD.recipient_relative_id, 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) WHERE 'r:' || OLD.recipient_relative_id IS NOT NULL
@@ -377,7 +375,7 @@ BEGIN
     ON CONFLICT (scope) DO UPDATE SET version = version + 1, changed_ms = excluded.changed_ms;
 END;
 
-CREATE TRIGGER sessions_view_relative_update AFTER UPDATE ON sessions
+CREATE TRIGGER sessions_view_relative_update AFTER UPDATE OF relative_id, client, persistent, last_seen_at, expires_at, revoked_at, revoked_reason ON sessions
 WHEN (NEW.relative_id IS NOT NULL) OR (OLD.relative_id IS NOT NULL)
 BEGIN
     INSERT INTO view_changes (scope, version, changed_ms)
