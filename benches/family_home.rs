@@ -13,7 +13,8 @@
 //!
 //! After its first request the page is answered from memory (`family::cache`), as a relative
 //! opening it again would be; `BENCH_AFRESH=1` asks for `/family?afresh` instead, which is
-//! read from the database and rendered on every request.
+//! read from the database and rendered on every request. `BENCH_STAFF_WRITES=N` has an
+//! officer share N updates a second on another family's case during each family round.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -154,6 +155,39 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap()
 }
 
+/// An officer shares updates on another family's case, `per_second` a second, for
+/// `seconds`; how many. Each write is database work in the portal's process, after which
+/// the next family request first reads what changed.
+async fn staff_writes(
+    addr: String,
+    token: String,
+    case: String,
+    per_second: u64,
+    seconds: u64,
+) -> u64 {
+    if per_second == 0 {
+        return 0;
+    }
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/v1/cases/{case}/updates");
+    let stop_at = Instant::now() + Duration::from_secs(seconds);
+    let mut every = tokio::time::interval(Duration::from_micros(1_000_000 / per_second));
+    let mut written = 0;
+    while Instant::now() < stop_at {
+        every.tick().await;
+        let res = client
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&json!({"title": "An update for another family", "body": "Details.", "shared_with_family": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        written += 1;
+    }
+    written
+}
+
 struct Portal(Child);
 
 impl Drop for Portal {
@@ -197,7 +231,7 @@ fn main() {
 
     // A case with a family liaison officer, a relative with portal access and 20 shared
     // updates, written through the API of an app built in this process on the same files.
-    let cookie = runtime.block_on(async {
+    let (cookie, officer_token, other_case) = runtime.block_on(async {
         let app = Application::build(Config::resolve(settings).unwrap()).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
@@ -276,7 +310,13 @@ fn main() {
             .keys
             .issue(Audience::FamilyWeb, relative["id"].as_str().unwrap(), &sid, version, state.config.token_lifetime)
             .unwrap();
-        token
+        // Another family's case, for the staff writes of BENCH_STAFF_WRITES.
+        let other = call(M::POST, "/api/v1/cases".into(), manager.clone(),
+            json!({"team_id": team_id, "deceased_name": "Sam Hollins", "date_of_death": "2026-10-02"})).await;
+        let other_id = other["id"].as_str().unwrap().to_owned();
+        call(M::POST, format!("/api/v1/cases/{other_id}/assignments"), manager.clone(),
+            json!({"user_id": me["id"], "role": "flo", "visible_to_family": true, "working_hours": "Mon-Fri 9-5"})).await;
+        (token, officer, other_id)
     });
 
     // The portal, as deployed: the release binary on the same data directory and database.
@@ -334,6 +374,7 @@ fn main() {
     let hello_handle = rx.recv().unwrap();
 
     // An address with a query is never answered from memory.
+    let staff_writes_per_second = env_or("BENCH_STAFF_WRITES", 0);
     let path = if env_or("BENCH_AFRESH", 0) == 1 {
         "/family?afresh"
     } else {
@@ -371,6 +412,13 @@ fn main() {
                 seconds,
             )
             .await;
+            let writer = tokio::spawn(staff_writes(
+                portal_addr.clone(),
+                officer_token.clone(),
+                other_case.clone(),
+                staff_writes_per_second,
+                seconds + 1,
+            ));
             let sampler = tokio::spawn(async move {
                 let mut peak = 0;
                 for _ in 0..(seconds * 4 + 4) {
@@ -388,6 +436,10 @@ fn main() {
             )
             .await;
             peak_rss_under_load = peak_rss_under_load.max(sampler.await.unwrap());
+            let written = writer.await.unwrap();
+            if staff_writes_per_second > 0 {
+                println!("staff wrote {written} shared updates on another case during the round");
+            }
             pairs.push((h, f));
         }
     });

@@ -25,7 +25,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock, TryLockError};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -124,6 +124,9 @@ pub struct FamilyCache {
     epoch: AtomicU64,
     /// `db::work_done()` when the last successful look for changes began.
     checked_work: AtomicU64,
+    /// Looks begun (successful or not), and the turn to begin one.
+    attempts: AtomicU64,
+    turn: tokio::sync::Mutex<()>,
     /// Milliseconds after `started` when the last successful look began (0: never).
     checked_at_ms: AtomicU64,
     started: Instant,
@@ -148,6 +151,8 @@ impl FamilyCache {
             epoch: AtomicU64::new(0),
             checked_work: AtomicU64::new(0),
             checked_at_ms: AtomicU64::new(0),
+            attempts: AtomicU64::new(0),
+            turn: tokio::sync::Mutex::new(()),
             started: Instant::now(),
             placeholder,
         }
@@ -304,20 +309,35 @@ impl FamilyCache {
         );
     }
 
-    /// Whether a look for changes is under way (then another need not start).
-    pub fn looking(&self) -> bool {
-        matches!(self.feed.try_lock(), Err(TryLockError::WouldBlock))
+    /// Looks for changes if memory may not be used until then; one look at a time, and a
+    /// request that arrives while one is under way waits for it rather than starting another.
+    pub async fn look_if_needed(self: &Arc<Self>, db: &db::Db) {
+        if !self.needs_poll() {
+            return;
+        }
+        let attempts = self.attempts.load(Ordering::Acquire);
+        let _turn = self.turn.lock().await;
+        // A look that began after this request's check covers it, even if it failed.
+        if self.attempts.load(Ordering::Acquire) != attempts || !self.needs_poll() {
+            return;
+        }
+        self.look(db).await;
     }
 
-    /// Reads the scopes changed since the last look and forgets what was kept for them. If
-    /// another look is under way this returns at once, and memory stays unused until that
-    /// one ends.
-    pub fn poll(&self, conn: &mut DbConn) -> Result<(), AppError> {
-        let mut feed = match self.feed.try_lock() {
-            Ok(feed) => feed,
-            Err(TryLockError::WouldBlock) => return Ok(()),
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-        };
+    async fn look(self: &Arc<Self>, db: &db::Db) {
+        self.attempts.fetch_add(1, Ordering::AcqRel);
+        let cache = self.clone();
+        if let Err(e) = db.run_uncounted(move |conn| cache.poll(conn)).await {
+            tracing::warn!(error = %e, "could not read the family view changes");
+        }
+    }
+
+    /// Reads the scopes changed since the last look and forgets what was kept for them.
+    fn poll(&self, conn: &mut DbConn) -> Result<(), AppError> {
+        let mut feed = self
+            .feed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let work = db::work_done();
         let began_ms = (self.started.elapsed().as_millis() as u64).max(1);
         if !feed.primed {
@@ -380,16 +400,14 @@ impl FamilyCache {
 }
 
 /// Looks for changes every [`POLL`] until the returned handle is aborted.
-pub fn spawn_poller(db: db::Db, cache: std::sync::Arc<FamilyCache>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_poller(db: db::Db, cache: Arc<FamilyCache>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(POLL);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            let cache = cache.clone();
-            if let Err(e) = db.run_uncounted(move |conn| cache.poll(conn)).await {
-                tracing::warn!(error = %e, "could not read the family view changes");
-            }
+            let _turn = cache.turn.lock().await;
+            cache.look(&db).await;
         }
     })
 }

@@ -85,11 +85,8 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         AuthSource::Bearer => TokenKind::Bearer,
     };
     let half_life = state.config.token_lifetime.num_seconds() / 2;
-    if cache.needs_poll() && !cache.looking() {
-        let cache = cache.clone();
-        // On failure memory is not used, and the database answers below.
-        let _ = state.db.run_uncounted(move |conn| cache.poll(conn)).await;
-    }
+    // On failure memory is not used, and the database answers below.
+    cache.look_if_needed(&state.db).await;
     // What is read from here on may be kept, unless a change is noticed meanwhile.
     let epoch = cache.epoch();
     req.extensions_mut().insert(ReadSince(epoch));
