@@ -399,6 +399,12 @@ impl FamilyCache {
     }
 }
 
+/// How long from now until `at` (a stored UTC time); zero if it has passed.
+pub fn time_until(at: chrono::NaiveDateTime) -> Duration {
+    let ms = (at - db::now()).num_milliseconds();
+    Duration::from_millis(ms.max(0) as u64)
+}
+
 /// Looks for changes every [`POLL`] until the returned handle is aborted.
 pub fn spawn_poller(db: db::Db, cache: Arc<FamilyCache>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

@@ -26,7 +26,7 @@ use crate::casework::relatives::{self, Preferences};
 use crate::db;
 use crate::domain::{EmailAddress, FollowUpId, LimitedText, RelativeId, SessionId, new_row_id};
 use crate::error::AppError;
-use crate::family::cache::{CachedPage, PAGE_TTL, TokenKind};
+use crate::family::cache::{CachedPage, PAGE_TTL, TokenKind, time_until};
 use crate::family::links::{self, LinkProblem};
 use crate::family::messages::{self, BODY_MAX, Category};
 use crate::family::portal::{self, tr};
@@ -155,9 +155,10 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         }
     };
     let now = chrono::Utc::now().timestamp();
-    let mut valid_for = (user.recheck_at - crate::db::now()).num_milliseconds();
+    let mut keep_until = user.recheck_at;
     if source == AuthSource::Bearer {
-        valid_for = valid_for.min((claims.exp - now) * 1000);
+        let expires = chrono::DateTime::from_timestamp(claims.exp, 0).map(|t| t.naive_utc());
+        keep_until = keep_until.min(expires.unwrap_or_default());
     }
     cache.keep_session(
         epoch,
@@ -165,7 +166,7 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         &token,
         &user,
         claims.iat,
-        std::time::Duration::from_millis(valid_for.max(0) as u64),
+        time_until(keep_until),
     );
     if source == AuthSource::Cookie && now - claims.iat >= half_life {
         let (fresh, _) = state.keys.issue(
@@ -991,10 +992,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser
     let valid_for = overview
         .next_appointment
         .as_ref()
-        .map(|a| (a.at + chrono::Duration::hours(2) - crate::db::now()).num_milliseconds())
-        .map_or(PAGE_TTL, |ms| {
-            std::time::Duration::from_millis(ms.max(0) as u64)
-        });
+        .map_or(PAGE_TTL, |a| time_until(a.at + chrono::Duration::hours(2)));
     let html = render_html(
         &req,
         "pages/family/home",
