@@ -259,14 +259,7 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.get()?;
-            let _scope = (db.engine == Engine::Sqlite).then(|| WritersScope::enter(&db.writers));
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+        self.run_on(true, f).await
     }
 
     /// Like [`Db::run`], for reads that only look for changes made by others (the family
@@ -276,9 +269,18 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_on(false, f).await
+    }
+
+    async fn run_on<T, F>(&self, counted: bool, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = db.checkout(false)?;
+            let mut conn = db.checkout(counted)?;
+            let _scope = (db.engine == Engine::Sqlite).then(|| WritersScope::enter(&db.writers));
             f(&mut conn)
         })
         .await

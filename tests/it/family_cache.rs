@@ -41,6 +41,17 @@ async fn home_from_memory(app_address: &str, family: &Browser) -> String {
     panic!("the home page never came from memory");
 }
 
+/// Whether the home page sends this browser to sign in.
+async fn sent_to_sign_in(family: &Browser) -> bool {
+    let res = family
+        .client
+        .get(family.url("/family"))
+        .send()
+        .await
+        .unwrap();
+    res.status() == 303 && location(&res) == "/family/sign-in"
+}
+
 /// Opens the home page until `shows` holds, for at most `within`; how long it took.
 async fn home_until(
     family: &Browser,
@@ -174,13 +185,7 @@ async fn a_change_through_this_instance_shows_on_the_next_request() {
     );
     let res = family.post("/family/sign-out", &[]).await;
     assert_eq!(res.status(), 303);
-    let res = family
-        .client
-        .get(family.url("/family"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&res), "/family/sign-in", "signed out at once");
+    assert!(sent_to_sign_in(&family).await, "signed out at once");
 }
 
 #[tokio::test]
@@ -223,13 +228,7 @@ async fn a_change_through_another_instance_shows_there_soon_after() {
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let start = Instant::now();
     let signed_out = loop {
-        let res = family
-            .client
-            .get(family.url("/family"))
-            .send()
-            .await
-            .unwrap();
-        if res.status() == 303 && location(&res) == "/family/sign-in" {
+        if sent_to_sign_in(&family).await {
             break Some(start.elapsed());
         }
         if start.elapsed() > Duration::from_secs(5) {
