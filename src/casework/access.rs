@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::session::StaffUser;
+use crate::casework::assignments::in_force;
 use crate::casework::cases::Case;
 use crate::db::schema::{assignments, cases, team_members};
 use crate::db::{self, DbConn};
@@ -19,12 +20,7 @@ pub fn is_assigned(conn: &mut DbConn, user: &UserId, case_id: &CaseId) -> QueryR
     let n: i64 = assignments::table
         .filter(assignments::case_id.eq(case_id))
         .filter(assignments::user_id.eq(user))
-        .filter(assignments::starts_at.le(now))
-        .filter(
-            assignments::ends_at
-                .is_null()
-                .or(assignments::ends_at.gt(now)),
-        )
+        .filter(in_force(now))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -61,12 +57,7 @@ pub fn visible_case_ids(conn: &mut DbConn, user: &StaffUser) -> QueryResult<Vec<
     ids.extend(
         assignments::table
             .filter(assignments::user_id.eq(&user.id))
-            .filter(assignments::starts_at.le(now))
-            .filter(
-                assignments::ends_at
-                    .is_null()
-                    .or(assignments::ends_at.gt(now)),
-            )
+            .filter(in_force(now))
             .select(assignments::case_id)
             .load::<CaseId>(conn)?,
     );

@@ -19,6 +19,17 @@ use crate::error::AppError;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
 
+/// An assignment in force at `now`: begun, and not ended. Every "who holds this case now"
+/// reads through this.
+#[diesel::dsl::auto_type]
+pub fn in_force(now: NaiveDateTime) -> _ {
+    assignments::starts_at.le(now).and(
+        assignments::ends_at
+            .is_null()
+            .or(assignments::ends_at.gt(now)),
+    )
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Assignment {
     pub id: AssignmentId,

@@ -2,6 +2,7 @@
 //! dated history, the contact plan and its history, closing with a recorded exit plan, and
 //! reopening. Lists are always scoped by the caller.
 
+use crate::casework::assignments::in_force;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -522,22 +523,18 @@ pub fn list(
     filter: &CaseFilter,
 ) -> QueryResult<(Vec<CaseSummary>, i64)> {
     let now = db::now();
-    let mine_now = || {
+    // The cases someone holds an assignment on now.
+    let held_by = |holder: &UserId| {
         assignments::table
-            .filter(assignments::user_id.eq(user.id.clone()))
-            .filter(assignments::starts_at.le(now))
-            .filter(
-                assignments::ends_at
-                    .is_null()
-                    .or(assignments::ends_at.gt(now)),
-            )
+            .filter(assignments::user_id.eq(holder.clone()))
+            .filter(in_force(now))
             .select(assignments::case_id)
     };
     let build = || {
         let mut q = cases::table.into_boxed::<crate::db::MultiBackend>();
         q = match user.role {
             Role::Admin => q.filter(cases::id.eq("")),
-            Role::Officer => q.filter(cases::id.eq_any(mine_now())),
+            Role::Officer => q.filter(cases::id.eq_any(held_by(&user.id))),
             Role::Manager => q.filter(
                 cases::team_id
                     .eq_any(
@@ -545,7 +542,7 @@ pub fn list(
                             .filter(team_members::user_id.eq(user.id.clone()))
                             .select(team_members::team_id),
                     )
-                    .or(cases::id.eq_any(mine_now())),
+                    .or(cases::id.eq_any(held_by(&user.id))),
             ),
         };
         if let Some(search) = filter
@@ -573,19 +570,7 @@ pub fn list(
             q = q.filter(cases::stage.eq(stage));
         }
         if let Some(officer) = &filter.officer {
-            q = q.filter(
-                cases::id.eq_any(
-                    assignments::table
-                        .filter(assignments::user_id.eq(officer.clone()))
-                        .filter(assignments::starts_at.le(now))
-                        .filter(
-                            assignments::ends_at
-                                .is_null()
-                                .or(assignments::ends_at.gt(now)),
-                        )
-                        .select(assignments::case_id),
-                ),
-            );
+            q = q.filter(cases::id.eq_any(held_by(officer)));
         }
         if filter.overdue {
             use crate::db::schema::follow_ups;

@@ -3,6 +3,7 @@
 //! shown to the family. A concern about the investigation also goes to the SIO, stays on the
 //! managers' list until it is closed, and can only be closed with a recorded response.
 
+use crate::casework::assignments::in_force;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -307,12 +308,7 @@ fn team_to_tell(conn: &mut DbConn, case_id: &CaseId, concern: bool) -> QueryResu
     let mut ids: Vec<UserId> = assignments::table
         .filter(assignments::case_id.eq(case_id))
         .filter(assignments::role.eq_any(roles))
-        .filter(assignments::starts_at.le(now))
-        .filter(
-            assignments::ends_at
-                .is_null()
-                .or(assignments::ends_at.gt(now)),
-        )
+        .filter(in_force(now))
         .select(assignments::user_id)
         .load(conn)?;
     ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));

@@ -2,6 +2,7 @@
 //! in a few batched queries, each case measured (`measures`), and the results added up per
 //! team, per officer and per week, with the cases in breach listed.
 
+use crate::casework::assignments::in_force;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
@@ -298,15 +299,11 @@ type Flos = HashMap<CaseId, Vec<(UserId, NaiveDateTime, Option<NaiveDateTime>)>>
 #[diesel::dsl::auto_type]
 fn held_as_flo(user: UserId, now: NaiveDateTime) -> _ {
     let flo: AssignmentRole = AssignmentRole::Flo;
+    let held_now: in_force = in_force(now);
     assignments::table
         .filter(assignments::user_id.eq(user))
         .filter(assignments::role.eq(flo))
-        .filter(assignments::starts_at.le(now))
-        .filter(
-            assignments::ends_at
-                .is_null()
-                .or(assignments::ends_at.gt(now)),
-        )
+        .filter(held_now)
         .select(assignments::case_id)
 }
 
@@ -743,12 +740,7 @@ fn workload(
         .inner_join(cases::table.on(cases::id.eq(assignments::case_id)))
         .filter(assignments::user_id.eq_any(officers))
         .filter(assignments::role.eq_any([AssignmentRole::Flo, AssignmentRole::DeputyFlo]))
-        .filter(assignments::starts_at.le(now))
-        .filter(
-            assignments::ends_at
-                .is_null()
-                .or(assignments::ends_at.gt(now)),
-        )
+        .filter(in_force(now))
         .filter(cases::status.eq(CaseStatus::Open))
         .select((assignments::user_id, assignments::case_id))
         .load(conn)?;
