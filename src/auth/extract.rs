@@ -51,7 +51,7 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-async fn audit_rejection(
+pub(crate) async fn audit_rejection(
     state: &AppState,
     req: &HttpRequest,
     action: &'static str,
@@ -75,7 +75,7 @@ async fn audit_rejection(
     }
 }
 
-fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+pub(crate) fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))

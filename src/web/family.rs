@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::AuthSource;
 use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::extract::client_ip;
+use crate::auth::extract::{audit_rejection, client_ip, state_of};
 use crate::auth::session::Client;
 use crate::auth::throttle;
 use crate::auth::tokens::{Audience, TokenError};
@@ -53,12 +53,6 @@ struct ClearFamilyCookie;
 /// The family cache's epoch when this request began to read (see `family::cache`).
 #[derive(Clone, Copy)]
 struct ReadSince(u64);
-
-fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))
-}
 
 async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
     let state = state_of(&req)?;
@@ -109,18 +103,13 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
                 req.extensions_mut().insert(ClearFamilyCookie);
             }
             if !matches!(e, TokenError::Expired) {
-                let (ip, path) = (client_ip(&req), req.path().to_owned());
-                let _ = state
-                    .db
-                    .run(move |conn| {
-                        audit::event(&Actor::Anonymous, "auth.token_rejected")
-                            .outcome(Outcome::Denied)
-                            .ip(ip.as_deref())
-                            .detail(format!("family token: {e}; {path}"))
-                            .write(conn)?;
-                        Ok(())
-                    })
-                    .await;
+                audit_rejection(
+                    &state,
+                    &req,
+                    "auth.token_rejected",
+                    format!("family token: {e}"),
+                )
+                .await;
             }
             return Err(AppError::Unauthenticated);
         }
@@ -139,18 +128,8 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
             if source == AuthSource::Cookie {
                 req.extensions_mut().insert(ClearFamilyCookie);
             }
-            let (ip, path) = (client_ip(&req), req.path().to_owned());
-            let _ = state
-                .db
-                .run(move |conn| {
-                    audit::event(&Actor::Anonymous, "auth.session_rejected")
-                        .outcome(Outcome::Denied)
-                        .ip(ip.as_deref())
-                        .detail(format!("family session: {}; {path}", rejection.describe()))
-                        .write(conn)?;
-                    Ok(())
-                })
-                .await;
+            let detail = format!("family session: {}", rejection.describe());
+            audit_rejection(&state, &req, "auth.session_rejected", detail).await;
             return Err(AppError::Unauthenticated);
         }
     };
