@@ -101,8 +101,10 @@ fn init_tracing(settings: &Settings) {
     let filter = EnvFilter::try_from_env("LIAISON_LOG")
         .or_else(|_| EnvFilter::try_new(&settings.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour only for a person at a terminal: a file or a pipe gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let result = match settings.log_format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -59,6 +59,10 @@ pub struct Settings {
     /// A file of bank holidays (`YYYY-MM-DD name` per line) to use instead of the shipped
     /// England and Wales list.
     pub bank_holidays_file: Option<PathBuf>,
+    /// Addresses of the reverse proxies in front of the portal (CIDR blocks, separated by
+    /// commas or spaces). Only a connection from one of them may say, in `Forwarded` or
+    /// `X-Forwarded-For`, which address a request came from. Empty: nobody may.
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +102,7 @@ impl Default for Settings {
             escalation_delay_hours: 24,
             working_hours: "09:00-17:00".to_owned(),
             working_days: "mon,tue,wed,thu,fri".to_owned(),
+            trusted_proxies: String::new(),
             bank_holidays_file: None,
         }
     }
@@ -147,6 +152,8 @@ pub struct Config {
     pub session_max: chrono::Duration,
     pub token_lifetime: chrono::Duration,
     pub api_token_lifetime: chrono::Duration,
+    /// Reverse proxies whose word on the client's address is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub notify: NotifyConfig,
 }
 
@@ -205,6 +212,8 @@ impl std::fmt::Debug for Secret {
 impl Config {
     pub fn resolve(settings: Settings) -> anyhow::Result<Config> {
         let data_dir = settings.data_dir.clone();
+        crate::files::private_dir(&data_dir)
+            .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
         let database_url = match &settings.database_url {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", data_dir.join("liaison.db").display()),
@@ -289,8 +298,23 @@ impl Config {
             session_max: chrono::Duration::hours(settings.session_max_hours),
             token_lifetime: chrono::Duration::minutes(settings.token_minutes),
             api_token_lifetime: chrono::Duration::minutes(settings.api_token_minutes),
+            trusted_proxies: trusted_proxies(&settings.trusted_proxies)?,
         })
     }
+}
+
+/// `10.0.0.0/8, 192.0.2.7`: CIDR blocks, or single addresses.
+fn trusted_proxies(list: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    list.split([',', ' ', '\n', '\t'])
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .with_context(|| {
+                    format!("trusted_proxies: {item:?} is not an address or a CIDR block like 10.0.0.0/8")
+                })
+        })
+        .collect()
 }
 
 fn calendar(settings: &Settings) -> anyhow::Result<crate::timeliness::WorkingCalendar> {
@@ -340,9 +364,8 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
                 .with_context(|| format!("{} is not base64", path.display()))?,
         );
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
+    crate::files::private_parent(path)
+        .with_context(|| format!("creating the folder for {}", path.display()))?;
     // Written whole to a private temporary file, then linked into place: a link either
     // succeeds completely or finds the file already there, so an instance starting at the
     // same moment never reads a half-written secret.
@@ -383,6 +406,16 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_blocks_or_single_addresses() {
+        let list = trusted_proxies("10.0.0.0/8, 192.0.2.7\n2001:db8::/32").unwrap();
+        assert_eq!(list.len(), 3);
+        assert!(list[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap()));
+        assert!(trusted_proxies("").unwrap().is_empty());
+        let err = trusted_proxies("10.0.0.0/8,proxy.internal").unwrap_err();
+        assert!(format!("{err:#}").contains("proxy.internal"));
+    }
 
     #[test]
     fn secure_cookies_except_on_loopback_http() {

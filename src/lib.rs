@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod family;
+pub mod files;
 pub mod i18n;
 pub mod notify;
 pub mod ops;

@@ -553,7 +553,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(get().to(family::preferences))
                     .route(post().to(family::preferences_save)),
             )
-            .default_service(web::to(not_found)),
+            .default_service(web::to(family::not_found)),
     );
 
     cfg.service(

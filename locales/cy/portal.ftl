@@ -183,3 +183,12 @@ role-flo = Swyddog cyswllt teulu
 role-deputy_flo = Dirprwy swyddog cyswllt teulu
 role-sio = Uwch swyddog ymchwilio
 role-coordinator = Cydlynydd cyswllt teulu
+
+# Unsent messages kept on a shared device.
+draft-restored = Mae'r neges na wnaethoch ei hanfon o'r ddyfais hon wedi'i rhoi'n ôl.
+draft-kept = Mae eich neges yn cael ei chadw ar y ddyfais hon nes i chi ei hanfon. Dim ond chi all ei gweld.
+draft-dialog-title = Mae gennych neges nad ydych wedi'i hanfon
+draft-dialog-text = Mae'n cael ei chadw ar y ddyfais hon, wedi'i chloi fel mai dim ond chi all ei gweld pan fyddwch yn mewngofnodi yma eto. Os yw pobl eraill yn defnyddio'r ddyfais hon, efallai y byddai'n well gennych ei dileu.
+draft-keep = Cadw hi i mi ac allgofnodi
+draft-discard = Ei dileu ac allgofnodi
+draft-cancel = Aros wedi mewngofnodi

@@ -183,3 +183,12 @@ role-flo = Family liaison officer
 role-deputy_flo = Deputy family liaison officer
 role-sio = Senior investigating officer
 role-coordinator = Family liaison coordinator
+
+# Unsent messages kept on a shared device.
+draft-restored = Your unsent message from this device has been put back.
+draft-kept = Your message is kept on this device until you send it. Only you can see it.
+draft-dialog-title = You have a message you have not sent
+draft-dialog-text = It is kept on this device, locked so that only you can see it when you sign in here again. If other people use this device, you may prefer to delete it.
+draft-keep = Keep it for me and sign out
+draft-discard = Delete it and sign out
+draft-cancel = Stay signed in

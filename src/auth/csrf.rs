@@ -1,10 +1,12 @@
-//! CSRF protection for every form: a random token in an HttpOnly, SameSite=Strict cookie,
-//! repeated in a hidden field of each form and compared in constant time on submit (the
-//! double-submit pattern). `CsrfForm<T>` is the only way a page handler reads a form, so a
-//! form without a matching token is refused with 403 before any handler code runs.
+//! CSRF protection for every form. The browser holds a random value in an HttpOnly,
+//! SameSite=Strict cookie; each form carries a keyed digest of that value and of the
+//! browser's signed-in session, compared in constant time on submit. A cookie and field
+//! planted by someone else are refused, for they cannot make the digest for this person's
+//! session. `CsrfForm<T>` is the only way a page handler reads a form, so a form without a
+//! matching token is refused with 403 before any handler code runs.
 
 use actix_web::body::MessageBody;
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::SameSite;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -16,18 +18,25 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use crate::audit::{self, Actor, Outcome};
-use crate::auth::extract::client_ip;
+use crate::auth::cookies;
+use crate::auth::extract::{ClearSessionCookie, client_ip};
+use crate::auth::tokens::Audience;
+use crate::domain::{RelativeId, UserId};
 use crate::error::AppError;
 use crate::startup::AppState;
 
-pub const CSRF_COOKIE: &str = "liaison_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";
 /// The largest form body accepted.
 pub const FORM_LIMIT: usize = 256 * 1024;
 
-/// The token for this request, for templates to put in forms.
+/// The random half of this browser's token, from its cookie.
 #[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
+struct CsrfCookie(String);
+
+/// The session this request was authenticated with: its forms are bound to it. Set by the
+/// staff and family extractors when a session cookie was accepted.
+#[derive(Debug, Clone)]
+pub struct BoundSession(pub String);
 
 fn well_formed(token: &str) -> bool {
     token.len() == 43
@@ -42,44 +51,76 @@ fn generate() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Middleware for page scopes: makes sure the browser holds a CSRF cookie and exposes its
-/// value to the handler.
+/// Middleware for page scopes: makes sure the browser holds a CSRF cookie and keeps its value
+/// for the forms of this request.
 pub async fn ensure_cookie(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let existing = req
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_none_or(|s| s.config.cookie_secure);
+    let existing = cookies::CSRF
+        .read(req.request(), secure)
         .filter(|v| well_formed(v));
-    let (token, fresh) = match existing {
+    let (value, fresh) = match existing {
         Some(t) => (t, false),
         None => (generate(), true),
     };
-    req.extensions_mut().insert(CsrfToken(token.clone()));
-    let secure = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.cookie_secure)
-        .unwrap_or(true);
+    req.extensions_mut().insert(CsrfCookie(value.clone()));
     let mut res = next.call(req).await?;
     if fresh {
-        let cookie = Cookie::build(CSRF_COOKIE, token)
-            .path("/")
-            .http_only(true)
-            .secure(secure)
-            .same_site(SameSite::Strict)
-            .finish();
+        let cookie = cookies::CSRF.build(value, secure, SameSite::Strict, None);
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
 }
 
-/// The CSRF token of the current request (empty outside page scopes).
+/// Who the browser is signed in as on this part of the site, from its signed session cookie
+/// (signature checked, expiry not: a session past its token's life is still the one the
+/// forms were made for). `None` when it is not signed in.
+fn signed_in_as(req: &HttpRequest, state: &AppState) -> Option<(String, Actor)> {
+    let secure = state.config.cookie_secure;
+    let family = req.path().starts_with("/family");
+    let (cookie, audience) = if family {
+        (cookies::FAMILY_SESSION, Audience::FamilyWeb)
+    } else {
+        (cookies::STAFF_SESSION, Audience::StaffWeb)
+    };
+    let token = cookie.read(req, secure)?;
+    let claims = state.keys.verify_ignoring_expiry(&token, audience).ok()?;
+    let actor = if family {
+        Actor::Relative(RelativeId::parse(&claims.sub)?)
+    } else {
+        Actor::Staff(UserId::parse(&claims.sub)?)
+    };
+    Some((claims.sid, actor))
+}
+
+/// The token for a form: the digest of the browser's random value and the session it is
+/// bound to (none before signing in).
+fn token_for(state: &AppState, random: &str, session: &str) -> String {
+    state.keys.mac("csrf", &[random, session])
+}
+
+/// The CSRF token for this request's forms (empty outside page scopes).
 pub fn token_of(req: &HttpRequest) -> String {
-    req.extensions()
-        .get::<CsrfToken>()
-        .map(|t| t.0.clone())
-        .unwrap_or_default()
+    let ext = req.extensions();
+    let (Some(CsrfCookie(random)), Some(state)) = (
+        ext.get::<CsrfCookie>(),
+        req.app_data::<web::Data<AppState>>(),
+    ) else {
+        return String::new();
+    };
+    let session = match ext.get::<BoundSession>() {
+        Some(BoundSession(sid)) => sid.clone(),
+        // The answer clears a dead session cookie: the next form comes without one.
+        None if ext.get::<ClearSessionCookie>().is_some() => String::new(),
+        None => signed_in_as(req, state)
+            .map(|(sid, _)| sid)
+            .unwrap_or_default(),
+    };
+    token_for(state, random, &session)
 }
 
 /// A URL-encoded form whose CSRF token matched. Fields stay strings in `T` where a person
@@ -131,27 +172,39 @@ async fn read_form<T: DeserializeOwned>(
         .iter()
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.as_str());
-    let expected = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned());
-    let matches = match (sent, expected.as_deref()) {
-        (Some(sent), Some(expected)) if well_formed(expected) => {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+    let random = cookies::CSRF
+        .read(&req, state.config.cookie_secure)
+        .filter(|v| well_formed(v));
+    let signed_in = signed_in_as(&req, state);
+    let matches = match (sent, random) {
+        (Some(sent), Some(random)) => {
+            let session = signed_in.as_ref().map(|(sid, _)| sid.as_str());
+            let expected = token_for(state, &random, session.unwrap_or(""));
             bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
         }
         _ => false,
     };
     if !matches {
-        if let Some(state) = req.app_data::<web::Data<AppState>>() {
-            let (ip, path) = (client_ip(&req), req.path().to_owned());
-            let _ = state
-                .db
-                .run(move |conn| {
-                    audit::event(&Actor::Anonymous, "access.csrf_rejected")
-                        .outcome(Outcome::Denied)
-                        .ip(ip.as_deref())
-                        .detail(path)
-                        .write(conn)?;
-                    Ok(())
-                })
-                .await;
+        let actor = signed_in
+            .map(|(_, actor)| actor)
+            .unwrap_or(Actor::Anonymous);
+        let (ip, path) = (client_ip(&req), req.path().to_owned());
+        let logged = state
+            .db
+            .run(move |conn| {
+                audit::event(&actor, "access.csrf_rejected")
+                    .outcome(Outcome::Denied)
+                    .ip(ip.as_deref())
+                    .detail(path)
+                    .write(conn)?;
+                Ok(())
+            })
+            .await;
+        if let Err(e) = logged {
+            tracing::warn!(error = %e, "could not record a refused CSRF token");
         }
         return Err(AppError::csrf());
     }

@@ -8,13 +8,13 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::audit::{self, Actor, Outcome};
+use crate::auth::cookies;
+use crate::auth::csrf::BoundSession;
 use crate::auth::policy::{self, Capability};
 use crate::auth::session::{self, SessionRejection, StaffUser};
 use crate::auth::tokens::{Audience, Claims, TokenError};
 use crate::error::AppError;
 use crate::startup::AppState;
-
-pub const STAFF_COOKIE: &str = "liaison_session";
 
 /// Where a scope takes credentials from. Set with `.app_data(AuthSource::Bearer)` on the API
 /// scope; pages default to the cookie.
@@ -30,13 +30,79 @@ pub struct RenewedStaffToken(pub String);
 
 /// Set on the request when the session cookie it carried is no good and should be cleared.
 #[derive(Clone, Copy)]
-pub struct ClearStaffCookie;
+pub struct ClearSessionCookie;
 
 /// Paths a signed-in member whose password must change may still reach.
 const PASSWORD_CHANGE_PATHS: &[&str] = &["/staff/account/password", "/staff/logout"];
 
+/// The address a request came from: the connection's, unless that is a trusted proxy
+/// (`trusted_proxies`), in which case the nearest address its forwarding headers name that
+/// is not itself a trusted proxy. Headers from anyone else are ignored, for anyone can write
+/// them.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    Some(forwarded_for(req, peer, trusted).to_string())
+}
+
+fn forwarded_for(
+    req: &HttpRequest,
+    peer: std::net::IpAddr,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    // Each proxy appends the address it was reached from: read from the nearest hop back.
+    let headers = req.headers();
+    let hops: Vec<String> = if headers.contains_key(actix_web::http::header::FORWARDED) {
+        headers
+            .get_all(actix_web::http::header::FORWARDED)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (key, value) = pair.trim().split_once('=')?;
+                    key.eq_ignore_ascii_case("for")
+                        .then(|| value.trim().trim_matches('"').to_owned())
+                })
+            })
+            .collect()
+    } else {
+        headers
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|hop| hop.trim().to_owned())
+            .collect()
+    };
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            // An obfuscated or garbled hop: the last proxy that we trust is all we know.
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]:4711` or `2001:db8::1`.
+fn parse_hop(hop: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Ok(addr) = hop.parse::<std::net::SocketAddr>() {
+        return Some(addr.ip());
+    }
+    hop.strip_prefix('[')?.split(']').next()?.parse().ok()
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {
@@ -91,7 +157,7 @@ async fn verify_credential(req: &HttpRequest) -> Result<(Claims, AuthSource), Ap
         .unwrap_or(AuthSource::Cookie);
     let (token, audience) = match source {
         AuthSource::Cookie => (
-            req.cookie(STAFF_COOKIE).map(|c| c.value().to_owned()),
+            cookies::STAFF_SESSION.read(req, state.config.cookie_secure),
             Audience::StaffWeb,
         ),
         AuthSource::Bearer => (bearer_token(req), Audience::Api),
@@ -103,7 +169,7 @@ async fn verify_credential(req: &HttpRequest) -> Result<(Claims, AuthSource), Ap
         Ok(claims) => Ok((claims, source)),
         Err(e) => {
             if source == AuthSource::Cookie {
-                req.extensions_mut().insert(ClearStaffCookie);
+                req.extensions_mut().insert(ClearSessionCookie);
             }
             // An expired token is the ordinary end of a session; anything else is an attempt.
             if !matches!(e, TokenError::Expired) {
@@ -128,7 +194,7 @@ async fn finish(
         Ok(user) => user,
         Err(rejection) => {
             if source == AuthSource::Cookie {
-                req.extensions_mut().insert(ClearStaffCookie);
+                req.extensions_mut().insert(ClearSessionCookie);
             }
             audit_rejection(&state, req, "auth.session_rejected", rejection.describe()).await;
             return Err(AppError::Unauthenticated);
@@ -147,6 +213,8 @@ async fn finish(
             )?;
             req.extensions_mut().insert(RenewedStaffToken(fresh));
         }
+        req.extensions_mut()
+            .insert(BoundSession(user.session_id.as_str().to_owned()));
         if user.password_change_required && !PASSWORD_CHANGE_PATHS.contains(&req.path()) {
             return Err(AppError::Forbidden {
                 code: "password_change_required",

@@ -2,7 +2,10 @@
 //! sessions, CSRF protection for forms, sign-in throttling, the authorization policy
 //! (deny by default) and the extractors that make a handler's signature say who may call it.
 
+pub mod cookies;
 pub mod csrf;
+pub mod device;
+pub mod drafts;
 pub mod extract;
 pub mod password;
 pub mod policy;

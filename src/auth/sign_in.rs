@@ -26,6 +26,9 @@ pub struct Attempt {
     pub client: Client,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// This account has signed in on this browser before (`device`): the per-address limit
+    /// does not apply to it.
+    pub known_device: bool,
 }
 
 #[derive(Debug)]
@@ -45,10 +48,92 @@ struct Account {
     password_change_required: bool,
 }
 
+/// The counter of an account's failed password checks, keyed by its address.
+fn account_bucket(email: &str) -> String {
+    format!("staff-sign-in:account:{}", email.trim().to_lowercase())
+}
+
+/// Records an attempt refused for too many failures, and gives the answer for it.
+async fn refuse_as_limited(
+    state: &AppState,
+    actor: Actor,
+    action: &'static str,
+    ip: Option<String>,
+) -> AppError {
+    let logged = state
+        .db
+        .run(move |conn| {
+            audit::event(&actor, action)
+                .outcome(Outcome::Denied)
+                .ip(ip.as_deref())
+                .detail("too many failed attempts")
+                .write(conn)?;
+            Ok(())
+        })
+        .await;
+    match logged {
+        Ok(()) => AppError::RateLimited(FAILURE_WINDOW_MINUTES),
+        Err(e) => e,
+    }
+}
+
+/// Checks a signed-in member's current password (before they choose a new one). Each check
+/// counts against the account's sign-in limit, so a session left open cannot be used to
+/// guess the password at leisure, and each is audited. `Ok(false)`: not their password.
+pub async fn check_current_password(
+    state: &AppState,
+    user: &UserId,
+    email: &str,
+    password: String,
+    ip: Option<String>,
+) -> Result<bool, AppError> {
+    let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let bucket = account_bucket(email);
+    let actor = Actor::Staff(user.clone());
+    let (limited, hash) = state
+        .db
+        .run({
+            let (bucket, user) = (bucket.clone(), user.clone());
+            move |conn| {
+                let limited =
+                    throttle::is_limited(conn, &bucket, window, MAX_FAILURES_PER_ACCOUNT)?;
+                let hash: String = users::table
+                    .find(&user)
+                    .select(users::password_hash)
+                    .first(conn)?;
+                Ok((limited, hash))
+            }
+        })
+        .await?;
+    if limited {
+        return Err(
+            refuse_as_limited(state, actor.clone(), "auth.password_check", ip.clone()).await,
+        );
+    }
+    let right = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password check failed: {e}")))?;
+    state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let mut event = audit::event(&actor, "auth.password_check").ip(ip.as_deref());
+                if !right {
+                    throttle::hit(conn, &bucket, window)?;
+                    event = event.outcome(Outcome::Failed).detail("wrong password");
+                }
+                event.write(conn)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    Ok(right)
+}
+
 pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedIn, AppError> {
     let email = attempt.email.trim().to_lowercase();
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let account_bucket = format!("staff-sign-in:account:{email}");
+    let account_bucket = account_bucket(&email);
     let address_bucket = format!(
         "staff-sign-in:address:{}",
         attempt.ip.as_deref().unwrap_or("unknown")
@@ -65,12 +150,13 @@ pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedI
             move |conn| {
                 let limited =
                     throttle::is_limited(conn, &account_bucket, window, MAX_FAILURES_PER_ACCOUNT)?
-                        || throttle::is_limited(
-                            conn,
-                            &address_bucket,
-                            window,
-                            MAX_FAILURES_PER_ADDRESS,
-                        )?;
+                        || (!attempt.known_device
+                            && throttle::is_limited(
+                                conn,
+                                &address_bucket,
+                                window,
+                                MAX_FAILURES_PER_ADDRESS,
+                            )?);
                 let account = users::table
                     .filter(users::email.eq(&email))
                     .select((
@@ -99,22 +185,11 @@ pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedI
         .await?;
 
     if limited {
-        let (ip, actor) = (
-            attempt.ip.clone(),
-            account.as_ref().map(|a| Actor::Staff(a.id.clone())),
-        );
-        state
-            .db
-            .run(move |conn| {
-                audit::event(&actor.unwrap_or(Actor::Anonymous), "auth.sign_in")
-                    .outcome(Outcome::Denied)
-                    .ip(ip.as_deref())
-                    .detail("too many failed attempts")
-                    .write(conn)?;
-                Ok(())
-            })
-            .await?;
-        return Err(AppError::RateLimited(FAILURE_WINDOW_MINUTES));
+        let actor = account
+            .as_ref()
+            .map(|a| Actor::Staff(a.id.clone()))
+            .unwrap_or(Actor::Anonymous);
+        return Err(refuse_as_limited(state, actor, "auth.sign_in", attempt.ip.clone()).await);
     }
 
     // The slow part runs without holding a database connection.
@@ -139,7 +214,12 @@ pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedI
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("password check failed: {e}")))?;
 
-    let (ip, user_agent, client) = (attempt.ip, attempt.user_agent, attempt.client);
+    let (ip, user_agent, client, known_device) = (
+        attempt.ip,
+        attempt.user_agent,
+        attempt.client,
+        attempt.known_device,
+    );
     match (account, verdict) {
         (Some(account), Ok(())) => {
             let lifetime = match client {
@@ -197,7 +277,9 @@ pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedI
                 .run(move |conn| {
                     db::write(conn, |conn| {
                         throttle::hit(conn, &account_bucket, window)?;
-                        throttle::hit(conn, &address_bucket, window)?;
+                        if !known_device {
+                            throttle::hit(conn, &address_bucket, window)?;
+                        }
                         audit::event(&actor, "auth.sign_in")
                             .outcome(Outcome::Failed)
                             .ip(ip.as_deref())

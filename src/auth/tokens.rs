@@ -3,9 +3,13 @@
 //! (`ver`); the session record decides whether it still counts, so sign-out, deactivation
 //! and role changes take effect on the next request.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, KeyInit, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::config::Secret;
 use crate::domain::SessionId;
@@ -57,6 +61,7 @@ pub enum TokenError {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    mac: Hmac<Sha256>,
 }
 
 impl TokenKeys {
@@ -64,7 +69,20 @@ impl TokenKeys {
         TokenKeys {
             encoding: EncodingKey::from_secret(secret.expose()),
             decoding: DecodingKey::from_secret(secret.expose()),
+            mac: Hmac::new_from_slice(secret.expose()).expect("HMAC takes a key of any length"),
         }
+    }
+
+    /// A keyed digest (HMAC-SHA256, base64url) of `parts` for one `purpose`: values only this
+    /// deployment can make, such as CSRF tokens and the accounts a browser has signed in to.
+    /// Each part is length-prefixed, so no two lists of parts give the same input.
+    pub fn mac(&self, purpose: &str, parts: &[&str]) -> String {
+        let mut mac = self.mac.clone();
+        for part in std::iter::once(&purpose).chain(parts) {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// Issues a token for a session; returns it with its expiry.

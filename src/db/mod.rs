@@ -203,11 +203,19 @@ impl Db {
         init_tls();
         let engine = Engine::from_url(url)?;
         if engine == Engine::Sqlite {
+            // Owner-only from the first byte: SQLite gives its journal files the mode of
+            // the database file.
             let path = std::path::Path::new(sqlite_path(url));
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| {
-                    format!("creating the database directory {}", dir.display())
-                })?;
+            crate::files::private_parent(path).with_context(|| {
+                format!("creating the database directory for {}", path.display())
+            })?;
+            crate::files::private_file(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            for journal in ["-wal", "-shm"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(journal);
+                crate::files::tighten_if_present(std::path::Path::new(&name))
+                    .with_context(|| format!("securing {}{journal}", path.display()))?;
             }
         }
         let pool = r2d2::Pool::builder()

@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::audit::{self, Actor, Outcome};
 use crate::casework::cases;
 use crate::casework::contacts;
 use crate::casework::types::{AssignmentRole, CaseStatus, FollowUpStatus, PropertyStatus, Stage};
@@ -365,6 +366,31 @@ pub fn appointments(
             place,
         })
         .collect())
+}
+
+/// One of the relative's appointments by id (for its calendar file). Any other id, another
+/// case's or another relative's, is refused as not found and the refusal audited, as a staff
+/// member's would be.
+pub fn appointment(
+    conn: &mut DbConn,
+    user: &FamilyUser,
+    id: &FollowUpId,
+) -> Result<Appointment, AppError> {
+    let found = appointments(conn, &user.case_id, &user.relative_id)?
+        .into_iter()
+        .find(|a| &a.id == id);
+    match found {
+        Some(a) => Ok(a),
+        None => {
+            audit::event(&Actor::Relative(user.relative_id.clone()), "access.denied")
+                .outcome(Outcome::Denied)
+                .record("follow_up", id)
+                .case(&user.case_id)
+                .detail("not an appointment shared with this relative")
+                .write(conn)?;
+            Err(AppError::NotFound)
+        }
+    }
 }
 
 pub fn property(conn: &mut DbConn, case_id: &CaseId, lang: Lang) -> QueryResult<Vec<PropertyView>> {

@@ -17,7 +17,6 @@ use crate::domain::{CaseId, RelativeId, SessionId};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
-pub const FAMILY_COOKIE: &str = "liaison_family";
 /// The longest an ordinary family session lasts.
 pub const SESSION_HOURS: i64 = 12;
 /// How long "keep me signed in on this device" lasts, and its idle limit.

@@ -46,7 +46,7 @@ impl Mailer {
                 Ok(Mailer::Smtp(transport))
             }
             None => {
-                std::fs::create_dir_all(&config.mail_dir)?;
+                crate::files::private_dir(&config.mail_dir)?;
                 Ok(Mailer::Files(config.mail_dir.clone()))
             }
         }
@@ -71,7 +71,7 @@ impl Mailer {
             Mailer::Files(dir) => {
                 let path = dir.join(format!("{file_stem}.eml"));
                 let bytes = message.formatted();
-                tokio::fs::write(&path, bytes)
+                crate::files::write_private(&path, &bytes)
                     .await
                     .map_err(|e| SendError::Transient(format!("writing {}: {e}", path.display())))
             }

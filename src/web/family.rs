@@ -17,8 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::AuthSource;
+use crate::auth::cookies;
 use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::extract::{audit_rejection, client_ip, state_of};
+use crate::auth::device::{self, Account};
+use crate::auth::drafts::{Author, DraftKeys};
+use crate::auth::extract::{ClearSessionCookie, audit_rejection, client_ip, state_of};
 use crate::auth::session::Client;
 use crate::auth::throttle;
 use crate::auth::tokens::{Audience, TokenError};
@@ -30,7 +33,7 @@ use crate::family::cache::{CachedPage, PAGE_TTL, TokenKind, time_until};
 use crate::family::links::{self, LinkProblem};
 use crate::family::messages::{self, BODY_MAX, Category};
 use crate::family::portal::{self, tr};
-use crate::family::session::{self as family_session, FAMILY_COOKIE, FamilyUser};
+use crate::family::session::{self as family_session, FamilyUser};
 use crate::i18n::Lang;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
@@ -39,16 +42,15 @@ use crate::web::pages::{safe_next, see_other};
 
 type Page = Result<HttpResponse, AppError>;
 
-/// The language cookie for pages read before signing in.
-pub const LANG_COOKIE: &str = "liaison_lang";
-
 // ---- who is calling -------------------------------------------------------------------------
 
 #[derive(Clone)]
 struct RenewedFamilyToken(String, bool);
 
+/// The language of the relative a request is about before they have signed in (the one a
+/// sign-in link was sent to), set by the handler that found out.
 #[derive(Clone, Copy)]
-struct ClearFamilyCookie;
+struct ReaderLang(Lang);
 
 /// The family cache's epoch when this request began to read (see `family::cache`).
 #[derive(Clone, Copy)]
@@ -61,7 +63,7 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         .copied()
         .unwrap_or(AuthSource::Cookie);
     let token = match source {
-        AuthSource::Cookie => req.cookie(FAMILY_COOKIE).map(|c| c.value().to_owned()),
+        AuthSource::Cookie => cookies::FAMILY_SESSION.read(&req, state.config.cookie_secure),
         AuthSource::Bearer => req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -85,6 +87,7 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
     let epoch = cache.epoch();
     req.extensions_mut().insert(ReadSince(epoch));
     if let Some(user) = cache.session(kind, &token, half_life) {
+        bind_forms(&req, source, &user);
         req.extensions_mut().insert(user.clone());
         return Ok(user);
     }
@@ -100,7 +103,7 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         Ok(c) => c,
         Err(e) => {
             if source == AuthSource::Cookie {
-                req.extensions_mut().insert(ClearFamilyCookie);
+                req.extensions_mut().insert(ClearSessionCookie);
             }
             if !matches!(e, TokenError::Expired) {
                 audit_rejection(
@@ -126,7 +129,7 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         Ok(u) => u,
         Err(rejection) => {
             if source == AuthSource::Cookie {
-                req.extensions_mut().insert(ClearFamilyCookie);
+                req.extensions_mut().insert(ClearSessionCookie);
             }
             let detail = format!("family session: {}", rejection.describe());
             audit_rejection(&state, &req, "auth.session_rejected", detail).await;
@@ -158,8 +161,17 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
         req.extensions_mut()
             .insert(RenewedFamilyToken(fresh, user.persistent));
     }
+    bind_forms(&req, source, &user);
     req.extensions_mut().insert(user.clone());
     Ok(user)
+}
+
+/// A browser's forms are bound to the session its cookie opened (see `csrf`).
+fn bind_forms(req: &HttpRequest, source: AuthSource, user: &FamilyUser) {
+    if source == AuthSource::Cookie {
+        req.extensions_mut()
+            .insert(csrf::BoundSession(user.session_id.as_str().to_owned()));
+    }
 }
 
 impl FromRequest for FamilyUser {
@@ -179,22 +191,12 @@ impl FromRequest for FamilyUser {
 /// e-mail opens the portal signed in; every form still carries a CSRF token). Persistent
 /// only when the relative chose "keep me signed in on this device".
 pub fn family_cookie(value: String, secure: bool, persistent: bool) -> Cookie<'static> {
-    let mut cookie = Cookie::build(FAMILY_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .finish();
-    if persistent {
-        cookie.set_max_age(CookieDuration::days(family_session::PERSISTENT_DAYS));
-    }
-    cookie
+    let max_age = persistent.then(|| CookieDuration::days(family_session::PERSISTENT_DAYS));
+    cookies::FAMILY_SESSION.build(value, secure, SameSite::Lax, max_age)
 }
 
 fn removal(secure: bool) -> Cookie<'static> {
-    let mut c = family_cookie(String::new(), secure, false);
-    c.make_removal();
-    c
+    cookies::FAMILY_SESSION.removal(secure)
 }
 
 /// Middleware for the family scope: renews or clears the session cookie, turns errors into
@@ -227,14 +229,18 @@ pub async fn family_pages(
         }
         _ => res.map_into_boxed_body(),
     };
-    if res.response().cookies().any(|c| c.name() == FAMILY_COOKIE) {
+    if res
+        .response()
+        .cookies()
+        .any(|c| c.name() == cookies::FAMILY_SESSION.on(secure))
+    {
         return Ok(res);
     }
     let (renewed, clear) = {
         let ext = res.request().extensions();
         (
             ext.get::<RenewedFamilyToken>().cloned(),
-            ext.get::<ClearFamilyCookie>().is_some(),
+            ext.get::<ClearSessionCookie>().is_some(),
         )
     };
     if let Some(RenewedFamilyToken(token, persistent)) = renewed {
@@ -246,6 +252,12 @@ pub async fn family_pages(
     Ok(res)
 }
 
+/// An unknown family path: "not found" in the reader's language, which for a signed-in
+/// relative is their own.
+pub async fn not_found(_reader: Option<FamilyUser>) -> Page {
+    Err(AppError::NotFound)
+}
+
 // ---- rendering -----------------------------------------------------------------------------
 
 /// The reader's language: theirs when signed in, else the language cookie, else the browser's
@@ -254,7 +266,16 @@ pub(crate) fn lang_of(req: &HttpRequest, user: Option<&FamilyUser>) -> Lang {
     if let Some(u) = user.or(req.extensions().get::<FamilyUser>()) {
         return u.lang;
     }
-    if let Some(l) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+    if let Some(ReaderLang(l)) = req.extensions().get::<ReaderLang>() {
+        return *l;
+    }
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_none_or(|s| s.config.cookie_secure);
+    if let Some(l) = cookies::LANG
+        .read(req, secure)
+        .and_then(|v| Lang::parse(&v))
+    {
         return l;
     }
     let accept = req
@@ -350,6 +371,7 @@ struct FamilyContext<'a, T: Serialize> {
     title: String,
     csrf_token: String,
     family: Option<&'a FamilyUser>,
+    draft: Option<DraftKeys>,
     /// This page, for the language switch to come back to.
     here: String,
     page: T,
@@ -399,6 +421,8 @@ fn render_html<T: Serialize>(
         title: tr(lang, title_key),
         csrf_token,
         family: user,
+        draft: user
+            .map(|u| DraftKeys::for_author(&state.keys, Author::Relative(u.relative_id.as_str()))),
         here: req
             .uri()
             .path_and_query()
@@ -534,7 +558,8 @@ pub async fn request_link(
             ));
         }
     };
-    let limited = request_link_for(&state, email, client_ip(&req)).await?;
+    let known_device = device::knows(&req, Account::Relative, email.as_str());
+    let limited = request_link_for(&state, email, client_ip(&req), known_device).await?;
     if limited {
         return Ok(render(
             &req,
@@ -560,12 +585,14 @@ pub async fn request_link(
 }
 
 /// Sends a sign-in link to every relative with portal access at `email`, within the
-/// per-address and per-IP limits. `Ok(true)` when a limit stopped it; the caller answers the
-/// same whether or not the address is known.
+/// per-address and per-IP limits (a browser this relative signed in on before is spared the
+/// per-IP one). `Ok(true)` when a limit stopped it; the caller answers the same whether or
+/// not the address is known.
 pub(crate) async fn request_link_for(
     state: &AppState,
     email: EmailAddress,
     ip: Option<String>,
+    known_device: bool,
 ) -> Result<bool, AppError> {
     let window = chrono::Duration::hours(1);
     let address_bucket = format!("family-link:address:{}", email.as_str());
@@ -579,12 +606,8 @@ pub(crate) async fn request_link_for(
                     &address_bucket,
                     window,
                     links::MAX_REQUESTS_PER_ADDRESS,
-                )? || throttle::is_limited(
-                    conn,
-                    &ip_bucket,
-                    window,
-                    links::MAX_REQUESTS_PER_IP,
-                )?;
+                )? || (!known_device
+                    && throttle::is_limited(conn, &ip_bucket, window, links::MAX_REQUESTS_PER_IP)?);
                 if limited {
                     audit::event(&Actor::Anonymous, "family.sign_in_link_limited")
                         .outcome(Outcome::Denied)
@@ -593,7 +616,9 @@ pub(crate) async fn request_link_for(
                     return Ok::<_, AppError>(true);
                 }
                 throttle::hit(conn, &address_bucket, window)?;
-                throttle::hit(conn, &ip_bucket, window)?;
+                if !known_device {
+                    throttle::hit(conn, &ip_bucket, window)?;
+                }
                 use crate::db::schema::relatives as r;
                 use diesel::prelude::*;
                 let found: Vec<crate::domain::RelativeId> = r::table
@@ -661,33 +686,56 @@ fn link_problem_page(req: &HttpRequest, problem: LinkProblem) -> HttpResponse {
     )
 }
 
-/// Checks a link without using it, so that a mail scanner opening it does not spend it.
-fn check_link(conn: &mut db::DbConn, token: &str) -> diesel::QueryResult<Result<(), LinkProblem>> {
+/// Checks a link without using it, so that a mail scanner opening it does not spend it. The
+/// language is that of the relative the link was sent to, when it names one.
+fn check_link(
+    conn: &mut db::DbConn,
+    token: &str,
+) -> diesel::QueryResult<(Result<(), LinkProblem>, Option<Lang>)> {
     use crate::db::schema::{relatives as r, sign_in_tokens as t};
     use diesel::prelude::*;
     if !links::well_formed(token) {
-        return Ok(Err(LinkProblem::Unknown));
+        return Ok((Err(LinkProblem::Unknown), None));
     }
     let hash = links::hash_of(token);
     let found: Option<(
         chrono::NaiveDateTime,
         Option<chrono::NaiveDateTime>,
         crate::casework::types::AccessState,
+        Lang,
     )> = t::table
         .inner_join(r::table.on(r::id.eq(t::relative_id)))
         .filter(t::token_hash.eq(hash))
-        .select((t::expires_at, t::used_at, r::access_state))
+        .select((t::expires_at, t::used_at, r::access_state, r::language))
         .first(conn)
         .optional()?;
-    Ok(match found {
+    let lang = found.as_ref().map(|f| f.3);
+    let verdict = match found {
         None => Err(LinkProblem::Unknown),
-        Some((_, Some(_), _)) => Err(LinkProblem::Used),
-        Some((exp, None, _)) if exp <= db::now() => Err(LinkProblem::Expired),
-        Some((_, None, crate::casework::types::AccessState::Suspended)) => {
+        Some((_, Some(_), _, _)) => Err(LinkProblem::Used),
+        Some((exp, None, _, _)) if exp <= db::now() => Err(LinkProblem::Expired),
+        Some((_, None, crate::casework::types::AccessState::Suspended, _)) => {
             Err(LinkProblem::Suspended)
         }
         Some(_) => Ok(()),
-    })
+    };
+    Ok((verdict, lang))
+}
+
+/// Checks a link, and has the page answer in the language of the relative it was sent to.
+async fn check_link_for_reader(
+    state: &AppState,
+    req: &HttpRequest,
+    token: String,
+) -> Result<Result<(), LinkProblem>, AppError> {
+    let (checked, lang) = state
+        .db
+        .run(move |conn| Ok(check_link(conn, &token)?))
+        .await?;
+    if let Some(lang) = lang {
+        req.extensions_mut().insert(ReaderLang(lang));
+    }
+    Ok(checked)
 }
 
 /// The page a sign-in link opens: a button that signs in (a GET changes nothing).
@@ -696,12 +744,7 @@ pub async fn link_page(
     state: web::Data<AppState>,
     query: web::Query<LinkQuery>,
 ) -> Page {
-    let token = query.token.clone();
-    let checked = state
-        .db
-        .run(move |conn| Ok(check_link(conn, &token)?))
-        .await?;
-    if let Err(problem) = checked {
+    if let Err(problem) = check_link_for_reader(&state, &req, query.token.clone()).await? {
         return Ok(link_problem_page(&req, problem));
     }
     Ok(render(
@@ -714,8 +757,16 @@ pub async fn link_page(
     ))
 }
 
-/// Uses a sign-in link: retires it, starts a session of `client` kind and returns who signed
-/// in, the session and the relative's current auth version (for the token).
+/// Who a sign-in link signed in: the relative, their new session, their auth version (for
+/// the token) and their e-mail address (for the browser to remember, see `device`).
+pub(crate) struct Redeemed {
+    pub relative: RelativeId,
+    pub session: SessionId,
+    pub auth_version: i64,
+    pub email: Option<String>,
+}
+
+/// Uses a sign-in link: retires it and starts a session of `client` kind.
 pub(crate) async fn redeem_link(
     state: &AppState,
     token: String,
@@ -723,7 +774,7 @@ pub(crate) async fn redeem_link(
     persistent: bool,
     ip: Option<String>,
     agent: Option<String>,
-) -> Result<Result<(RelativeId, SessionId, i64), LinkProblem>, AppError> {
+) -> Result<Result<Redeemed, LinkProblem>, AppError> {
     state
         .db
         .run(move |conn| {
@@ -749,9 +800,9 @@ pub(crate) async fn redeem_link(
                 )?;
                 use crate::db::schema::relatives as r;
                 use diesel::prelude::*;
-                let version: i64 = r::table
+                let (version, email): (i64, Option<String>) = r::table
                     .find(&relative)
-                    .select(r::auth_version)
+                    .select((r::auth_version, r::email))
                     .first(conn)?;
                 audit::event(&Actor::Relative(relative.clone()), "family.sign_in")
                     .record("session", &sid)
@@ -763,7 +814,12 @@ pub(crate) async fn redeem_link(
                         (Client::Api, false) => "api",
                     })
                     .write(conn)?;
-                Ok(Ok((relative, sid, version)))
+                Ok(Ok(Redeemed {
+                    relative,
+                    session: sid,
+                    auth_version: version,
+                    email,
+                }))
             })
         })
         .await
@@ -792,24 +848,30 @@ pub async fn use_link(
         agent,
     )
     .await?;
-    let (relative, sid, version) = match outcome {
+    let signed_in = match outcome {
         Ok(o) => o,
-        Err(problem) => return Ok(link_problem_page(&req, problem)),
+        Err(problem) => {
+            // For the page's language: the link is not spent, so it still names its relative.
+            let _still_unspent = check_link_for_reader(&state, &req, form.token.clone()).await?;
+            return Ok(link_problem_page(&req, problem));
+        }
     };
     let (token, _) = state.keys.issue(
         Audience::FamilyWeb,
-        relative.as_str(),
-        &sid,
-        version,
+        signed_in.relative.as_str(),
+        &signed_in.session,
+        signed_in.auth_version,
         state.config.token_lifetime,
     )?;
     let mut res = see_other("/family");
-    res.add_cookie(&family_cookie(
-        token,
-        state.config.cookie_secure,
-        persistent,
-    ))
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("setting the family cookie: {e}")))?;
+    let session = family_cookie(token, state.config.cookie_secure, persistent);
+    let known = signed_in
+        .email
+        .and_then(|email| device::remember(&req, Account::Relative, &email));
+    for cookie in std::iter::once(session).chain(known) {
+        res.add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("setting a sign-in cookie: {e}")))?;
+    }
     Ok(res)
 }
 
@@ -933,13 +995,12 @@ pub async fn switch_language(
         "/family".to_owned()
     };
     let mut res = see_other(&next);
-    let cookie = Cookie::build(LANG_COOKIE, lang.as_str())
-        .path("/family")
-        .http_only(true)
-        .secure(state.config.cookie_secure)
-        .same_site(SameSite::Lax)
-        .max_age(CookieDuration::days(365))
-        .finish();
+    let cookie = cookies::LANG.build(
+        lang.as_str().to_owned(),
+        state.config.cookie_secure,
+        SameSite::Lax,
+        Some(CookieDuration::days(365)),
+    );
     res.add_cookie(&cookie)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("setting the language cookie: {e}")))?;
     Ok(res)
@@ -1051,20 +1112,11 @@ pub async fn appointment_ics(
     user: FamilyUser,
     path: web::Path<FollowUpId>,
 ) -> Page {
-    let (cid, rid, id) = (
-        user.case_id.clone(),
-        user.relative_id.clone(),
-        path.into_inner(),
-    );
+    let (reader, id) = (user.clone(), path.into_inner());
     let appointment = state
         .db
-        .run(move |conn| {
-            Ok(portal::appointments(conn, &cid, &rid)?
-                .into_iter()
-                .find(|a| a.id == id))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .run(move |conn| portal::appointment(conn, &reader, &id))
+        .await?;
     let host = url::Url::parse(&state.config.public_url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))

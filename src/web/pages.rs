@@ -14,8 +14,10 @@ use handlebars::{Handlebars, handlebars_helper};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
+use crate::auth::cookies;
 use crate::auth::csrf;
-use crate::auth::extract::{ClearStaffCookie, RenewedStaffToken, STAFF_COOKIE};
+use crate::auth::drafts::{Author, DraftKeys};
+use crate::auth::extract::{ClearSessionCookie, RenewedStaffToken};
 use crate::auth::policy::{self, Capability};
 use crate::auth::session::StaffUser;
 use crate::error::AppError;
@@ -89,6 +91,7 @@ struct PageContext<'a, T: Serialize> {
     csrf_token: String,
     user: Option<&'a StaffUser>,
     nav: Option<Nav>,
+    draft: Option<DraftKeys>,
     page: T,
 }
 
@@ -115,6 +118,7 @@ pub fn render<T: Serialize>(
             admin: policy::allows(u.role, Capability::Administer),
             role_label: u.role.label(),
         }),
+        draft: user.map(|u| DraftKeys::for_author(&state.keys, Author::Staff(u.id.as_str()))),
         page,
     };
     match state.templates.render(template, &ctx) {
@@ -171,15 +175,24 @@ fn heading_for(status: StatusCode) -> &'static str {
 }
 
 /// Only same-site paths may be used as a return address after sign-in.
+/// Where to go after signing in: `next` when it is a path on this site, else `default`.
+/// Browsers drop tabs and newlines from a location and read `\\` as `/`, so anything that
+/// could turn into `//host` (and so another site) or carries a control character is refused.
 pub fn safe_next(next: Option<&str>, default: &str) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 =>
-        {
-            n.to_owned()
-        }
+        Some(n) if is_local_path(n) => n.to_owned(),
         _ => default.to_owned(),
     }
+}
+
+fn is_local_path(n: &str) -> bool {
+    let mut chars = n.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && n.len() < 500
+        && !n
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
 }
 
 fn login_redirect(req: &HttpRequest) -> HttpResponse {
@@ -261,12 +274,7 @@ pub async fn html_errors(
 }
 
 pub fn staff_cookie(value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(STAFF_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .finish()
+    cookies::STAFF_SESSION.build(value, secure, SameSite::Strict, None)
 }
 
 /// Middleware for staff page scopes: applies a renewed session token, or clears a dead one.
@@ -280,23 +288,26 @@ pub async fn staff_session_cookie(
         .unwrap_or(true);
     let mut res = next.call(req).await?;
     // A handler that set the cookie itself (sign-in, sign-out, password change) has the last word.
-    if res.response().cookies().any(|c| c.name() == STAFF_COOKIE) {
+    if res
+        .response()
+        .cookies()
+        .any(|c| c.name() == cookies::STAFF_SESSION.on(secure))
+    {
         return Ok(res);
     }
     let (renewed, clear) = {
         let ext = res.request().extensions();
         (
             ext.get::<RenewedStaffToken>().cloned(),
-            ext.get::<ClearStaffCookie>().is_some(),
+            ext.get::<ClearSessionCookie>().is_some(),
         )
     };
     if let Some(RenewedStaffToken(token)) = renewed {
         res.response_mut()
             .add_cookie(&staff_cookie(token, secure))?;
     } else if clear {
-        let mut removal = staff_cookie(String::new(), secure);
-        removal.make_removal();
-        res.response_mut().add_cookie(&removal)?;
+        res.response_mut()
+            .add_cookie(&cookies::STAFF_SESSION.removal(secure))?;
     }
     Ok(res)
 }

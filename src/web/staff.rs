@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::users;
 use crate::audit::{self, Actor};
+use crate::auth::cookies;
 use crate::auth::csrf::CsrfForm;
+use crate::auth::device::{self, Account};
 use crate::auth::extract::client_ip;
 use crate::auth::password;
 use crate::auth::session::{self, Client, StaffUser};
@@ -116,6 +118,7 @@ pub async fn login(
             .get(actix_web::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        known_device: device::knows(&req, Account::Staff, &form.email),
     };
     match sign_in::sign_in_staff(&state, attempt).await {
         Ok(signed_in) => {
@@ -125,10 +128,13 @@ pub async fn login(
                 pages::safe_next(form.next.as_deref(), "/staff")
             };
             let mut res = see_other(&destination);
-            res.add_cookie(&staff_cookie(signed_in.token, state.config.cookie_secure))
-                .map_err(|e| {
-                    AppError::Internal(anyhow::anyhow!("setting the session cookie: {e}"))
+            let session = staff_cookie(signed_in.token, state.config.cookie_secure);
+            let known = device::remember(&req, Account::Staff, &form.email);
+            for cookie in std::iter::once(session).chain(known) {
+                res.add_cookie(&cookie).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("setting a sign-in cookie: {e}"))
                 })?;
+            }
             Ok(res)
         }
         Err(e @ (AppError::InvalidCredentials | AppError::RateLimited(_))) => {
@@ -166,9 +172,7 @@ pub async fn logout(
         })
         .await?;
     let mut res = see_other("/staff/login?signed_out=1");
-    let mut removal = staff_cookie(String::new(), state.config.cookie_secure);
-    removal.make_removal();
-    res.add_cookie(&removal)
+    res.add_cookie(&cookies::STAFF_SESSION.removal(state.config.cookie_secure))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the session cookie: {e}")))?;
     Ok(res)
 }
@@ -295,19 +299,28 @@ pub async fn change_password(
             "Choose a password different from your current one.",
         );
     }
-    let uid = user.id.clone();
-    let stored = state
-        .db
-        .run(move |conn| Ok(users::find(conn, &uid)?))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let current = form.current_password.clone();
-    let current_ok =
-        tokio::task::spawn_blocking(move || password::verify(&current, &stored.password_hash))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("password check failed: {e}")))?;
-    if !current_ok {
-        v.add("current_password", "Your current password is not right.");
+    let checked = sign_in::check_current_password(
+        &state,
+        &user.id,
+        &user.email,
+        form.current_password.clone(),
+        client_ip(&req),
+    )
+    .await;
+    match checked {
+        Ok(true) => {}
+        Ok(false) => v.add("current_password", "Your current password is not right."),
+        Err(e @ AppError::RateLimited(_)) => {
+            let mut errors = FormErrors::default();
+            errors.add("current_password", e.to_string());
+            return Ok(password_page(
+                &req,
+                StatusCode::TOO_MANY_REQUESTS,
+                &user,
+                errors,
+            ));
+        }
+        Err(e) => return Err(e),
     }
     if let Err(errors) = v.finish() {
         return Ok(password_page(

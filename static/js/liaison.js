@@ -8,42 +8,150 @@
   var store = null;
   try { store = window.localStorage; } catch (e) { store = null; }
 
+  // Drafts: what a person typed and has not yet sent, kept on this device so that a lost
+  // signal, a closed tab or an expired session never loses it. A family computer is often
+  // shared, so each draft is encrypted with a key only its author's pages carry
+  // (data-draft-key) and stored under their own name (data-draft-owner): nobody else's pages
+  // can show it, and storage holds nothing readable. Without Web Crypto nothing is kept.
+  var body = document.body;
+  var owner = body.getAttribute("data-draft-owner");
+  var rawKey = body.getAttribute("data-draft-key");
+  var subtle = window.crypto && window.crypto.subtle;
+  var PREFIX = "liaison-draft:v2:";
+  if (store) {
+    // Drafts of earlier versions were kept in the clear under one name for everyone.
+    for (var i = store.length - 1; i >= 0; i--) {
+      var name = store.key(i);
+      if (name && name.indexOf("liaison-draft:") === 0 && name.indexOf(PREFIX) !== 0) { store.removeItem(name); }
+    }
+  }
+  var drafts = (store && owner && rawKey && subtle) ? makeDrafts() : null;
+
+  function b64decode(text) {
+    var bin = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out;
+  }
+  function b64encode(bytes) {
+    var bin = "";
+    bytes = new Uint8Array(bytes);
+    for (var i = 0; i < bytes.length; i++) { bin += String.fromCharCode(bytes[i]); }
+    return btoa(bin);
+  }
+
+  function makeDrafts() {
+    var key = subtle.importKey("raw", b64decode(rawKey), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+    var mine = PREFIX + owner + ":";
+    return {
+      name: function (form) { return mine + form; },
+      save: function (form, data) {
+        var iv = window.crypto.getRandomValues(new Uint8Array(12));
+        var plain = new TextEncoder().encode(JSON.stringify(data));
+        return key.then(function (k) {
+          return subtle.encrypt({ name: "AES-GCM", iv: iv }, k, plain);
+        }).then(function (sealed) {
+          try { store.setItem(mine + form, JSON.stringify({ iv: b64encode(iv), data: b64encode(sealed) })); } catch (e) { /* storage full or disabled */ }
+        });
+      },
+      load: function (form) {
+        var item = null;
+        try { item = JSON.parse(store.getItem(mine + form) || "null"); } catch (e) { item = null; }
+        if (!item || !item.iv || !item.data) { return Promise.resolve(null); }
+        return key.then(function (k) {
+          return subtle.decrypt({ name: "AES-GCM", iv: b64decode(item.iv) }, k, b64decode(item.data));
+        }).then(function (plain) {
+          return JSON.parse(new TextDecoder().decode(plain));
+        }, function () { return null; });
+      },
+      forget: function (form) { store.removeItem(mine + form); },
+      any: function () {
+        for (var i = 0; i < store.length; i++) {
+          if ((store.key(i) || "").indexOf(mine) === 0) { return true; }
+        }
+        return false;
+      },
+      forgetAll: function () {
+        for (var i = store.length - 1; i >= 0; i--) {
+          var name = store.key(i) || "";
+          if (name.indexOf(mine) === 0) { store.removeItem(name); }
+        }
+      }
+    };
+  }
+
   // The server confirmed a save: forget the draft it came from.
   var cleared = document.querySelector("[data-clear-draft]");
-  if (cleared && store) { store.removeItem("liaison-draft:" + cleared.getAttribute("data-clear-draft")); }
+  if (cleared && drafts) { drafts.forget(cleared.getAttribute("data-clear-draft")); }
 
-  // Keep what is typed in a draft form on this device until the server confirms the save, so
-  // that a lost signal, a closed tab or an expired session never loses it.
+  var pending = null;
   var form = document.querySelector("form[data-draft]");
-  if (form && store) {
-    var key = "liaison-draft:" + form.getAttribute("data-draft");
+  if (form && drafts) {
+    var formName = form.getAttribute("data-draft");
     var status = form.querySelector("[data-draft-status]");
     var fields = form.querySelectorAll("input[type=text], input[type=number], input[type=datetime-local], textarea, select");
-    var saved = null;
-    try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
-    var hasErrors = !!summary;
-    if (saved && !hasErrors) {
-      var restored = false;
-      Array.prototype.forEach.call(fields, function (el, i) {
-        var name = el.name + "#" + i;
-        if (saved[name] !== undefined && saved[name] !== el.value && el.name !== "occurred_at") {
-          el.value = saved[name];
-          restored = true;
-        }
+    var edited = false;
+    var collect = function () {
+      var data = {};
+      Array.prototype.forEach.call(fields, function (el, i) { data[el.name + "#" + i] = el.value; });
+      return data;
+    };
+    if (!summary) {
+      drafts.load(formName).then(function (saved) {
+        if (!saved || edited) { return; }
+        var restored = false;
+        Array.prototype.forEach.call(fields, function (el, i) {
+          var name = el.name + "#" + i;
+          if (saved[name] !== undefined && saved[name] !== el.value && el.name !== "occurred_at") {
+            el.value = saved[name];
+            restored = true;
+          }
+        });
+        if (restored && status) { status.textContent = body.getAttribute("data-draft-restored"); }
       });
-      if (restored && status) { status.textContent = "Your unsaved draft from this device has been put back."; }
     }
     var timer = null;
-    form.addEventListener("input", function () {
+    var flush = function () {
       clearTimeout(timer);
-      timer = setTimeout(function () {
-        var data = {};
-        Array.prototype.forEach.call(fields, function (el, i) { data[el.name + "#" + i] = el.value; });
-        try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or disabled */ }
-        if (status) { status.textContent = "Draft kept on this device."; }
-      }, 400);
+      timer = null;
+      return drafts.save(formName, collect()).then(function () {
+        if (status) { status.textContent = body.getAttribute("data-draft-kept"); }
+      });
+    };
+    form.addEventListener("input", function () {
+      edited = true;
+      clearTimeout(timer);
+      timer = setTimeout(flush, 400);
     });
+    // Sending it: the server's answer says whether it was saved (data-clear-draft).
+    form.addEventListener("submit", function () { clearTimeout(timer); timer = null; });
+    pending = function () { return timer !== null ? flush() : Promise.resolve(); };
   }
+
+  // Signing out with a draft kept: ask whether to keep it on this device or delete it.
+  var dialog = document.querySelector("dialog[data-draft-dialog]");
+  Array.prototype.forEach.call(document.querySelectorAll("form[action$='/logout'], form[action$='/sign-out'], form[action$='/sign-out-everywhere']"), function (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      if (!drafts || !dialog || typeof dialog.showModal !== "function") { return; }
+      event.preventDefault();
+      var ask = function () {
+        if (!drafts.any()) { signOut.submit(); return; }
+        // Escape closes the dialog as "stay signed in" does.
+        dialog.onclick = function (e) {
+          var choice = e.target.getAttribute("data-draft-choice");
+          if (!choice) { return; }
+          dialog.close();
+          if (choice === "cancel") { return; }
+          if (choice === "discard") { drafts.forgetAll(); }
+          signOut.submit();
+        };
+        dialog.showModal();
+        var first = dialog.querySelector("[data-draft-choice]");
+        if (first) { first.focus(); }
+      };
+      (pending ? pending() : Promise.resolve()).then(ask, ask);
+    });
+  });
 
   // Character counts for limited text.
   Array.prototype.forEach.call(document.querySelectorAll("textarea[data-max]"), function (el) {

@@ -84,12 +84,46 @@ test("what is typed in the contact form survives a reload until it is saved", as
   await page.dispatchEvent("#discussion", "input");
   await page.waitForTimeout(700);
   await page.goto(form);
+  // The draft is decrypted and put back a moment after the page loads.
+  await page.waitForFunction(() => document.querySelector("#discussion").value !== "");
   assert.equal(await page.inputValue("#discussion"), "A draft that must not be lost");
   assert.match(await page.textContent("[data-draft-status]"), /draft/);
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Save the contact')")]);
   assert.match(page.url(), /saved=contact/);
   await page.goto(form);
+  await page.waitForTimeout(500);
   assert.equal(await page.inputValue("#discussion"), "", "a saved draft is forgotten");
+  await ctx.close();
+});
+
+test("an officer's unsaved contact is never shown to a colleague on the same computer", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await ctx.newPage();
+  const openContactForm = async () => {
+    await page.click("text=FL-2026-00001");
+    await page.click("text=Log a contact");
+  };
+  await signInByKeyboard(page, portal.address, DEMO.officer);
+  await openContactForm();
+  const words = "Helen said in confidence that her son has been threatened.";
+  await page.fill("#discussion", words);
+  await page.waitForFunction(() => document.querySelector("[data-draft-status]").textContent.length > 0);
+  await page.click("header button:has-text('Sign out')");
+  await page.waitForSelector("dialog[data-draft-dialog][open]");
+  await assertAccessible(page, "the unsaved-draft question");
+  await Promise.all([page.waitForNavigation(), page.click("dialog [data-draft-choice=keep]")]);
+
+  // The deputy FLO of the same case signs in on the same browser.
+  await signInByKeyboard(page, portal.address, DEMO.officer2);
+  await openContactForm();
+  await page.waitForTimeout(500);
+  assert.equal(await page.inputValue("#discussion"), "", "a colleague's draft is not put back");
+  assert.ok(!(await page.evaluate(() => JSON.stringify(localStorage))).includes("threatened"), "kept in the clear");
+  await Promise.all([page.waitForNavigation(), page.click("header button:has-text('Sign out')")]);
+
+  await signInByKeyboard(page, portal.address, DEMO.officer);
+  await openContactForm();
+  await page.waitForFunction((text) => document.querySelector("#discussion").value === text, words);
   await ctx.close();
 });
 

@@ -138,3 +138,74 @@ test("a Welsh-speaking relative reads the portal in Welsh and can switch languag
   assert.equal(new URL(page.url()).pathname, "/family");
   await ctx.close();
 });
+
+/** Invites a relative of a demo case through the API, as their officer would. */
+async function invite(reference, fullName) {
+  const api = (path, init = {}) => fetch(`${portal.address}/api/v1${path}`, init);
+  const res = await api("/auth/token", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "officer@demo.liaison.test", password: "demo-officer-password" }),
+  });
+  const { access_token: token } = await res.json();
+  const auth = { authorization: `Bearer ${token}` };
+  const { cases } = await (await api(`/cases`, { headers: auth })).json();
+  const found = cases.find((c) => c.reference === reference);
+  const relatives = await (await api(`/cases/${found.id}/relatives`, { headers: auth })).json();
+  const relative = relatives.find((r) => r.full_name === fullName);
+  const invited = await api(`/cases/${found.id}/relatives/${relative.id}/invite`, { method: "POST", headers: auth });
+  assert.ok(invited.ok, `invite ${fullName}: ${invited.status}`);
+}
+
+async function signOutAnswering(page, choice) {
+  await page.click("header button:has-text('Sign out')");
+  if (choice) {
+    await page.waitForSelector("dialog[data-draft-dialog][open]");
+    await assertAccessible(page, "the unsent-message question");
+    await Promise.all([page.waitForNavigation(), page.click(`dialog [data-draft-choice=${choice}]`)]);
+  } else {
+    await page.waitForURL(/\/family\/sign-in/);
+  }
+  assert.match(new URL(page.url()).pathname, /^\/family\/sign-in/);
+}
+
+test("on a shared computer nothing one relative typed is ever shown to another", async () => {
+  await invite("FL-2026-00003", "Ruth Oyelaran");
+  const SAMUEL = "samuel.oyelaran@demo.liaison.test";
+  const RUTH = "ruth.oyelaran@demo.liaison.test";
+  const secret = "Private: I do not want Ruth to know yet that I spoke to the coroner's officer.";
+  // One browser profile for the whole family, as on a shared computer.
+  const ctx = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await ctx.newPage();
+
+  await signIn(page, SAMUEL);
+  await page.goto(`${portal.address}/family/messages`);
+  await page.fill("#body", secret);
+  await page.waitForFunction(() => document.querySelector("[data-draft-status]").textContent.length > 0);
+  await signOutAnswering(page, "keep");
+  const stored = await page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+  assert.ok(stored.includes("liaison-draft:v2:"), "Samuel's draft is kept on the device");
+  assert.ok(!stored.includes("Ruth") && !stored.includes("Private"), `kept in the clear: ${stored}`);
+
+  await signIn(page, RUTH);
+  await page.goto(`${portal.address}/family/messages`);
+  await page.waitForTimeout(500);
+  assert.equal(await page.inputValue("#body"), "", "Samuel's draft is not in Ruth's form");
+  assert.ok(!(await page.textContent("body")).includes("Private"));
+  // Ruth has nothing unsent of her own: she is not asked.
+  await signOutAnswering(page, null);
+
+  await signIn(page, SAMUEL);
+  await page.goto(`${portal.address}/family/messages`);
+  await page.waitForFunction((text) => document.querySelector("#body").value === text, secret);
+  assert.match(await page.textContent("[data-draft-status]"), /put back/);
+  await signOutAnswering(page, "discard");
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("liaison-draft:")));
+  assert.deepEqual(left, [], "a deleted draft is gone from the device");
+
+  await signIn(page, SAMUEL);
+  await page.goto(`${portal.address}/family/messages`);
+  await page.waitForTimeout(500);
+  assert.equal(await page.inputValue("#body"), "");
+  await ctx.close();
+});

@@ -14,6 +14,7 @@ const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.j
 
 export const DEMO = {
   officer: ["officer@demo.liaison.test", "demo-officer-password"],
+  officer2: ["officer2@demo.liaison.test", "demo-officer2-password"],
   manager: ["manager@demo.liaison.test", "demo-manager-password"],
   admin: ["admin@demo.liaison.test", "demo-admin-password"],
 };

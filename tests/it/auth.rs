@@ -81,7 +81,7 @@ async fn cookies_are_secure_when_the_portal_is_served_over_https() {
     assert!(
         cookies
             .iter()
-            .any(|c| c.starts_with("liaison_session=") && c.contains("Secure")),
+            .any(|c| c.starts_with("__Host-liaison_session=") && c.contains("Secure")),
         "{cookies:?}"
     );
     assert!(res.headers().get("strict-transport-security").is_some());
@@ -525,6 +525,16 @@ async fn an_account_with_a_temporary_password_must_choose_its_own_first() {
     assert_eq!(location(&again), "/staff");
 }
 
+/// Signs in from the sign-in page asked for with `next`, in `browser`.
+async fn sign_in_to(browser: &Browser, email: &str, next: &str) -> reqwest::Response {
+    browser
+        .post(
+            "/staff/login",
+            &[("email", email), ("password", PASSWORD), ("next", next)],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn sign_in_returns_to_the_page_asked_for_but_never_off_site() {
     let app = spawn_app().await;
@@ -538,29 +548,286 @@ async fn sign_in_returns_to_the_page_asked_for_but_never_off_site() {
         .unwrap();
     assert_eq!(location(&res), "/staff/login?next=%2Fadmin%2Fusers");
     browser.get("/staff/login?next=%2Fadmin%2Fusers").await;
-    let res = browser
-        .post(
-            "/staff/login",
-            &[
-                ("email", &admin.email),
-                ("password", PASSWORD),
-                ("next", "/admin/users"),
-            ],
-        )
-        .await;
+    let res = sign_in_to(&browser, &admin.email, "/admin/users").await;
     assert_eq!(location(&res), "/admin/users");
 
     let other = Browser::new(&app.address);
-    other.get("/staff/login").await;
-    let res = other
+    let res = sign_in_to(&other, &admin.email, "//evil.example/").await;
+    assert_eq!(location(&res), "/staff");
+}
+
+#[tokio::test]
+async fn sign_in_never_sends_a_browser_to_a_path_it_would_read_as_another_site() {
+    let app = spawn_app().await;
+    let officer = app.create_user(Role::Officer, &[]).await;
+    // A browser strips tabs and newlines from a location and reads `\` as `/`, so each of
+    // these would become `//evil.example/...`; the newline one used to answer 500.
+    let hostile = [
+        "/\t/evil.example/phish",
+        "/\n/x",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "/\\/evil.example",
+        "//evil.example/",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/\u{0}/evil.example",
+        "/ /evil.example",
+        "",
+    ];
+    for next in hostile {
+        let browser = Browser::new(&app.address);
+        let res = sign_in_to(&browser, &officer.email, next).await;
+        assert_eq!(res.status(), 303, "next={next:?}");
+        assert_eq!(location(&res), "/staff", "next={next:?}");
+        // Signed in already, the sign-in page sends the browser on at once.
+        let query: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        let res = browser
+            .client
+            .get(browser.url(&format!("/staff/login?next={query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "next={next:?}");
+        assert_eq!(location(&res), "/staff", "next={next:?}");
+    }
+    // A path of this site with a query still counts.
+    let res = sign_in_to(
+        &Browser::new(&app.address),
+        &officer.email,
+        "/staff/cases?status=open",
+    )
+    .await;
+    assert_eq!(location(&res), "/staff/cases?status=open");
+}
+
+#[tokio::test]
+async fn guesses_at_the_current_password_count_against_the_sign_in_limit_and_are_audited() {
+    let app = spawn_app().await;
+    let officer = app.create_user(Role::Officer, &[]).await;
+    let browser = app.browser_for(&officer).await;
+    browser.get("/staff/account/password").await;
+    let new = "a brand new long passphrase";
+    let change = |current: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .post(
+                    "/staff/account/password",
+                    &[
+                        ("current_password", current),
+                        ("new_password", new),
+                        ("confirm_password", new),
+                    ],
+                )
+                .await
+        }
+    };
+    for _ in 0..liaison::auth::sign_in::MAX_FAILURES_PER_ACCOUNT {
+        assert_eq!(change("a wrong guess").await.status(), 422);
+    }
+    // The limit is reached: the right password too is refused for now, here and at sign-in.
+    let res = change(PASSWORD).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("Too many"));
+    let elsewhere = Browser::new(&app.address)
+        .sign_in(&officer.email, PASSWORD)
+        .await;
+    assert_eq!(elsewhere.status(), 429);
+
+    let checks = app.audit("auth.password_check").await;
+    let mine = |outcome: &str| {
+        checks
+            .iter()
+            .filter(|e| e.outcome == outcome && e.actor_id.as_deref() == Some(officer.id.as_str()))
+            .count()
+    };
+    assert_eq!(mine("failed"), 10);
+    assert_eq!(mine("denied"), 1);
+}
+
+#[tokio::test]
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    for (trusted, expected) in [
+        ("", "127.0.0.1"),
+        ("127.0.0.0/8, 10.0.0.0/8", "203.0.113.7"),
+    ] {
+        let app = crate::support::spawn_app_with(|s| s.trusted_proxies = trusted.into()).await;
+        let officer = app.create_user(Role::Officer, &[]).await;
+        // The nearest hop is a trusted proxy in the second app; what the client itself wrote
+        // (the first hop) is never believed.
+        let browser = Browser::behind_proxy(&app.address, "198.51.100.1, 203.0.113.7, 10.1.2.3");
+        assert_eq!(
+            browser.sign_in(&officer.email, PASSWORD).await.status(),
+            303
+        );
+        let events = app.audit("auth.sign_in").await;
+        let ip = events
+            .iter()
+            .find(|e| e.actor_id.as_deref() == Some(officer.id.as_str()))
+            .and_then(|e| e.ip.clone());
+        assert_eq!(ip.as_deref(), Some(expected), "trusted_proxies={trusted:?}");
+    }
+}
+
+#[tokio::test]
+async fn failures_from_a_shared_address_never_lock_out_a_browser_that_signed_in_before() {
+    let app = crate::support::spawn_app_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
+    let manager = app.create_user(Role::Manager, &[]).await;
+    let station = "203.0.113.20";
+    // The manager has signed in on this browser before.
+    let own = Browser::behind_proxy(&app.address, station);
+    assert_eq!(own.sign_in(&manager.email, PASSWORD).await.status(), 303);
+    own.post("/staff/logout", &[]).await;
+
+    // Someone else at the same address fails, over and over, on other accounts.
+    let other = Browser::behind_proxy(&app.address, station);
+    for i in 0..liaison::auth::sign_in::MAX_FAILURES_PER_ADDRESS {
+        let res = other
+            .sign_in(&format!("guess{i}@example.org"), "not the password")
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    // A browser new to the manager at that address is held back by the address limit...
+    let fresh = Browser::behind_proxy(&app.address, station);
+    assert_eq!(fresh.sign_in(&manager.email, PASSWORD).await.status(), 429);
+    // ...and from elsewhere is not.
+    let elsewhere = Browser::behind_proxy(&app.address, "198.51.100.30");
+    assert_eq!(
+        elsewhere.sign_in(&manager.email, PASSWORD).await.status(),
+        303
+    );
+    // The manager's own browser is known to be theirs: the address limit does not apply.
+    let res = own.sign_in(&manager.email, PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/staff");
+
+    // Never the per-account limit: ten wrong passwords lock even the known browser.
+    for _ in 0..liaison::auth::sign_in::MAX_FAILURES_PER_ACCOUNT {
+        own.sign_in(&manager.email, "a wrong password").await;
+    }
+    assert_eq!(own.sign_in(&manager.email, PASSWORD).await.status(), 429);
+}
+
+/// A cookie and matching field planted by someone else (the classic way round a
+/// double-submit token) are refused, and the refusal is put down to the signed-in person.
+#[tokio::test]
+async fn a_planted_csrf_cookie_and_field_are_refused_and_audited_against_the_victim() {
+    let app = spawn_app().await;
+    let officer = app.create_user(Role::Officer, &[]).await;
+    let attacker = app.create_user(Role::Officer, &[]).await;
+
+    // The attacker gets a cookie and its form token from the portal, signed out and signed in.
+    let theirs = Browser::new(&app.address);
+    let res = theirs
+        .client
+        .get(theirs.url("/staff/login"))
+        .send()
+        .await
+        .unwrap();
+    let planted = cookie_value(&res, "liaison_csrf").expect("csrf cookie");
+    let anonymous_token = crate::support::browser::csrf_in(&res.text().await.unwrap()).unwrap();
+    let theirs = app.browser_for(&attacker).await;
+    let (_, page) = theirs.get("/staff").await;
+    let signed_in_token = crate::support::browser::csrf_in(&page).unwrap();
+
+    // The victim's own session, with the attacker's cookie planted beside it.
+    let victim = Browser::new(&app.address);
+    victim.get("/staff/login").await;
+    let res = victim
         .post(
             "/staff/login",
-            &[
-                ("email", &admin.email),
-                ("password", PASSWORD),
-                ("next", "//evil.example/"),
-            ],
+            &[("email", &officer.email), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!(location(&res), "/staff");
+    let session = cookie_value(&res, "liaison_session").unwrap();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for token in [&anonymous_token, &signed_in_token] {
+        let res = plain
+            .post(app.url("/staff/logout"))
+            .header(
+                "cookie",
+                format!("liaison_session={session}; liaison_csrf={planted}"),
+            )
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+    }
+    // Still signed in: nothing was done in the victim's name.
+    assert_eq!(victim.get("/staff").await.0, 200);
+    let refusals = app.audit("access.csrf_rejected").await;
+    assert_eq!(
+        refusals
+            .iter()
+            .filter(|e| e.actor_id.as_deref() == Some(officer.id.as_str()))
+            .count(),
+        2,
+        "{refusals:?}"
+    );
+    // The victim's own form still works.
+    let res = victim.post("/staff/logout", &[]).await;
+    assert_eq!(res.status(), 303);
+}
+
+#[tokio::test]
+async fn over_https_every_cookie_is_a_host_only_cookie() {
+    let app = crate::support::spawn_app_with(|s| {
+        s.public_url = Some("https://liaison.example.org".into())
+    })
+    .await;
+    let officer = app.create_user(Role::Officer, &[]).await;
+    // Cookies by hand: a browser would send `Secure` ones only over https.
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = plain.get(app.url("/staff/login")).send().await.unwrap();
+    let set: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        set.iter().any(|c| c.starts_with("__Host-liaison_csrf=")),
+        "{set:?}"
+    );
+    let token = crate::support::browser::csrf_in(&res.text().await.unwrap()).unwrap();
+    let csrf = set
+        .iter()
+        .find(|c| c.starts_with("__Host-liaison_csrf="))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let res = plain
+        .post(app.url("/staff/login"))
+        .header("cookie", csrf)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", officer.email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let set: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(set.len() >= 2, "{set:?}");
+    for cookie in &set {
+        assert!(cookie.starts_with("__Host-liaison_"), "{cookie}");
+        assert!(
+            cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
+            "{cookie}"
+        );
+    }
 }

@@ -340,3 +340,57 @@ fn serve_with_demo_prints_sign_ins_and_stops_cleanly_on_sigterm() {
     let mut conn = db.get().unwrap();
     assert_eq!(users::list(&mut conn).unwrap().len(), 4);
 }
+
+/// The data directory, the database and every mail file (which hold live sign-in links) are
+/// the service account's alone, whatever the umask; logs to a pipe carry no colour codes.
+#[cfg(unix)]
+#[test]
+fn data_database_and_mail_files_are_owner_only_and_piped_logs_are_plain() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask 000; exec \"$BIN\" {args} 2>&1"))
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("BIN", env!("CARGO_BIN_EXE_liaison"))
+            .env("LIAISON_DATA_DIR", &data)
+            .env("LIAISON_LOG_LEVEL", "info")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{args}: {text}");
+        text
+    };
+    let logs = [run("migrate"), run("demo"), run("worker --until-idle")].concat();
+    assert!(logs.contains("INFO"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in a pipe: {logs:?}");
+
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for name in [
+        "liaison.db",
+        "liaison.db-wal",
+        "liaison.db-shm",
+        "secret.key",
+    ] {
+        let path = data.join(name);
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{name}");
+        }
+    }
+    assert!(data.join("liaison.db").exists());
+    let mail = data.join("mail");
+    assert_eq!(mode(&mail), 0o700, "mail folder");
+    let files: Vec<_> = std::fs::read_dir(&mail)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty(), "the worker wrote the demo's mail");
+    for file in files {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+}

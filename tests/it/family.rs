@@ -898,11 +898,24 @@ async fn a_relative_reaches_only_their_own_case() {
     let (s, r) = call(&f.app, Method::POST, &format!("/api/v1/cases/{other_id}/relatives"), &f.manager,
         Some(json!({"full_name": "Tom Quill", "relationship": "son", "email": "tom.quill@example.org", "preferred_channel": "email"}))).await;
     assert_eq!(s, 201, "{r}");
-    let stranger = signed_in(&f.app, r["id"].as_str().unwrap()).await;
+    let stranger_id = r["id"].as_str().unwrap();
+    let stranger = signed_in(&f.app, stranger_id).await;
     let (s, _) = stranger
         .get(&format!("/family/appointments/{appointment}.ics"))
         .await;
     assert_eq!(s, 404);
+    // The refusal is audited, as a staff member's would be.
+    let denied = f.app.audit("access.denied").await;
+    let event = denied
+        .iter()
+        .find(|e| e.actor_id.as_deref() == Some(stranger_id))
+        .expect("the refusal is on the audit log");
+    assert_eq!(
+        (event.actor_kind.as_str(), event.outcome.as_str()),
+        ("relative", "denied")
+    );
+    assert_eq!(event.record_id.as_deref(), Some(appointment.as_str()));
+    assert_eq!(event.case_id.as_deref(), Some(other_id));
     let (_, home) = stranger.get("/family").await;
     assert!(home.contains("Mara Quill") && !home.contains("Nathan Orley"));
     let own = signed_in(&f.app, &f.relatives[0]).await;
@@ -1064,4 +1077,103 @@ async fn a_relatives_notices_show_unread_until_read() {
         !notices.contains("There is news about your case"),
         "{notices}"
     );
+}
+
+/// Sets a relative's language, as their preferences would.
+async fn speaks_welsh(app: &TestApp, relative: &str) {
+    let rid = RelativeId::parse(relative).unwrap();
+    app.with_conn(move |conn| {
+        diesel::update(relatives::table.find(&rid))
+            .set(relatives::language.eq("cy"))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_welsh_relative_meets_welsh_from_the_link_in_their_email_on() {
+    let f = fixture().await;
+    speaks_welsh(&f.app, &f.relatives[0]).await;
+    let token = link_for(&f.app, &f.relatives[0], Purpose::SignIn).await;
+    // A browser that has never been here, and asks for English.
+    let b = Browser::new(&f.app.address);
+    let (status, page) = b.get(&format!("/family/sign-in/link?token={token}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html lang=\"cy\">"), "{page}");
+    let res = b.post("/family/sign-in/link", &[("token", &token)]).await;
+    assert_eq!(res.status(), 303);
+    // The same link again: the problem is explained in Welsh too.
+    let (status, page) = Browser::new(&f.app.address)
+        .get(&format!("/family/sign-in/link?token={token}"))
+        .await;
+    assert_eq!(status, 410);
+    assert!(page.contains("<html lang=\"cy\">"), "{page}");
+    let res = Browser::new(&f.app.address)
+        .post("/family/sign-in/link", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 410);
+    assert!(res.text().await.unwrap().contains("<html lang=\"cy\">"));
+
+    // Signed in, an unknown family path is "not found" in Welsh, with their navigation.
+    let (status, page) = b.get("/family/no-such-page").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("<html lang=\"cy\">"), "{page}");
+    assert!(
+        page.contains("/family/sign-out"),
+        "signed in on the error page"
+    );
+    // Signed out, an unknown link still gets the neutral page (English by default).
+    let (status, page) = Browser::new(&f.app.address)
+        .get(&format!("/family/sign-in/link?token={}", "B".repeat(43)))
+        .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test]
+async fn link_requests_from_a_shared_address_never_lock_out_a_relative_who_signed_in_before() {
+    let f = fixture_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
+    let home = "203.0.113.40";
+    // Ivy signed in on the family's computer before.
+    let token = link_for(&f.app, &f.relatives[0], Purpose::SignIn).await;
+    let ivy = Browser::behind_proxy(&f.app.address, home);
+    ivy.get(&format!("/family/sign-in/link?token={token}"))
+        .await;
+    assert_eq!(
+        ivy.post("/family/sign-in/link", &[("token", &token)])
+            .await
+            .status(),
+        303
+    );
+    ivy.get("/family").await;
+    ivy.post("/family/sign-out", &[]).await;
+
+    // Someone else behind the same address asks for links for many addresses.
+    let other = Browser::behind_proxy(&f.app.address, home);
+    other.get("/family/sign-in").await;
+    for i in 0..liaison::family::links::MAX_REQUESTS_PER_IP {
+        let res = other
+            .post(
+                "/family/sign-in",
+                &[("email", &format!("someone{i}@example.org"))],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let fresh = Browser::behind_proxy(&f.app.address, home);
+    fresh.get("/family/sign-in").await;
+    let res = fresh
+        .post("/family/sign-in", &[("email", "ivy.orley@example.org")])
+        .await;
+    assert_eq!(
+        res.status(),
+        429,
+        "a browser new to Ivy is held by the address limit"
+    );
+    ivy.get("/family/sign-in").await;
+    let res = ivy
+        .post("/family/sign-in", &[("email", "ivy.orley@example.org")])
+        .await;
+    assert_eq!(res.status(), 200, "Ivy's own browser is not");
 }

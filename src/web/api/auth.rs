@@ -66,6 +66,8 @@ pub async fn issue_token(
                 .get(actix_web::http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            // An API client keeps no cookies: the address limit always applies.
+            known_device: false,
         },
     )
     .await?;

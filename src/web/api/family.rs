@@ -90,7 +90,7 @@ pub async fn request_link(
         return Err(AppError::invalid("email", "Enter an email address."));
     }
     let email = EmailAddress::parse("email", &body.email)?;
-    if request_link_for(&state, email, client_ip(&req)).await? {
+    if request_link_for(&state, email, client_ip(&req), false).await? {
         return Err(AppError::RateLimited(60));
     }
     let lang = crate::web::family::lang_of(&req, None);
@@ -199,9 +199,15 @@ pub async fn issue_token(
         agent_of(&req),
     )
     .await?;
-    let (relative, sid, version) = outcome.map_err(link_problem)?;
+    let signed_in = outcome.map_err(link_problem)?;
     let ends = db::now() + family_session::lifetime(body.keep_signed_in);
-    Ok(HttpResponse::Ok().json(token_answer(&state, &relative, &sid, version, ends)?))
+    Ok(HttpResponse::Ok().json(token_answer(
+        &state,
+        &signed_in.relative,
+        &signed_in.session,
+        signed_in.auth_version,
+        ends,
+    )?))
 }
 
 /// A fresh token for the same session, while the session lasts.
