@@ -63,6 +63,10 @@ pub struct Settings {
     /// commas or spaces). Only a connection from one of them may say, in `Forwarded` or
     /// `X-Forwarded-For`, which address a request came from. Empty: nobody may.
     pub trusted_proxies: String,
+    /// The header the trusted proxies write the client's address into: `x-forwarded-for`
+    /// (nginx, most load balancers) or `forwarded` (RFC 7239). Only that one is read: a proxy
+    /// passes the other on as the client sent it.
+    pub proxy_header: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +107,7 @@ impl Default for Settings {
             working_hours: "09:00-17:00".to_owned(),
             working_days: "mon,tue,wed,thu,fri".to_owned(),
             trusted_proxies: String::new(),
+            proxy_header: "x-forwarded-for".to_owned(),
             bank_holidays_file: None,
         }
     }
@@ -152,8 +157,9 @@ pub struct Config {
     pub session_max: chrono::Duration,
     pub token_lifetime: chrono::Duration,
     pub api_token_lifetime: chrono::Duration,
-    /// Reverse proxies whose word on the client's address is believed.
+    /// Reverse proxies whose word on the client's address is believed, and where they write it.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub proxy_header: ProxyHeader,
     pub notify: NotifyConfig,
 }
 
@@ -299,8 +305,20 @@ impl Config {
             token_lifetime: chrono::Duration::minutes(settings.token_minutes),
             api_token_lifetime: chrono::Duration::minutes(settings.api_token_minutes),
             trusted_proxies: trusted_proxies(&settings.trusted_proxies)?,
+            proxy_header: match settings.proxy_header.to_ascii_lowercase().as_str() {
+                "x-forwarded-for" => ProxyHeader::XForwardedFor,
+                "forwarded" => ProxyHeader::Forwarded,
+                other => bail!("proxy_header must be x-forwarded-for or forwarded (got {other:?})"),
+            },
         })
     }
+}
+
+/// Where trusted proxies write the client's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyHeader {
+    XForwardedFor,
+    Forwarded,
 }
 
 /// `10.0.0.0/8, 192.0.2.7`: CIDR blocks, or single addresses.
@@ -356,6 +374,8 @@ fn cookie_secure_for(public_url: &str) -> anyhow::Result<bool> {
 /// Reads the signing secret, creating it (mode 0600) on first start.
 pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
     if path.exists() {
+        crate::files::tighten_if_present(path)
+            .with_context(|| format!("securing {}", path.display()))?;
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         return Secret::from_bytes(

@@ -16,6 +16,10 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     builder.mode(0o700);
     builder.create(dir)?;
+    #[cfg(unix)]
+    if std::fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(path = %dir.display(), "others could open this folder; it is now owner-only");
+    }
     match set_mode(dir, 0o700) {
         // A folder someone else owns and set up for us: theirs to secure.
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {

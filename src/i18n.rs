@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike};
+use chrono_tz::Europe::London;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{Loader, static_loader};
 use handlebars::{
@@ -85,6 +87,81 @@ impl HelperDef for TranslateHelper {
         })?;
         // Arguments (a name, say) are people's input: escape as the registry does.
         out.write(&(registry.get_escape_fn())(&text))?;
+        Ok(())
+    }
+}
+
+// ---- dates and times as a family reads them ------------------------------------------------
+
+const WELSH_MONTHS: [&str; 12] = [
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+];
+
+/// A date as a family reads it, in their language: "24 November 2026".
+pub fn family_date(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::En => d.format("%-d %B %Y").to_string(),
+        Lang::Cy => format!(
+            "{} {} {}",
+            d.day(),
+            WELSH_MONTHS[d.month0() as usize],
+            d.year()
+        ),
+    }
+}
+
+/// A stored UTC time as a family reads it: London time, "24 November 2026, 10:00".
+pub fn family_time(lang: Lang, utc: NaiveDateTime) -> String {
+    let local = London.from_utc_datetime(&utc).naive_local();
+    format!(
+        "{}, {:02}:{:02}",
+        family_date(lang, local.date()),
+        local.hour(),
+        local.minute()
+    )
+}
+
+fn lang_from_ctx(ctx: &handlebars::Context) -> Lang {
+    ctx.data()
+        .get("lang")
+        .and_then(|l| l.as_str())
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::En)
+}
+
+/// `{{when t}}`: a UTC timestamp in the page's language and London time.
+pub struct WhenHelper;
+
+impl handlebars::HelperDef for WhenHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        _: &'reg handlebars::Handlebars<'reg>,
+        ctx: &'rc handlebars::Context,
+        _: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let raw = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+        let lang = lang_from_ctx(ctx);
+        let text = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+            family_time(lang, t.naive_utc())
+        } else if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            family_date(lang, d)
+        } else {
+            raw.to_owned()
+        };
+        out.write(&handlebars::html_escape(&text))?;
         Ok(())
     }
 }

@@ -17,9 +17,11 @@ pub mod error;
 pub mod family;
 pub mod files;
 pub mod i18n;
+pub mod metrics;
 pub mod notify;
 pub mod ops;
 pub mod startup;
+pub mod state;
 pub mod timeliness;
 pub mod web;
 

@@ -11,7 +11,6 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use anyhow::Context;
-use handlebars::Handlebars;
 use tokio::sync::watch;
 
 use crate::auth::AuthSource;
@@ -21,9 +20,11 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::AppError;
 use crate::family::cache::{self as family_cache, FamilyCache};
+use crate::metrics::Metrics;
 use crate::notify::render::EmailTemplates;
 use crate::notify::worker::Worker;
-use crate::ops::{self, Metrics};
+use crate::ops;
+use crate::state::AppState;
 use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, dashboard as api_dashboard,
     doc as api_doc, family as api_family, messages as api_messages, settings as api_settings,
@@ -32,39 +33,26 @@ use crate::web::{
     admin, assets, casework, dashboard, family, inbox, messages, outbox, pages, staff,
 };
 
-/// Everything a request handler may need, shared by all workers.
-pub struct AppState {
-    pub config: Config,
-    pub db: Db,
-    pub keys: TokenKeys,
-    pub templates: Handlebars<'static>,
-    pub emails: Arc<EmailTemplates>,
-    pub metrics: Metrics,
-    /// Signed-in relatives and their home page, kept between requests.
-    pub family_cache: Arc<FamilyCache>,
-}
-
-impl AppState {
-    /// Opens the database, applies migrations and loads templates.
-    pub async fn new(config: Config) -> anyhow::Result<AppState> {
-        let db = Db::connect(&config.database_url, config.pool_size)?;
-        let migrating = db.clone();
-        tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-            let mut conn = migrating.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            db::migrate(&mut conn)
-        })
-        .await
-        .context("running migrations")??;
-        Ok(AppState {
-            keys: TokenKeys::new(&config.secret),
-            templates: pages::load_templates()?,
-            emails: Arc::new(EmailTemplates::load()?),
-            metrics: Metrics::new(config.pool_size),
-            family_cache: Arc::new(FamilyCache::new()),
-            db,
-            config,
-        })
-    }
+/// Opens the database, applies migrations and loads templates: the state every request
+/// handler shares.
+async fn app_state(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url, config.pool_size)?;
+    let migrating = db.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        let mut conn = migrating.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+        db::migrate(&mut conn)
+    })
+    .await
+    .context("running migrations")??;
+    Ok(AppState {
+        keys: TokenKeys::new(&config.secret),
+        templates: pages::load_templates()?,
+        emails: Arc::new(EmailTemplates::load()?),
+        metrics: Metrics::new(config.pool_size),
+        family_cache: Arc::new(FamilyCache::new()),
+        db,
+        config,
+    })
 }
 
 pub struct Application {
@@ -90,7 +78,7 @@ impl Application {
                 .unwrap_or(2),
             n => n,
         };
-        let state = web::Data::new(AppState::new(config).await?);
+        let state = web::Data::new(app_state(config).await?);
         let server = serve(listener, state.clone(), workers)?;
         let poller = family_cache::spawn_poller(state.db.clone(), state.family_cache.clone());
         let worker = if state.config.notify.run_worker {

@@ -133,8 +133,14 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: NewUser) -> Result<User, Ap
             ))
             .execute(conn)?;
         for team in &new.teams {
-            crate::accounts::teams::find(conn, team)?
-                .ok_or_else(|| AppError::invalid("teams", "That team does not exist."))?;
+            // Read here rather than through `teams`, which builds on this module.
+            let exists: bool = diesel::select(diesel::dsl::exists(
+                crate::db::schema::teams::table.find(team),
+            ))
+            .get_result(conn)?;
+            if !exists {
+                return Err(AppError::invalid("teams", "That team does not exist."));
+            }
             diesel::insert_into(team_members::table)
                 .values((
                     team_members::team_id.eq(team),

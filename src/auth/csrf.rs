@@ -19,11 +19,11 @@ use subtle::ConstantTimeEq;
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::cookies;
-use crate::auth::extract::{ClearSessionCookie, client_ip};
+use crate::auth::extract::{BoundSession, ClearSessionCookie, client_ip};
 use crate::auth::tokens::Audience;
 use crate::domain::{RelativeId, UserId};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const CSRF_FIELD: &str = "csrf_token";
 /// The largest form body accepted.
@@ -32,11 +32,6 @@ pub const FORM_LIMIT: usize = 256 * 1024;
 /// The random half of this browser's token, from its cookie.
 #[derive(Debug, Clone)]
 struct CsrfCookie(String);
-
-/// The session this request was authenticated with: its forms are bound to it. Set by the
-/// staff and family extractors when a session cookie was accepted.
-#[derive(Debug, Clone)]
-pub struct BoundSession(pub String);
 
 fn well_formed(token: &str) -> bool {
     token.len() == 43
@@ -75,6 +70,20 @@ pub async fn ensure_cookie(
     }
     Ok(res)
 }
+
+/// Forms that sign in. The page may have been made before this browser held the session it
+/// now sends (another tab signed in meanwhile; a SameSite=Strict cookie held back when the
+/// page was opened from a link elsewhere), so a token made for no session is good for them
+/// too. None of them acts in a signed-in person's name.
+const SIGN_IN_FORMS: &[&str] = &["/staff/login", "/family/sign-in", "/family/sign-in/link"];
+
+/// Forms that sign out: from a tab left open after signing out elsewhere, the form finds the
+/// browser signed out already rather than refused.
+const SIGN_OUT_FORMS: &[&str] = &[
+    "/staff/logout",
+    "/family/sign-out",
+    "/family/sign-out-everywhere",
+];
 
 /// Who the browser is signed in as on this part of the site, from its signed session cookie
 /// (signature checked, expiry not: a session past its token's life is still the one the
@@ -179,14 +188,26 @@ async fn read_form<T: DeserializeOwned>(
         .read(&req, state.config.cookie_secure)
         .filter(|v| well_formed(v));
     let signed_in = signed_in_as(&req, state);
+    let path = req.path();
     let matches = match (sent, random) {
         (Some(sent), Some(random)) => {
-            let session = signed_in.as_ref().map(|(sid, _)| sid.as_str());
-            let expected = token_for(state, &random, session.unwrap_or(""));
-            bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+            let is = |session: &str| {
+                bool::from(
+                    sent.as_bytes()
+                        .ct_eq(token_for(state, &random, session).as_bytes()),
+                )
+            };
+            match &signed_in {
+                Some((sid, _)) => is(sid) || (SIGN_IN_FORMS.contains(&path) && is("")),
+                None => is(""),
+            }
         }
         _ => false,
     };
+    if !matches && signed_in.is_none() && SIGN_OUT_FORMS.contains(&path) {
+        // Signed out already (in another tab): the stale form finds the browser signed out.
+        return Err(AppError::Unauthenticated);
+    }
     if !matches {
         let actor = signed_in
             .map(|(_, actor)| actor)

@@ -9,7 +9,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::{HttpRequest, web};
 
 use crate::auth::cookies;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long a browser is remembered after its last sign-in.
 pub const REMEMBER_DAYS: i64 = 180;

@@ -9,12 +9,12 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::cookies;
-use crate::auth::csrf::BoundSession;
 use crate::auth::policy::{self, Capability};
 use crate::auth::session::{self, SessionRejection, StaffUser};
 use crate::auth::tokens::{Audience, Claims, TokenError};
+use crate::config::ProxyHeader;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Where a scope takes credentials from. Set with `.app_data(AuthSource::Bearer)` on the API
 /// scope; pages default to the cookie.
@@ -28,6 +28,11 @@ pub enum AuthSource {
 #[derive(Clone)]
 pub struct RenewedStaffToken(pub String);
 
+/// The session this request was authenticated with: its forms are bound to it (see `csrf`).
+/// Set by the staff and family extractors when a session cookie was accepted.
+#[derive(Debug, Clone)]
+pub struct BoundSession(pub String);
+
 /// Set on the request when the session cookie it carried is no good and should be cleared.
 #[derive(Clone, Copy)]
 pub struct ClearSessionCookie;
@@ -40,30 +45,37 @@ const PASSWORD_CHANGE_PATHS: &[&str] = &["/staff/account/password", "/staff/logo
 /// is not itself a trusted proxy. Headers from anyone else are ignored, for anyone can write
 /// them.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    let peer = req.peer_addr()?.ip();
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.trusted_proxies.as_slice())
-        .unwrap_or_default();
-    Some(forwarded_for(req, peer, trusted).to_string())
+    let peer = req.peer_addr()?.ip().to_canonical();
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return Some(peer.to_string());
+    };
+    let config = &state.config;
+    Some(forwarded_for(req, peer, &config.trusted_proxies, config.proxy_header).to_string())
 }
 
 fn forwarded_for(
     req: &HttpRequest,
     peer: std::net::IpAddr,
     trusted: &[ipnet::IpNet],
+    header: ProxyHeader,
 ) -> std::net::IpAddr {
     let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    // Each proxy appends the address it was reached from: read from the nearest hop back.
-    let headers = req.headers();
-    let hops: Vec<String> = if headers.contains_key(actix_web::http::header::FORWARDED) {
-        headers
-            .get_all(actix_web::http::header::FORWARDED)
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
+    // Each proxy appends the address it was reached from: read from the nearest hop back,
+    // in the one header the proxies write (a client may send either, with anything in it).
+    let values = req
+        .headers()
+        .get_all(match header {
+            ProxyHeader::XForwardedFor => "x-forwarded-for",
+            ProxyHeader::Forwarded => "forwarded",
+        })
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','));
+    let hops: Vec<String> = match header {
+        ProxyHeader::XForwardedFor => values.map(|hop| hop.trim().to_owned()).collect(),
+        ProxyHeader::Forwarded => values
             .filter_map(|element| {
                 element.split(';').find_map(|pair| {
                     let (key, value) = pair.trim().split_once('=')?;
@@ -71,14 +83,7 @@ fn forwarded_for(
                         .then(|| value.trim().trim_matches('"').to_owned())
                 })
             })
-            .collect()
-    } else {
-        headers
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(|hop| hop.trim().to_owned())
-            .collect()
+            .collect(),
     };
     let mut client = peer;
     for hop in hops.iter().rev() {
@@ -96,13 +101,14 @@ fn forwarded_for(
 
 /// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]:4711` or `2001:db8::1`.
 fn parse_hop(hop: &str) -> Option<std::net::IpAddr> {
-    if let Ok(ip) = hop.parse() {
-        return Some(ip);
+    if let Ok(ip) = hop.parse::<std::net::IpAddr>() {
+        return Some(ip.to_canonical());
     }
     if let Ok(addr) = hop.parse::<std::net::SocketAddr>() {
-        return Some(addr.ip());
+        return Some(addr.ip().to_canonical());
     }
-    hop.strip_prefix('[')?.split(']').next()?.parse().ok()
+    let ip: std::net::IpAddr = hop.strip_prefix('[')?.split(']').next()?.parse().ok()?;
+    Some(ip.to_canonical())
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {

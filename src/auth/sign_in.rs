@@ -13,7 +13,7 @@ use crate::db::schema::users;
 use crate::db::{self};
 use crate::domain::{SessionId, UserId};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Failed attempts allowed per account, and per client address, in one window.
 pub const MAX_FAILURES_PER_ACCOUNT: i32 = 10;

@@ -7,8 +7,7 @@ use diesel::prelude::*;
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::session::StaffUser;
-use crate::casework::assignments::in_force;
-use crate::casework::cases::Case;
+use crate::casework::record::{Case, in_force};
 use crate::db::schema::{assignments, cases, team_members};
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, Role, TeamId, UserId};

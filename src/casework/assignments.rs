@@ -10,25 +10,15 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
+use crate::casework::notices::notify_family;
+use crate::casework::record::require_open;
 use crate::casework::types::AssignmentRole;
-use crate::casework::updates::{notify_family, require_open};
 use crate::db::schema::{assignments, users};
 use crate::db::{self, DbConn};
 use crate::domain::{AssignmentId, CaseId, EmailAddress, LimitedText, Role, UserId};
 use crate::error::AppError;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
-
-/// An assignment in force at `now`: begun, and not ended. Every "who holds this case now"
-/// reads through this.
-#[diesel::dsl::auto_type]
-pub fn in_force(now: NaiveDateTime) -> _ {
-    assignments::starts_at.le(now).and(
-        assignments::ends_at
-            .is_null()
-            .or(assignments::ends_at.gt(now)),
-    )
-}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Assignment {

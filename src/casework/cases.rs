@@ -2,7 +2,6 @@
 //! dated history, the contact plan and its history, closing with a recorded exit plan, and
 //! reopening. Lists are always scoped by the caller.
 
-use crate::casework::assignments::in_force;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,6 +9,8 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
+use crate::casework::record::in_force;
+pub use crate::casework::record::{Case, change_stage, find};
 use crate::casework::types::{CaseStatus, ContactChannel, Stage};
 use crate::db::schema::{
     assignments, case_stage_history, case_status_changes, cases, contact_plans, exit_plans,
@@ -18,37 +19,6 @@ use crate::db::schema::{
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, LimitedText, PersonName, Role, TeamId, UserId, new_row_id};
 use crate::error::AppError;
-
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
-#[diesel(table_name = cases)]
-pub struct Case {
-    pub id: CaseId,
-    pub reference: String,
-    pub team_id: TeamId,
-    pub deceased_name: String,
-    pub date_of_death: NaiveDate,
-    /// Staff only: never on a family page, API answer or e-mail.
-    pub circumstances: String,
-    pub status: CaseStatus,
-    pub stage: Stage,
-    pub needs_language: Option<String>,
-    pub needs_interpreter: bool,
-    pub needs_accessibility: Option<String>,
-    pub needs_faith_culture: Option<String>,
-    pub needs_other: Option<String>,
-    #[serde(serialize_with = "crate::domain::utc::utc")]
-    pub opened_at: NaiveDateTime,
-    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
-    pub closed_at: Option<NaiveDateTime>,
-    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
-    pub first_contact_at: Option<NaiveDateTime>,
-    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
-    pub last_contact_at: Option<NaiveDateTime>,
-    pub created_by: UserId,
-    #[serde(serialize_with = "crate::domain::utc::utc")]
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
 
 /// The family's needs, all optional.
 #[derive(Debug, Clone, Default)]
@@ -183,14 +153,6 @@ pub fn open(conn: &mut DbConn, user: &StaffUser, new: NewCase) -> Result<Case, A
     })
 }
 
-pub fn find(conn: &mut DbConn, id: &CaseId) -> QueryResult<Option<Case>> {
-    cases::table
-        .find(id)
-        .select(Case::as_select())
-        .first(conn)
-        .optional()
-}
-
 fn record_status(
     conn: &mut DbConn,
     id: &CaseId,
@@ -319,37 +281,6 @@ pub fn stage_history(conn: &mut DbConn, id: &CaseId) -> QueryResult<Vec<StageRea
             case_stage_history::id.asc(),
         ))
         .load(conn)
-}
-
-/// Moves the case to `stage`, recording the date; called by `updates::post`, which writes
-/// the update that explains the change.
-pub fn change_stage(
-    conn: &mut DbConn,
-    id: &CaseId,
-    stage: Stage,
-    update_id: &str,
-    by: &UserId,
-) -> QueryResult<()> {
-    let now = db::now();
-    diesel::update(cases::table.find(id))
-        .set((
-            cases::stage.eq(stage),
-            cases::updated_at.eq(now),
-            cases::version.eq(cases::version + 1),
-        ))
-        .execute(conn)?;
-    diesel::insert_into(case_stage_history::table)
-        .values((
-            case_stage_history::id.eq(new_row_id()),
-            case_stage_history::case_id.eq(id),
-            case_stage_history::stage.eq(stage),
-            case_stage_history::reached_at.eq(now),
-            case_stage_history::update_id.eq(update_id),
-            case_stage_history::recorded_by.eq(by),
-            case_stage_history::recorded_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
 }
 
 /// How liaison ends, recorded before a case closes and shared with the family.

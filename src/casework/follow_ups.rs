@@ -11,8 +11,9 @@ use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::cases::Case;
+use crate::casework::notices::notify_family;
+use crate::casework::record::require_open;
 use crate::casework::types::FollowUpStatus;
-use crate::casework::updates::{notify_family, require_open};
 use crate::db::schema::{contacts, follow_up_events, follow_ups, relatives, team_members, users};
 use crate::db::{self, DbConn};
 use crate::domain::{

@@ -114,7 +114,7 @@ pub fn add(
 ) -> Result<Relative, AppError> {
     db::write(conn, |conn| {
         let case = access::require_visible(conn, user, case_id)?;
-        crate::casework::updates::require_open(&case)?;
+        crate::casework::record::require_open(&case)?;
         let id = RelativeId::new();
         let now = db::now();
         let (quiet_start, quiet_end) = quiet(input);

@@ -9,14 +9,14 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
-use crate::casework::cases::{self, Case};
-use crate::casework::types::{AccessState, CaseStatus, Stage};
-use crate::db::schema::{case_updates, relatives};
+use crate::casework::notices::notify_family;
+use crate::casework::record::{self, Case, require_open};
+use crate::casework::types::{CaseStatus, Stage};
+use crate::db::schema::case_updates;
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, LimitedText, RelativeId, UpdateId, UserId};
+use crate::domain::{CaseId, LimitedText, UpdateId, UserId};
 use crate::error::AppError;
 use crate::notify::Kind;
-use crate::notify::outbox::{self, Notice, Recipient};
 
 #[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct Update {
@@ -43,48 +43,6 @@ pub struct NewUpdate {
     pub key_event: bool,
 }
 
-/// Refuses new records on a closed case.
-pub fn require_open(case: &Case) -> Result<(), AppError> {
-    if case.status == CaseStatus::Closed {
-        return Err(AppError::conflict(
-            "case_closed",
-            "This case is closed. A manager can reopen it if liaison needs to start again.",
-        ));
-    }
-    Ok(())
-}
-
-/// The relatives of a case who can read the portal (invited or active, not suspended).
-pub fn reachable_relatives(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<RelativeId>> {
-    relatives::table
-        .filter(relatives::case_id.eq(case_id))
-        .filter(relatives::access_state.eq_any([AccessState::Invited, AccessState::Active]))
-        .select(relatives::id)
-        .load(conn)
-}
-
-/// Tells each relative who can read the portal that there is news, once per `cause`.
-pub fn notify_family(
-    conn: &mut DbConn,
-    case_id: &CaseId,
-    kind: Kind,
-    cause: &str,
-) -> QueryResult<()> {
-    for relative in reachable_relatives(conn, case_id)? {
-        outbox::enqueue(
-            conn,
-            &Notice {
-                kind,
-                recipient: Recipient::Relative(relative),
-                case_id: Some(case_id.clone()),
-                cause: cause.to_owned(),
-                payload: serde_json::json!({}),
-            },
-        )?;
-    }
-    Ok(())
-}
-
 fn insert(
     conn: &mut DbConn,
     user: &StaffUser,
@@ -108,7 +66,7 @@ fn insert(
         ))
         .execute(conn)?;
     if let Some(stage) = new.stage.filter(|s| *s != case.stage) {
-        cases::change_stage(conn, &case.id, stage, id.as_str(), &user.id)?;
+        record::change_stage(conn, &case.id, stage, id.as_str(), &user.id)?;
     }
     if new.shared_with_family {
         notify_family(conn, &case.id, Kind::FamilyNews, &format!("update:{id}"))?;

@@ -3,7 +3,7 @@
 //! shown to the family. A concern about the investigation also goes to the SIO, stays on the
 //! managers' list until it is closed, and can only be closed with a recorded response.
 
-use crate::casework::assignments::in_force;
+use crate::casework::record::in_force;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
+use crate::casework::notices::notify_family;
 use crate::casework::types::AssignmentRole;
-use crate::casework::updates::notify_family;
 use crate::db::schema::{assignments, cases, message_reads, messages, relatives, users};
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId, UserId};

@@ -9,6 +9,7 @@ pub mod ics;
 pub mod links;
 pub mod messages;
 pub mod portal;
+pub mod preferences;
 pub mod session;
 
 pub use session::FamilyUser;

@@ -2,7 +2,7 @@
 //! in a few batched queries, each case measured (`measures`), and the results added up per
 //! team, per officer and per week, with the cases in breach listed.
 
-use crate::casework::assignments::in_force;
+use crate::casework::record::in_force;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};

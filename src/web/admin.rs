@@ -12,7 +12,7 @@ use crate::auth::password;
 use crate::auth::{AdminUser, AuditReader};
 use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
 use crate::web::pages::{self, render, see_other};
 use crate::web::staff::EmptyForm;

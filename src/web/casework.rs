@@ -26,7 +26,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::pages::{render, see_other};
 
 type Page = Result<HttpResponse, AppError>;

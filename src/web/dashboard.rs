@@ -10,7 +10,7 @@ use crate::accounts::teams;
 use crate::auth::CaseworkUser;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::timeliness::chart::{self, Point};
 use crate::timeliness::dashboard::{self, Dashboard, Table, TimelinessSummary};
 use crate::web::api::dashboard::board_for;
@@ -285,7 +285,7 @@ fn fill(page: &mut Page, board: &Dashboard) {
                 .join(", "),
         })
         .collect();
-    let when = |t| crate::web::family::family_time(crate::i18n::Lang::En, t);
+    let when = |t| crate::i18n::family_time(crate::i18n::Lang::En, t);
     page.concerns = board
         .open_concerns
         .iter()
@@ -315,7 +315,7 @@ fn fill(page: &mut Page, board: &Dashboard) {
             format!(
                 "The {name} target became {} {unit} on {}; what began before then is judged by the earlier target.",
                 c.value,
-                crate::web::family::family_time(crate::i18n::Lang::En, c.effective_from)
+                crate::i18n::family_time(crate::i18n::Lang::En, c.effective_from)
             )
         })
         .collect();

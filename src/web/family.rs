@@ -10,8 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
-use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
-use chrono_tz::Europe::London;
+
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +20,9 @@ use crate::auth::cookies;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::device::{self, Account};
 use crate::auth::drafts::{Author, DraftKeys};
-use crate::auth::extract::{ClearSessionCookie, audit_rejection, client_ip, state_of};
+use crate::auth::extract::{
+    BoundSession, ClearSessionCookie, audit_rejection, client_ip, state_of,
+};
 use crate::auth::session::Client;
 use crate::auth::throttle;
 use crate::auth::tokens::{Audience, TokenError};
@@ -37,7 +38,7 @@ use crate::family::session::{self as family_session, FamilyUser};
 use crate::i18n::Lang;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::pages::{safe_next, see_other};
 
 type Page = Result<HttpResponse, AppError>;
@@ -170,7 +171,7 @@ async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
 fn bind_forms(req: &HttpRequest, source: AuthSource, user: &FamilyUser) {
     if source == AuthSource::Cookie {
         req.extensions_mut()
-            .insert(csrf::BoundSession(user.session_id.as_str().to_owned()));
+            .insert(BoundSession(user.session_id.as_str().to_owned()));
     }
 }
 
@@ -252,6 +253,18 @@ pub async fn family_pages(
     Ok(res)
 }
 
+/// The relative's settings, for the page and the API.
+pub(crate) async fn read_preferences(
+    state: &AppState,
+    user: &FamilyUser,
+) -> Result<crate::family::preferences::FamilyPreferences, AppError> {
+    let relative = user.relative_id.clone();
+    state
+        .db
+        .run(move |conn| Ok(crate::family::preferences::of(conn, &relative)?))
+        .await
+}
+
 /// An unknown family path: "not found" in the reader's language, which for a signed-in
 /// relative is their own.
 pub async fn not_found(_reader: Option<FamilyUser>) -> Page {
@@ -266,9 +279,8 @@ pub(crate) fn lang_of(req: &HttpRequest, user: Option<&FamilyUser>) -> Lang {
     if let Some(u) = user.or(req.extensions().get::<FamilyUser>()) {
         return u.lang;
     }
-    if let Some(ReaderLang(l)) = req.extensions().get::<ReaderLang>() {
-        return *l;
-    }
+    // A choice made on this browser wins over the language of the relative a link was sent
+    // to, so that the switch on the link page works.
     let secure = req
         .app_data::<web::Data<AppState>>()
         .is_none_or(|s| s.config.cookie_secure);
@@ -277,6 +289,9 @@ pub(crate) fn lang_of(req: &HttpRequest, user: Option<&FamilyUser>) -> Lang {
         .and_then(|v| Lang::parse(&v))
     {
         return l;
+    }
+    if let Some(ReaderLang(l)) = req.extensions().get::<ReaderLang>() {
+        return *l;
     }
     let accept = req
         .headers()
@@ -287,79 +302,6 @@ pub(crate) fn lang_of(req: &HttpRequest, user: Option<&FamilyUser>) -> Lang {
         Lang::Cy
     } else {
         Lang::En
-    }
-}
-
-const WELSH_MONTHS: [&str; 12] = [
-    "Ionawr",
-    "Chwefror",
-    "Mawrth",
-    "Ebrill",
-    "Mai",
-    "Mehefin",
-    "Gorffennaf",
-    "Awst",
-    "Medi",
-    "Hydref",
-    "Tachwedd",
-    "Rhagfyr",
-];
-
-/// A date as a family reads it, in their language: "24 November 2026".
-pub fn family_date(lang: Lang, d: chrono::NaiveDate) -> String {
-    match lang {
-        Lang::En => d.format("%-d %B %Y").to_string(),
-        Lang::Cy => format!(
-            "{} {} {}",
-            d.day(),
-            WELSH_MONTHS[d.month0() as usize],
-            d.year()
-        ),
-    }
-}
-
-/// A stored UTC time as a family reads it: London time, "24 November 2026, 10:00".
-pub fn family_time(lang: Lang, utc: NaiveDateTime) -> String {
-    let local = London.from_utc_datetime(&utc).naive_local();
-    format!(
-        "{}, {:02}:{:02}",
-        family_date(lang, local.date()),
-        local.hour(),
-        local.minute()
-    )
-}
-
-fn lang_from_ctx(ctx: &handlebars::Context) -> Lang {
-    ctx.data()
-        .get("lang")
-        .and_then(|l| l.as_str())
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::En)
-}
-
-/// `{{when t}}`: a UTC timestamp in the page's language and London time.
-pub struct WhenHelper;
-
-impl handlebars::HelperDef for WhenHelper {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        h: &handlebars::Helper<'rc>,
-        _: &'reg handlebars::Handlebars<'reg>,
-        ctx: &'rc handlebars::Context,
-        _: &mut handlebars::RenderContext<'reg, 'rc>,
-        out: &mut dyn handlebars::Output,
-    ) -> handlebars::HelperResult {
-        let raw = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
-        let lang = lang_from_ctx(ctx);
-        let text = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
-            family_time(lang, t.naive_utc())
-        } else if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            family_date(lang, d)
-        } else {
-            raw.to_owned()
-        };
-        out.write(&handlebars::html_escape(&text))?;
-        Ok(())
     }
 }
 
@@ -1375,7 +1317,7 @@ pub async fn preferences(
     user: FamilyUser,
     query: web::Query<SavedQuery>,
 ) -> Page {
-    let saved = crate::web::api::family::load_preferences(&state, &user).await?;
+    let saved = read_preferences(&state, &user).await?;
     let form = PreferencesForm {
         channel: saved.channel.as_str().into(),
         quiet_hours_start: saved.quiet_hours_start.unwrap_or_default(),

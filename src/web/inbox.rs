@@ -11,7 +11,7 @@ use crate::db::schema::notifications;
 use crate::domain::{NotificationId, UserId};
 use crate::error::AppError;
 use crate::notify::inbox::{self, InboxItem};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::EmptyForm;
 
@@ -105,7 +105,7 @@ pub async fn read_all(
     tag = "notifications",
     responses(
         (status = 200, description = "My portal inbox", body = InboxList),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -132,8 +132,8 @@ pub struct InboxList {
     params(("id" = NotificationId, Path)),
     responses(
         (status = 204, description = "Marked read"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -152,7 +152,7 @@ pub async fn api_read(
     tag = "notifications",
     responses(
         (status = 204, description = "All marked read"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]

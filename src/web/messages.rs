@@ -12,7 +12,7 @@ use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::casework::{case_page, case_url, load, visible_first};
 use crate::web::forms::FormErrors;
 use crate::web::pages::{ok, see_other};

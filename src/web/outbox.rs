@@ -11,7 +11,7 @@ use crate::domain::NotificationId;
 use crate::error::AppError;
 use crate::notify::Status;
 use crate::notify::outbox::{self, OutboxRow};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::EmptyForm;
 
@@ -106,9 +106,9 @@ pub async fn retry(
     params(OutboxQuery),
     responses(
         (status = 200, description = "E-mail notifications in a status", body = [OutboxRow]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -132,10 +132,10 @@ pub async fn api_list(
     params(("id" = NotificationId, Path)),
     responses(
         (status = 204, description = "Queued again"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]

@@ -21,7 +21,7 @@ use crate::auth::extract::{ClearSessionCookie, RenewedStaffToken};
 use crate::auth::policy::{self, Capability};
 use crate::auth::session::StaffUser;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
@@ -71,7 +71,7 @@ pub fn load_templates() -> anyhow::Result<Handlebars<'static>> {
     hb.register_helper("eq", Box::new(eq_helper));
     hb.register_helper("label_of", Box::new(label_helper));
     hb.register_helper("t", Box::new(crate::i18n::TranslateHelper));
-    hb.register_helper("when", Box::new(crate::web::family::WhenHelper));
+    hb.register_helper("when", Box::new(crate::i18n::WhenHelper));
     Ok(hb)
 }
 
@@ -176,8 +176,10 @@ fn heading_for(status: StatusCode) -> &'static str {
 
 /// Only same-site paths may be used as a return address after sign-in.
 /// Where to go after signing in: `next` when it is a path on this site, else `default`.
-/// Browsers drop tabs and newlines from a location and read `\\` as `/`, so anything that
-/// could turn into `//host` (and so another site) or carries a control character is refused.
+/// Browsers drop tabs and newlines from a location and read `\` as `/`, so anything that
+/// could turn into `//host` (and so another site) is refused, and so is any character a
+/// location header cannot carry as it is (white space, control characters, non-ASCII: a
+/// link of this site's own is percent-encoded).
 pub fn safe_next(next: Option<&str>, default: &str) -> String {
     match next {
         Some(n) if is_local_path(n) => n.to_owned(),
@@ -190,9 +192,7 @@ fn is_local_path(n: &str) -> bool {
     chars.next() == Some('/')
         && !matches!(chars.next(), Some('/' | '\\'))
         && n.len() < 500
-        && !n
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && n.chars().all(|c| c.is_ascii_graphic() && c != '\\')
 }
 
 fn login_redirect(req: &HttpRequest) -> HttpResponse {

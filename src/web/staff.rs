@@ -17,7 +17,7 @@ use crate::auth::tokens::Audience;
 use crate::casework::{cases, follow_ups};
 use crate::domain::{NewPassword, Role};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
 use crate::web::pages::{self, render, see_other, staff_cookie};
 

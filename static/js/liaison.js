@@ -62,7 +62,11 @@
           return subtle.decrypt({ name: "AES-GCM", iv: b64decode(item.iv) }, k, b64decode(item.data));
         }).then(function (plain) {
           return JSON.parse(new TextDecoder().decode(plain));
-        }, function () { return null; });
+        }, function () {
+          // Locked with a key these pages no longer have (the service's secret changed).
+          store.removeItem(mine + form);
+          return null;
+        });
       },
       forget: function (form) { store.removeItem(mine + form); },
       any: function () {
@@ -90,36 +94,37 @@
     var formName = form.getAttribute("data-draft");
     var status = form.querySelector("[data-draft-status]");
     var fields = form.querySelectorAll("input[type=text], input[type=number], input[type=datetime-local], textarea, select");
-    var edited = false;
+    var touched = [];
     var collect = function () {
       var data = {};
       Array.prototype.forEach.call(fields, function (el, i) { data[el.name + "#" + i] = el.value; });
       return data;
     };
-    if (!summary) {
-      drafts.load(formName).then(function (saved) {
-        if (!saved || edited) { return; }
-        var restored = false;
-        Array.prototype.forEach.call(fields, function (el, i) {
-          var name = el.name + "#" + i;
-          if (saved[name] !== undefined && saved[name] !== el.value && el.name !== "occurred_at") {
-            el.value = saved[name];
-            restored = true;
-          }
-        });
-        if (restored && status) { status.textContent = body.getAttribute("data-draft-restored"); }
+    // Put back what was kept, except in a field typed in meanwhile; nothing is saved until
+    // this has settled, so a draft is never overwritten before it was read.
+    var loaded = summary ? Promise.resolve() : drafts.load(formName).then(function (saved) {
+      if (!saved) { return; }
+      var restored = false;
+      Array.prototype.forEach.call(fields, function (el, i) {
+        var name = el.name + "#" + i;
+        if (!touched[i] && saved[name] !== undefined && saved[name] !== el.value && el.name !== "occurred_at") {
+          el.value = saved[name];
+          restored = true;
+        }
       });
-    }
+      if (restored && status) { status.textContent = body.getAttribute("data-draft-restored"); }
+    });
     var timer = null;
     var flush = function () {
       clearTimeout(timer);
       timer = null;
-      return drafts.save(formName, collect()).then(function () {
+      return loaded.then(function () { return drafts.save(formName, collect()); }).then(function () {
         if (status) { status.textContent = body.getAttribute("data-draft-kept"); }
       });
     };
-    form.addEventListener("input", function () {
-      edited = true;
+    form.addEventListener("input", function (event) {
+      var at = Array.prototype.indexOf.call(fields, event.target);
+      if (at >= 0) { touched[at] = true; }
       clearTimeout(timer);
       timer = setTimeout(flush, 400);
     });

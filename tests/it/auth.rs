@@ -573,6 +573,7 @@ async fn sign_in_never_sends_a_browser_to_a_path_it_would_read_as_another_site()
         "javascript:alert(1)",
         "/\u{0}/evil.example",
         "/ /evil.example",
+        "/caf\u{e9}",
         "",
     ];
     for next in hostile {
@@ -661,13 +662,81 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
             browser.sign_in(&officer.email, PASSWORD).await.status(),
             303
         );
+        // The proxies write X-Forwarded-For; a `Forwarded` header is the client's own
+        // invention, passed on as it came, and never read.
+        let res = app
+            .api
+            .post(app.url("/api/v1/auth/token"))
+            .header("forwarded", "for=192.0.2.99")
+            .header("x-forwarded-for", "203.0.113.7")
+            .json(&json!({"email": officer.email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
         let events = app.audit("auth.sign_in").await;
-        let ip = events
+        let ips: Vec<Option<&str>> = events
             .iter()
-            .find(|e| e.actor_id.as_deref() == Some(officer.id.as_str()))
-            .and_then(|e| e.ip.clone());
-        assert_eq!(ip.as_deref(), Some(expected), "trusted_proxies={trusted:?}");
+            .filter(|e| e.actor_id.as_deref() == Some(officer.id.as_str()))
+            .map(|e| e.ip.as_deref())
+            .collect();
+        assert_eq!(ips, [Some(expected); 2], "trusted_proxies={trusted:?}");
     }
+}
+
+#[tokio::test]
+async fn a_sign_in_page_opened_before_another_tab_signed_in_still_signs_in() {
+    let app = spawn_app().await;
+    let officer = app.create_user(Role::Officer, &[]).await;
+    let browser = Browser::new(&app.address);
+    // Tab 1 shows the sign-in page; tab 2 (the same browser) signs in meanwhile.
+    let (_, page) = browser.get("/staff/login").await;
+    let first_tab = crate::support::browser::csrf_in(&page).unwrap();
+    assert_eq!(
+        browser.sign_in(&officer.email, PASSWORD).await.status(),
+        303
+    );
+    let form = |token: &str| {
+        vec![
+            ("csrf_token", token.to_owned()),
+            ("email", officer.email.clone()),
+            ("password", PASSWORD.to_owned()),
+        ]
+    };
+    let res = browser
+        .client
+        .post(browser.url("/staff/login"))
+        .form(&form(&first_tab))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/staff");
+    let (_, page) = browser.get("/staff").await;
+    let signed_in_tab = crate::support::browser::csrf_in(&page).unwrap();
+
+    // Tab 2 signs out; the sign-out button left on another tab finds the browser signed out.
+    let stale = browser
+        .client
+        .post(browser.url("/staff/logout"))
+        .form(&[("csrf_token", signed_in_tab.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 303, "the first sign-out");
+    let again = browser
+        .client
+        .post(browser.url("/staff/logout"))
+        .form(&[("csrf_token", signed_in_tab.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 303);
+    assert!(
+        location(&again).starts_with("/staff/login"),
+        "{}",
+        location(&again)
+    );
 }
 
 #[tokio::test]

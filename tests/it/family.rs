@@ -1101,6 +1101,17 @@ async fn a_welsh_relative_meets_welsh_from_the_link_in_their_email_on() {
     let (status, page) = b.get(&format!("/family/sign-in/link?token={token}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("<html lang=\"cy\">"), "{page}");
+    // The switch on the page still works.
+    let other = Browser::new(&f.app.address);
+    let here = format!("/family/sign-in/link?token={token}");
+    other.get(&here).await;
+    let res = other
+        .post("/family/language", &[("lang", "en"), ("next", &here)])
+        .await;
+    assert_eq!(location(&res), here);
+    let (_, page) = other.get(&here).await;
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+
     let res = b.post("/family/sign-in/link", &[("token", &token)]).await;
     assert_eq!(res.status(), 303);
     // The same link again: the problem is explained in Welsh too.

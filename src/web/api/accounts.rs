@@ -8,7 +8,7 @@ use crate::audit::{self, Actor};
 use crate::auth::{AdminUser, AuditReader};
 use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::admin::{AuditFilter, hash_password};
 use crate::web::api::ApiJson;
 use crate::web::forms::Validator;
@@ -34,8 +34,8 @@ fn with_teams(conn: &mut crate::db::DbConn, user: User) -> Result<UserWithTeams,
     tag = "accounts",
     responses(
         (status = 200, description = "Every account", body = [UserWithTeams]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -62,9 +62,9 @@ pub async fn list_users(
     params(("id" = UserId, Path)),
     responses(
         (status = 200, description = "The account", body = UserWithTeams),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -104,13 +104,13 @@ pub struct CreateUser {
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserWithTeams),
-        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
-        (status = 413, description = "Too large", body = crate::web::api::doc::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 413, description = "Too large", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -169,13 +169,13 @@ pub struct UpdateUser {
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Changed", body = UserWithTeams),
-        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -204,10 +204,10 @@ pub async fn update_user(
     params(("id" = UserId, Path)),
     responses(
         (status = 200, description = "Deactivated; every session ended", body = UserWithTeams),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -234,9 +234,9 @@ pub async fn deactivate_user(
     params(("id" = UserId, Path)),
     responses(
         (status = 200, description = "Reactivated", body = UserWithTeams),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -277,8 +277,8 @@ fn with_members(conn: &mut crate::db::DbConn, team: Team) -> Result<TeamWithMemb
     tag = "accounts",
     responses(
         (status = 200, description = "Every team", body = [TeamWithMembers]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -305,9 +305,9 @@ pub async fn list_teams(
     params(("id" = TeamId, Path)),
     responses(
         (status = 200, description = "The team", body = TeamWithMembers),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -340,12 +340,12 @@ pub struct CreateTeam {
     request_body = CreateTeam,
     responses(
         (status = 201, description = "Created", body = TeamWithMembers),
-        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -383,13 +383,13 @@ pub struct AddMember {
     request_body = AddMember,
     responses(
         (status = 200, description = "Added", body = TeamWithMembers),
-        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::doc::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -419,9 +419,9 @@ pub async fn add_member(
     params(("id" = TeamId, Path), ("user_id" = UserId, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -445,9 +445,9 @@ pub async fn remove_member(
     params(AuditFilter),
     responses(
         (status = 200, description = "Audit events, newest first", body = [audit::AuditEvent]),
-        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]

@@ -9,7 +9,7 @@ use crate::auth::extract::client_ip;
 use crate::auth::session::{self, Client, StaffUser};
 use crate::auth::sign_in::{self, Attempt};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::api::ApiJson;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -34,12 +34,12 @@ pub struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 400, description = "The request could not be read", body = crate::web::api::doc::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::doc::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::doc::ApiError),
-        (status = 429, description = "Too many attempts", body = crate::web::api::doc::ApiError),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        (status = 429, description = "Too many attempts", body = crate::web::api::errors::ApiError),
     ),
 )]
 pub async fn issue_token(
@@ -98,7 +98,7 @@ pub async fn issue_token(
     tag = "auth",
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -138,7 +138,7 @@ pub struct Me {
     tag = "auth",
     responses(
         (status = 200, description = "The signed-in account", body = Me),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]

@@ -11,7 +11,7 @@ use crate::casework::time::{london_date, parse_date};
 use crate::db;
 use crate::domain::{Role, TeamId};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::timeliness::TargetHistory;
 use crate::timeliness::dashboard::{self, Dashboard, DashboardDates, MAX_DAYS, Scope};
 
@@ -93,10 +93,10 @@ pub fn dates_of(
     params(TimelinessQuery),
     responses(
         (status = 200, description = "The figures; `note` says if the period was shortened", body = Dashboard),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role, or team figures asked for by an officer", body = crate::web::api::doc::ApiError),
-        (status = 404, description = "No such team, or not one of yours", body = crate::web::api::doc::ApiError),
-        (status = 422, description = "A date that is not a date, or a period inverted or longer than 366 days", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role, or team figures asked for by an officer", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such team, or not one of yours", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "A date that is not a date, or a period inverted or longer than 366 days", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]

@@ -24,10 +24,10 @@ use crate::family::portal::{
 use crate::family::session::{self as family_session, FamilyUser};
 use crate::i18n::Lang;
 use crate::notify::inbox::InboxItem;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::api::ApiJson;
-use crate::web::api::doc::{ApiError, BodyErrors};
-use crate::web::family::{end_family_sessions, redeem_link, request_link_for};
+use crate::web::api::errors::{ApiError, BodyErrors};
+use crate::web::family::{end_family_sessions, read_preferences, redeem_link, request_link_for};
 
 type Answer = Result<HttpResponse, AppError>;
 
@@ -576,58 +576,7 @@ pub async fn message_send(
 
 // ---- preferences --------------------------------------------------------------------------
 
-crate::text_enum!(
-    /// How a relative hears that something new is in the portal.
-    NoticeChannel {
-        Email => "email" / "By e-mail, and in the portal",
-        Portal => "portal" / "In the portal only",
-    }
-);
-
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FamilyPreferences {
-    pub(crate) channel: NoticeChannel,
-    /// `HH:MM`, London time; no e-mails between start and end. Both or neither.
-    #[serde(default)]
-    pub(crate) quiet_hours_start: Option<String>,
-    #[serde(default)]
-    pub(crate) quiet_hours_end: Option<String>,
-    pub(crate) language: Lang,
-}
-
-pub(crate) async fn load_preferences(
-    state: &AppState,
-    user: &FamilyUser,
-) -> Result<FamilyPreferences, AppError> {
-    let rid = user.relative_id.clone();
-    let (by_email, start, end, language): (bool, Option<String>, Option<String>, Lang) = state
-        .db
-        .run(move |conn| {
-            use crate::db::schema::relatives as r;
-            use diesel::prelude::*;
-            Ok(r::table
-                .find(&rid)
-                .select((
-                    r::notify_by_email,
-                    r::quiet_hours_start,
-                    r::quiet_hours_end,
-                    r::language,
-                ))
-                .first(conn)?)
-        })
-        .await?;
-    Ok(FamilyPreferences {
-        channel: if by_email {
-            NoticeChannel::Email
-        } else {
-            NoticeChannel::Portal
-        },
-        quiet_hours_start: start,
-        quiet_hours_end: end,
-        language,
-    })
-}
+pub use crate::family::preferences::{FamilyPreferences, NoticeChannel};
 
 /// How and when the relative hears from the portal, and in which language.
 #[utoipa::path(
@@ -638,7 +587,7 @@ pub(crate) async fn load_preferences(
     security(("bearer" = [])),
 )]
 pub async fn preferences(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    Ok(HttpResponse::Ok().json(load_preferences(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(read_preferences(&state, &user).await?))
 }
 
 /// Saves the relative's preferences (the case team sees the new version).
@@ -674,5 +623,5 @@ pub async fn preferences_save(
         .db
         .run(move |conn| relatives::set_preferences(conn, &rid, &prefs))
         .await?;
-    Ok(HttpResponse::Ok().json(load_preferences(&state, &user).await?))
+    Ok(HttpResponse::Ok().json(read_preferences(&state, &user).await?))
 }

@@ -12,8 +12,8 @@ use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
-use crate::startup::AppState;
-use crate::web::api::doc::{BodyErrors, CaseErrors};
+use crate::state::AppState;
+use crate::web::api::errors::{BodyErrors, CaseErrors};
 use crate::web::api::{ApiJson, NoBody};
 
 type Answer = Result<HttpResponse, AppError>;
@@ -159,7 +159,7 @@ pub struct CloseConcern {
     request_body = CloseConcern,
     responses(
         (status = 200, description = "Closed; the thread", body = Vec<ThreadItem>),
-        (status = 409, description = "Not an open concern", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Not an open concern", body = crate::web::api::errors::ApiError),
         CaseErrors,
         BodyErrors,
     ),
@@ -199,8 +199,8 @@ pub struct WaitingMessages {
     tag = "messages",
     responses(
         (status = 200, description = "What is waiting", body = WaitingMessages),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -227,7 +227,7 @@ pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
     responses(
         (status = 200, description = "Invited", body = Relative),
-        (status = 409, description = "Access suspended, or the case is closed", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Access suspended, or the case is closed", body = crate::web::api::errors::ApiError),
         BodyErrors,
         CaseErrors,
     ),
@@ -267,7 +267,7 @@ pub struct SuspendAccess {
     request_body = SuspendAccess,
     responses(
         (status = 200, description = "Suspended", body = Relative),
-        (status = 409, description = "Already suspended", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Already suspended", body = crate::web::api::errors::ApiError),
         CaseErrors,
         BodyErrors,
     ),
@@ -305,7 +305,7 @@ pub async fn suspend(
     params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
     responses(
         (status = 200, description = "Reinstated", body = Relative),
-        (status = 409, description = "Not suspended", body = crate::web::api::doc::ApiError),
+        (status = 409, description = "Not suspended", body = crate::web::api::errors::ApiError),
         BodyErrors,
         CaseErrors,
     ),

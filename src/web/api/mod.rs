@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod dashboard;
 pub mod doc;
+pub mod errors;
 pub mod family;
 pub mod messages;
 pub mod settings;

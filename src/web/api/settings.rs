@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AdminUser;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::timeliness::{self, TargetChange, Targets};
 use crate::web::api::ApiJson;
-use crate::web::api::doc::BodyErrors;
+use crate::web::api::errors::BodyErrors;
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,8 +71,8 @@ async fn answer(state: &AppState) -> Result<TargetsAnswer, AppError> {
     tag = "settings",
     responses(
         (status = 200, description = "The targets in force, and their changes", body = TargetsAnswer),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -90,8 +90,8 @@ pub async fn get_targets(
     request_body = TargetsBody,
     responses(
         (status = 200, description = "Saved; in force from now", body = TargetsAnswer),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::doc::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::doc::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
         BodyErrors,
     ),
     security(("bearer" = [])),
