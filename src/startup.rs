@@ -29,9 +29,8 @@ use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, dashboard as api_dashboard,
     doc as api_doc, family as api_family, messages as api_messages, settings as api_settings,
 };
-use crate::web::{
-    admin, assets, casework, dashboard, family, inbox, messages, outbox, pages, staff,
-};
+use crate::web::staff::cases as staff_cases;
+use crate::web::{admin, assets, dashboard, family, inbox, messages, outbox, pages, staff};
 
 /// Opens the database, applies migrations and loads templates: the state every request
 /// handler shares.
@@ -222,7 +221,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/notifications/read-all").route(post().to(inbox::api_read_all)))
             .service(resource("/notifications/{id}/read").route(post().to(inbox::api_read)))
             .service(resource("/outbox").route(get().to(outbox::api_list)))
-            .service(resource("/me/follow-ups").route(get().to(api_cases::my_follow_ups)))
+            .service(
+                resource("/me/follow-ups").route(get().to(api_cases::follow_ups::my_follow_ups)),
+            )
             .service(
                 resource("/cases")
                     .route(get().to(api_cases::list))
@@ -240,84 +241,85 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/cases/{id}/export").route(get().to(api_cases::export)))
             .service(
                 resource("/cases/{id}/links")
-                    .route(get().to(api_cases::links_list))
-                    .route(post().to(api_cases::link)),
+                    .route(get().to(api_cases::links::links_list))
+                    .route(post().to(api_cases::links::link)),
             )
             .service(
-                resource("/cases/{id}/links/{link_id}/remove").route(post().to(api_cases::unlink)),
+                resource("/cases/{id}/links/{link_id}/remove")
+                    .route(post().to(api_cases::links::unlink)),
             )
             .service(
                 resource("/cases/{id}/assignments")
-                    .route(get().to(api_cases::assignments_list))
-                    .route(post().to(api_cases::assign)),
+                    .route(get().to(api_cases::assignments::assignments_list))
+                    .route(post().to(api_cases::assignments::assign)),
             )
             .service(
                 resource("/cases/{id}/assignments/{assignment_id}/end")
-                    .route(post().to(api_cases::end_assignment)),
+                    .route(post().to(api_cases::assignments::end_assignment)),
             )
             .service(
                 resource("/cases/{id}/relatives")
-                    .route(get().to(api_cases::relatives_list))
-                    .route(post().to(api_cases::relative_add)),
+                    .route(get().to(api_cases::relatives::relatives_list))
+                    .route(post().to(api_cases::relatives::relative_add)),
             )
             .service(
                 resource("/cases/{id}/relatives/{relative_id}")
-                    .route(get().to(api_cases::relative_get))
-                    .route(put().to(api_cases::relative_edit)),
+                    .route(get().to(api_cases::relatives::relative_get))
+                    .route(put().to(api_cases::relatives::relative_edit)),
             )
             .service(
                 resource("/cases/{id}/contacts")
-                    .route(get().to(api_cases::contacts_list))
-                    .route(post().to(api_cases::contact_log)),
+                    .route(get().to(api_cases::contacts::contacts_list))
+                    .route(post().to(api_cases::contacts::contact_log)),
             )
             // Contacts are append-only: any other method on a contact answers 405.
             .service(
                 resource("/cases/{id}/contacts/{contact_id}")
-                    .route(get().to(api_cases::contact_get)),
+                    .route(get().to(api_cases::contacts::contact_get)),
             )
             .service(
                 resource("/cases/{id}/contacts/{contact_id}/amendments")
-                    .route(get().to(api_cases::amendments_list))
-                    .route(post().to(api_cases::amend)),
+                    .route(get().to(api_cases::contacts::amendments_list))
+                    .route(post().to(api_cases::contacts::amend)),
             )
             .service(
                 resource("/cases/{id}/follow-ups")
-                    .route(get().to(api_cases::follow_ups_list))
-                    .route(post().to(api_cases::follow_up_create)),
+                    .route(get().to(api_cases::follow_ups::follow_ups_list))
+                    .route(post().to(api_cases::follow_ups::follow_up_create)),
             )
             .service(
                 resource("/cases/{id}/follow-ups/{follow_up_id}/complete")
-                    .route(post().to(api_cases::follow_up_complete)),
+                    .route(post().to(api_cases::follow_ups::follow_up_complete)),
             )
             .service(
                 resource("/cases/{id}/follow-ups/{follow_up_id}/cancel")
-                    .route(post().to(api_cases::follow_up_cancel)),
+                    .route(post().to(api_cases::follow_ups::follow_up_cancel)),
             )
             .service(
                 resource("/cases/{id}/follow-ups/{follow_up_id}/reassign")
-                    .route(post().to(api_cases::follow_up_reassign)),
+                    .route(post().to(api_cases::follow_ups::follow_up_reassign)),
             )
             .service(
                 resource("/cases/{id}/follow-ups/{follow_up_id}/reschedule")
-                    .route(post().to(api_cases::follow_up_reschedule)),
+                    .route(post().to(api_cases::follow_ups::follow_up_reschedule)),
             )
             .service(
                 resource("/cases/{id}/updates")
-                    .route(get().to(api_cases::updates_list))
-                    .route(post().to(api_cases::update_post)),
+                    .route(get().to(api_cases::updates::updates_list))
+                    .route(post().to(api_cases::updates::update_post)),
             )
             .service(
                 resource("/cases/{id}/updates/linked")
-                    .route(post().to(api_cases::update_post_linked)),
+                    .route(post().to(api_cases::updates::update_post_linked)),
             )
             .service(
                 resource("/cases/{id}/property")
-                    .route(get().to(api_cases::property_list))
-                    .route(post().to(api_cases::property_add)),
+                    .route(get().to(api_cases::property::property_list))
+                    .route(post().to(api_cases::property::property_add)),
             )
             .service(
                 resource("/cases/{id}/property/{item_id}/move")
-                    .route(post().to(api_cases::property_move)),
+                    .route(post().to(api_cases::property::property_move)),
             )
             .service(
                 resource("/cases/{id}/messages")
@@ -394,83 +396,124 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(pages::html_errors))
             .wrap(from_fn(pages::staff_session_cookie))
             .wrap(from_fn(csrf::ensure_cookie))
-            .service(resource("").route(get().to(staff::home)))
+            .service(resource("").route(get().to(staff::account::home)))
             .service(
                 resource("/login")
-                    .route(get().to(staff::login_form))
-                    .route(post().to(staff::login)),
+                    .route(get().to(staff::account::login_form))
+                    .route(post().to(staff::account::login)),
             )
-            .service(resource("/logout").route(post().to(staff::logout)))
+            .service(resource("/logout").route(post().to(staff::account::logout)))
             .service(
                 resource("/account/password")
-                    .route(get().to(staff::password_form))
-                    .route(post().to(staff::change_password)),
+                    .route(get().to(staff::account::password_form))
+                    .route(post().to(staff::account::change_password)),
             )
             .service(
                 resource("/cases")
-                    .route(get().to(casework::list))
-                    .route(post().to(casework::create_case)),
+                    .route(get().to(staff_cases::list))
+                    .route(post().to(staff_cases::open::create_case)),
             )
             .service(resource("/dashboard").route(get().to(dashboard::page)))
             .service(resource("/dashboard.csv").route(get().to(dashboard::csv)))
-            .service(resource("/cases/new").route(get().to(casework::new_case_form)))
-            .service(resource("/cases/{id}").route(get().to(casework::case)))
-            .service(resource("/cases/{id}/contacts").route(post().to(casework::contact_create)))
-            .service(resource("/cases/{id}/contacts/new").route(get().to(casework::contact_form)))
+            .service(resource("/cases/new").route(get().to(staff_cases::open::new_case_form)))
+            .service(resource("/cases/{id}").route(get().to(staff_cases::case)))
+            .service(
+                resource("/cases/{id}/contacts")
+                    .route(post().to(staff_cases::contacts::contact_create)),
+            )
+            .service(
+                resource("/cases/{id}/contacts/new")
+                    .route(get().to(staff_cases::contacts::contact_form)),
+            )
             .service(
                 resource("/cases/{id}/contacts/{contact_id}")
-                    .route(get().to(casework::contact_detail)),
+                    .route(get().to(staff_cases::contacts::contact_detail)),
             )
             .service(
                 resource("/cases/{id}/contacts/{contact_id}/amend")
-                    .route(post().to(casework::contact_amend)),
+                    .route(post().to(staff_cases::contacts::contact_amend)),
             )
             .service(
-                resource("/cases/{id}/follow-ups").route(post().to(casework::follow_up_create)),
+                resource("/cases/{id}/follow-ups")
+                    .route(post().to(staff_cases::follow_ups::follow_up_create)),
             )
             .service(
-                resource("/cases/{id}/follow-ups/new").route(get().to(casework::follow_up_form)),
+                resource("/cases/{id}/follow-ups/new")
+                    .route(get().to(staff_cases::follow_ups::follow_up_form)),
             )
             .service(
                 resource("/cases/{id}/follow-ups/{follow_up_id}/complete")
-                    .route(post().to(casework::follow_up_complete)),
+                    .route(post().to(staff_cases::follow_ups::follow_up_complete)),
             )
             .service(
                 resource("/cases/{id}/follow-ups/{follow_up_id}/cancel")
-                    .route(post().to(casework::follow_up_cancel)),
+                    .route(post().to(staff_cases::follow_ups::follow_up_cancel)),
             )
-            .service(resource("/cases/{id}/updates").route(post().to(casework::update_create)))
-            .service(resource("/cases/{id}/updates/new").route(get().to(casework::update_form)))
-            .service(resource("/cases/{id}/relatives").route(post().to(casework::relative_create)))
-            .service(resource("/cases/{id}/relatives/new").route(get().to(casework::relative_form)))
+            .service(
+                resource("/cases/{id}/updates")
+                    .route(post().to(staff_cases::updates::update_create)),
+            )
+            .service(
+                resource("/cases/{id}/updates/new")
+                    .route(get().to(staff_cases::updates::update_form)),
+            )
+            .service(
+                resource("/cases/{id}/relatives")
+                    .route(post().to(staff_cases::relatives::relative_create)),
+            )
+            .service(
+                resource("/cases/{id}/relatives/new")
+                    .route(get().to(staff_cases::relatives::relative_form)),
+            )
             .service(
                 resource("/cases/{id}/relatives/{relative_id}/edit")
-                    .route(get().to(casework::relative_edit_form))
-                    .route(post().to(casework::relative_edit)),
+                    .route(get().to(staff_cases::relatives::relative_edit_form))
+                    .route(post().to(staff_cases::relatives::relative_edit)),
             )
-            .service(resource("/cases/{id}/assignments").route(post().to(casework::assign)))
-            .service(resource("/cases/{id}/assignments/new").route(get().to(casework::assign_form)))
+            .service(
+                resource("/cases/{id}/assignments")
+                    .route(post().to(staff_cases::assignments::assign)),
+            )
+            .service(
+                resource("/cases/{id}/assignments/new")
+                    .route(get().to(staff_cases::assignments::assign_form)),
+            )
             .service(
                 resource("/cases/{id}/assignments/{assignment_id}/end")
-                    .route(post().to(casework::end_assignment)),
+                    .route(post().to(staff_cases::assignments::end_assignment)),
             )
             .service(
                 resource("/cases/{id}/property")
-                    .route(get().to(casework::property_list))
-                    .route(post().to(casework::property_add)),
+                    .route(get().to(staff_cases::property::property_list))
+                    .route(post().to(staff_cases::property::property_add)),
             )
             .service(
                 resource("/cases/{id}/property/{item_id}/move")
-                    .route(post().to(casework::property_move)),
+                    .route(post().to(staff_cases::property::property_move)),
             )
-            .service(resource("/cases/{id}/export").route(get().to(casework::export_page)))
-            .service(resource("/cases/{id}/export.csv").route(get().to(casework::export_csv)))
-            .service(resource("/cases/{id}/export.json").route(get().to(casework::export_json)))
-            .service(resource("/cases/{id}/manage").route(get().to(casework::manage)))
-            .service(resource("/cases/{id}/manage/plan").route(post().to(casework::set_plan)))
-            .service(resource("/cases/{id}/manage/close").route(post().to(casework::close)))
-            .service(resource("/cases/{id}/manage/reopen").route(post().to(casework::reopen)))
-            .service(resource("/cases/{id}/manage/link").route(post().to(casework::link)))
+            .service(
+                resource("/cases/{id}/export").route(get().to(staff_cases::export::export_page)),
+            )
+            .service(
+                resource("/cases/{id}/export.csv").route(get().to(staff_cases::export::export_csv)),
+            )
+            .service(
+                resource("/cases/{id}/export.json")
+                    .route(get().to(staff_cases::export::export_json)),
+            )
+            .service(resource("/cases/{id}/manage").route(get().to(staff_cases::manage::manage)))
+            .service(
+                resource("/cases/{id}/manage/plan").route(post().to(staff_cases::manage::set_plan)),
+            )
+            .service(
+                resource("/cases/{id}/manage/close").route(post().to(staff_cases::manage::close)),
+            )
+            .service(
+                resource("/cases/{id}/manage/reopen").route(post().to(staff_cases::manage::reopen)),
+            )
+            .service(
+                resource("/cases/{id}/manage/link").route(post().to(staff_cases::manage::link)),
+            )
             .service(
                 resource("/cases/{id}/messages")
                     .route(get().to(messages::thread))

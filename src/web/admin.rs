@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
 use crate::web::pages::{self, render, see_other};
-use crate::web::staff::EmptyForm;
+use crate::web::staff::account::EmptyForm;
 
 #[derive(Serialize)]
 struct Choice {

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::notify::inbox::{self, InboxItem};
 use crate::state::AppState;
 use crate::web::pages::{self, see_other};
-use crate::web::staff::EmptyForm;
+use crate::web::staff::account::EmptyForm;
 
 const PAGE_SIZE: i64 = 100;
 

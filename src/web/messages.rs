@@ -13,9 +13,9 @@ use crate::error::AppError;
 use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
-use crate::web::casework::{case_page, case_url, load, visible_first};
 use crate::web::forms::FormErrors;
 use crate::web::pages::{ok, see_other};
+use crate::web::staff::cases::{case_page, case_url, load, visible_first};
 
 type Page = Result<HttpResponse, AppError>;
 

@@ -4,7 +4,6 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
-pub mod casework;
 pub mod dashboard;
 pub mod family;
 pub mod forms;

@@ -13,7 +13,7 @@ use crate::notify::Status;
 use crate::notify::outbox::{self, OutboxRow};
 use crate::state::AppState;
 use crate::web::pages::{self, see_other};
-use crate::web::staff::EmptyForm;
+use crate::web::staff::account::EmptyForm;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct OutboxQuery {

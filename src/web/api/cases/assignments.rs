@@ -1,0 +1,156 @@
+//! Named contacts on a case: listing, assigning an officer, ending an assignment.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::{CaseworkUser, ManagerUser};
+use crate::casework::types::AssignmentRole;
+use crate::casework::{assignments, input, limits};
+use crate::domain::{AssignmentId, CaseId, EmailAddress, UserId};
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+use super::{Answer, ReasonBody, time, visible_first};
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/assignments",
+    tag = "named contacts",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Every assignment, current first", body = [assignments::Assignment]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn assignments_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let list = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "assignments")?;
+            Ok(assignments::list(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    user_id: UserId,
+    role: AssignmentRole,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    #[serde(default)]
+    visible_to_family: bool,
+    contact_phone: Option<String>,
+    contact_email: Option<String>,
+    working_hours: Option<String>,
+    cover_user_id: Option<UserId>,
+    cover_note: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/assignments",
+    tag = "named contacts",
+    params(("id" = CaseId, Path)),
+    request_body = AssignBody,
+    responses(
+        (status = 201, description = "Assigned", body = assignments::Assignment),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn assign(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<AssignBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let b = body.into_inner()?;
+    let new = assignments::NewAssignment {
+        user_id: b.user_id,
+        role: b.role,
+        starts_at: match &b.starts_at {
+            Some(t) => time("starts_at", t)?,
+            None => crate::db::now(),
+        },
+        ends_at: b
+            .ends_at
+            .as_deref()
+            .map(|t| time("ends_at", t))
+            .transpose()?,
+        visible_to_family: b.visible_to_family,
+        contact_phone: crate::accounts::users::parse_phone(
+            "contact_phone",
+            b.contact_phone.as_deref(),
+        )?,
+        contact_email: b
+            .contact_email
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| EmailAddress::parse("contact_email", e))
+            .transpose()?,
+        working_hours: input::optional(
+            "working_hours",
+            b.working_hours.as_deref(),
+            limits::WORKING_HOURS,
+        )?,
+        cover_user_id: b.cover_user_id,
+        cover_note: input::optional("cover_note", b.cover_note.as_deref(), limits::NOTE)?,
+    };
+    let (user, id) = (user.0, path.into_inner());
+    let made = state
+        .db
+        .run(move |conn| assignments::assign(conn, &user, &id, &new))
+        .await?;
+    Ok(HttpResponse::Created().json(made))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/assignments/{assignment_id}/end",
+    tag = "named contacts",
+    params(("id" = CaseId, Path), ("assignment_id" = AssignmentId, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn end_assignment(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<(CaseId, AssignmentId)>,
+    body: ApiJson<ReasonBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
+    let (user, (id, assignment)) = (user.0, path.into_inner());
+    state
+        .db
+        .run(move |conn| assignments::end(conn, &user, &id, &assignment, &reason))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

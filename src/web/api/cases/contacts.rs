@@ -1,0 +1,296 @@
+//! The contact log: listing, logging (with follow-ups agreed in the same request), reading one, and amendments.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::{CaseworkCaller, CaseworkUser};
+use crate::casework::contacts::{self, NewAmendment, NewContact};
+use crate::casework::types::{ContactChannel, Direction};
+use crate::casework::{input, limits};
+use crate::domain::{CaseId, ContactId, RelativeId, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+use super::follow_ups::FollowUpBody;
+use super::{Answer, created, time, visible_first};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    occurred_at: Option<String>,
+    channel: ContactChannel,
+    direction: Direction,
+    duration_minutes: Option<i64>,
+    #[serde(default)]
+    relatives: Vec<RelativeId>,
+    discussion: String,
+    family_summary: Option<String>,
+    agreed_actions: Option<String>,
+    #[serde(default)]
+    follow_ups: Vec<FollowUpBody>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contacts",
+    tag = "contacts",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The contact log, most recent first", body = [contacts::ContactView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn contacts_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let list = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "contacts")?;
+            Ok(contacts::list(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+fn parse_contact(officer: &UserId, b: ContactBody) -> Result<NewContact, AppError> {
+    let mut follow_ups = Vec::with_capacity(b.follow_ups.len());
+    for (i, f) in b.follow_ups.iter().enumerate() {
+        follow_ups.push(f.parse(officer).map_err(|e| e.in_item("follow_ups", i))?);
+    }
+    Ok(NewContact {
+        occurred_at: match &b.occurred_at {
+            Some(t) => time("occurred_at", t)?,
+            None => crate::db::now(),
+        },
+        channel: b.channel,
+        direction: b.direction,
+        duration_minutes: input::duration(b.duration_minutes)?,
+        relatives: b.relatives,
+        discussion: input::required("discussion", &b.discussion, limits::DISCUSSION)?,
+        family_summary: input::optional(
+            "family_summary",
+            b.family_summary.as_deref(),
+            limits::FAMILY_SUMMARY,
+        )?,
+        agreed_actions: input::optional(
+            "agreed_actions",
+            b.agreed_actions.as_deref(),
+            limits::AGREED_ACTIONS,
+        )?,
+        follow_ups,
+    })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/contacts",
+    tag = "contacts",
+    params(("id" = CaseId, Path)),
+    request_body = ContactBody,
+    responses(
+        (status = 201, description = "Logged", body = contacts::ContactView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 413, description = "Too large", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn contact_log(
+    state: web::Data<AppState>,
+    caller: CaseworkCaller,
+    path: web::Path<CaseId>,
+    body: ApiJson<ContactBody>,
+) -> Answer {
+    // The hot path, in one database task: the caller's session, then `contacts::log`, which
+    // checks visibility inside its own transaction. Only when something is wrong does more
+    // happen: a refusal is answered (and audited) as `CaseworkUser` would; bad input answers
+    // 404 first for a case the caller may not see, as a missing one would.
+    enum Outcome {
+        Logged(Box<contacts::ContactView>),
+        Refused(Result<crate::auth::StaffUser, crate::auth::session::SessionRejection>),
+        BadInput(crate::auth::StaffUser, AppError),
+    }
+    let (claims, idle, id) = (
+        caller.claims().clone(),
+        state.config.session_idle,
+        path.into_inner(),
+    );
+    let body = body.into_inner();
+    let outcome = state
+        .db
+        .run({
+            let id = id.clone();
+            move |conn| {
+                let user = match CaseworkCaller::session(&claims, idle, conn)? {
+                    Ok(user) => user,
+                    Err(found) => return Ok(Outcome::Refused(found)),
+                };
+                match body.and_then(|b| parse_contact(&user.id, b)) {
+                    Ok(new) => {
+                        contacts::log(conn, &user, &id, &new).map(|c| Outcome::Logged(Box::new(c)))
+                    }
+                    Err(e) => Ok(Outcome::BadInput(user, e)),
+                }
+            }
+        })
+        .await?;
+    let contact = match outcome {
+        Outcome::Logged(contact) => contact,
+        Outcome::Refused(found) => return Err(caller.refuse(found).await),
+        Outcome::BadInput(user, e) => {
+            visible_first(&state, &user, &id).await?;
+            return Err(e);
+        }
+    };
+    Ok(created(
+        format!(
+            "/api/v1/cases/{}/contacts/{}",
+            contact.original.case_id, contact.original.id
+        ),
+        &contact,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contacts/{contact_id}",
+    tag = "contacts",
+    params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
+    responses(
+        (status = 200, description = "The contact, its corrections and its current reading", body = contacts::ContactView),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 405, description = "Records here are append-only", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn contact_get(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, ContactId)>,
+) -> Answer {
+    let (user, (id, contact)) = (user.0, path.into_inner());
+    let found = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "contact")?;
+            contacts::view(conn, &id, &contact)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contacts/{contact_id}/amendments",
+    tag = "contacts",
+    params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
+    responses(
+        (status = 200, description = "Corrections, oldest first", body = [contacts::Amendment]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn amendments_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, ContactId)>,
+) -> Answer {
+    let (user, (id, contact)) = (user.0, path.into_inner());
+    let found = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "contact")?;
+            contacts::view(conn, &id, &contact)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(found.amendments))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentBody {
+    reason: String,
+    occurred_at: Option<String>,
+    channel: Option<ContactChannel>,
+    direction: Option<Direction>,
+    duration_minutes: Option<i64>,
+    discussion: Option<String>,
+    family_summary: Option<String>,
+    agreed_actions: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/contacts/{contact_id}/amendments",
+    tag = "contacts",
+    params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
+    request_body = AmendmentBody,
+    responses(
+        (status = 201, description = "Corrected; the original stands beside it", body = contacts::ContactView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn amend(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, ContactId)>,
+    body: ApiJson<AmendmentBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let b = body.into_inner()?;
+    let amendment = NewAmendment {
+        reason: Some(input::required("reason", &b.reason, limits::REASON)?),
+        occurred_at: b
+            .occurred_at
+            .as_deref()
+            .map(|t| time("occurred_at", t))
+            .transpose()?,
+        channel: b.channel,
+        direction: b.direction,
+        duration_minutes: input::duration(b.duration_minutes)?,
+        discussion: b
+            .discussion
+            .as_deref()
+            .map(|d| input::required("discussion", d, limits::DISCUSSION))
+            .transpose()?,
+        family_summary: input::clearable(
+            "family_summary",
+            b.family_summary.as_deref(),
+            limits::FAMILY_SUMMARY,
+        )?,
+        agreed_actions: input::clearable(
+            "agreed_actions",
+            b.agreed_actions.as_deref(),
+            limits::AGREED_ACTIONS,
+        )?,
+    };
+    let (user, (id, contact)) = (user.0, path.into_inner());
+    let view = state
+        .db
+        .run(move |conn| contacts::amend(conn, &user, &id, &contact, &amendment))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}

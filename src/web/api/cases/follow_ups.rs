@@ -1,0 +1,281 @@
+//! Follow-ups: listing, scheduling, completing, cancelling, reassigning and rescheduling.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::CaseworkUser;
+use crate::casework::follow_ups::{self, NewFollowUp};
+use crate::casework::{input, limits};
+use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+use super::{Answer, ReasonBody, time, visible_first};
+
+/// A follow-up as the API takes it (also inside a contact, for what was agreed).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpBody {
+    purpose: String,
+    assignee_id: Option<UserId>,
+    due_at: String,
+    relative_id: Option<RelativeId>,
+    #[serde(default)]
+    is_appointment: bool,
+    place: Option<String>,
+}
+
+impl FollowUpBody {
+    pub(super) fn parse(&self, default_assignee: &UserId) -> Result<NewFollowUp, AppError> {
+        Ok(NewFollowUp {
+            purpose: input::required("purpose", &self.purpose, limits::PURPOSE)?,
+            assignee: self
+                .assignee_id
+                .clone()
+                .unwrap_or_else(|| default_assignee.clone()),
+            due_at: input::due_at("due_at", time("due_at", &self.due_at)?)?,
+            relative_id: self.relative_id.clone(),
+            is_appointment: self.is_appointment,
+            place: input::optional("place", self.place.as_deref(), limits::PLACE)?,
+        })
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/follow-ups",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Follow-ups", body = [follow_ups::FollowUpView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn follow_ups_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let list = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "follow-ups")?;
+            Ok(follow_ups::list(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path)),
+    request_body = FollowUpBody,
+    responses(
+        (status = 201, description = "Created", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn follow_up_create(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<FollowUpBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let user = user.0;
+    let new = body.into_inner()?.parse(&user.id)?;
+    let id = path.into_inner();
+    let made = state
+        .db
+        .run(move |conn| follow_ups::create(conn, &user, &id, &new))
+        .await?;
+    Ok(HttpResponse::Created().json(made))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteBody {
+    contact_id: Option<ContactId>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/complete",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = CompleteBody,
+    responses(
+        (status = 200, description = "Done", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn follow_up_complete(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, FollowUpId)>,
+    body: ApiJson<CompleteBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let b = body.into_inner()?;
+    let (user, (id, f)) = (user.0, path.into_inner());
+    let done = state
+        .db
+        .run(move |conn| follow_ups::complete(conn, &user, &id, &f, b.contact_id.as_ref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/cancel",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Cancelled", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn follow_up_cancel(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, FollowUpId)>,
+    body: ApiJson<ReasonBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
+    let (user, (id, f)) = (user.0, path.into_inner());
+    let done = state
+        .db
+        .run(move |conn| follow_ups::cancel(conn, &user, &id, &f, &reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignBody {
+    assignee_id: UserId,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/reassign",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = ReassignBody,
+    responses(
+        (status = 200, description = "Reassigned", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn follow_up_reassign(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, FollowUpId)>,
+    body: ApiJson<ReassignBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let b = body.into_inner()?;
+    let (user, (id, f)) = (user.0, path.into_inner());
+    let done = state
+        .db
+        .run(move |conn| follow_ups::reassign(conn, &user, &id, &f, &b.assignee_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    due_at: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/follow-ups/{follow_up_id}/reschedule",
+    tag = "follow-ups",
+    params(("id" = CaseId, Path), ("follow_up_id" = FollowUpId, Path)),
+    request_body = RescheduleBody,
+    responses(
+        (status = 200, description = "Rescheduled", body = follow_ups::FollowUp),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn follow_up_reschedule(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, FollowUpId)>,
+    body: ApiJson<RescheduleBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let due = input::due_at("due_at", time("due_at", &body.into_inner()?.due_at)?)?;
+    let (user, (id, f)) = (user.0, path.into_inner());
+    let done = state
+        .db
+        .run(move |conn| follow_ups::reschedule(conn, &user, &id, &f, due))
+        .await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/follow-ups",
+    tag = "follow-ups",
+    responses(
+        (status = 200, description = "My open follow-ups", body = [follow_ups::FollowUpView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn my_follow_ups(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
+    let user = user.0;
+    let list = state
+        .db
+        .run(move |conn| Ok(follow_ups::open_for(conn, &user.id)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}

@@ -1,0 +1,116 @@
+//! Linked cases (an operation): listing, linking with a reason, unlinking.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::{CaseworkUser, ManagerUser};
+use crate::casework::{input, limits, links};
+use crate::domain::CaseId;
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+use super::{Answer, ReasonBody, visible_first};
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/links",
+    tag = "links",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Current links", body = [links::Link]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn links_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let list = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "links")?;
+            Ok(links::list(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    other_case_id: CaseId,
+    reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/links",
+    tag = "links",
+    params(("id" = CaseId, Path)),
+    request_body = LinkBody,
+    responses(
+        (status = 201, description = "Linked", body = links::Link),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn link(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<LinkBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let body = body.into_inner()?;
+    let reason = input::required("reason", &body.reason, limits::REASON)?;
+    let (user, id) = (user.0, path.into_inner());
+    let link = state
+        .db
+        .run(move |conn| links::link(conn, &user, &id, &body.other_case_id, &reason))
+        .await?;
+    Ok(HttpResponse::Created().json(link))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/links/{link_id}/remove",
+    tag = "links",
+    params(("id" = CaseId, Path), ("link_id" = String, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 204, description = "Unlinked, with the reason kept"),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn unlink(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<(CaseId, String)>,
+    body: ApiJson<ReasonBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
+    let (user, (id, link_id)) = (user.0, path.into_inner());
+    state
+        .db
+        .run(move |conn| links::unlink(conn, &user, &id, &link_id, &reason))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,574 @@
+//! Casework as JSON: `/api/v1/cases/...`. Each handler reads its input, calls the use case in
+//! `casework`, and answers JSON. Rules live in the use cases.
+
+pub mod assignments;
+pub mod contacts;
+pub mod follow_ups;
+pub mod links;
+pub mod property;
+pub mod relatives;
+pub mod updates;
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{CaseworkUser, ManagerUser};
+use crate::casework::cases::{self, Case, CaseFilter, ExitPlan, NewCase};
+use crate::casework::timeline::{self, EntryKind};
+use crate::casework::types::{CaseStatus, ContactChannel, Stage};
+use crate::casework::{input, limits};
+use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+pub(super) type Answer = Result<HttpResponse, AppError>;
+
+/// Checks that the caller may see the case before anything they sent is looked at, so that a
+/// case they may not see answers 404 whatever the body says, exactly as a missing one.
+pub(super) async fn visible_first(
+    state: &AppState,
+    user: &crate::auth::StaffUser,
+    id: &CaseId,
+) -> Result<(), AppError> {
+    let (user, id) = (user.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| crate::casework::access::require_visible(conn, &user, &id).map(|_| ()))
+        .await
+}
+
+pub(super) fn created<T: Serialize>(location: String, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header(("Location", location))
+        .json(body)
+}
+
+/// Parses a time sent to the API (RFC 3339).
+pub(super) fn time(field: &str, raw: &str) -> Result<chrono::NaiveDateTime, AppError> {
+    crate::casework::time::parse_rfc3339(field, raw)
+}
+
+pub(super) fn date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {
+    crate::casework::time::parse_date(field, raw)
+}
+
+// ---- cases -------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub search: Option<String>,
+    pub status: Option<String>,
+    pub stage: Option<String>,
+    pub officer: Option<String>,
+    pub overdue: Option<bool>,
+    pub page: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn to_filter(&self) -> Result<CaseFilter, AppError> {
+        let nonempty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(CaseFilter {
+            search: nonempty(&self.search),
+            status: match nonempty(&self.status) {
+                Some(s) => Some(CaseStatus::parse(&s).ok_or_else(|| {
+                    AppError::invalid(
+                        "status",
+                        format!("status must be one of: {}", CaseStatus::codes()),
+                    )
+                })?),
+                None => None,
+            },
+            stage: match nonempty(&self.stage) {
+                Some(s) => Some(Stage::parse(&s).ok_or_else(|| {
+                    AppError::invalid("stage", format!("stage must be one of: {}", Stage::codes()))
+                })?),
+                None => None,
+            },
+            officer: match nonempty(&self.officer) {
+                Some(s) => Some(UserId::parse(&s).ok_or_else(|| {
+                    AppError::invalid("officer", "officer must be an account id.")
+                })?),
+                None => None,
+            },
+            overdue: self.overdue.unwrap_or(false),
+            page: self.page.unwrap_or(0).max(0),
+        })
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseList {
+    cases: Vec<cases::CaseSummary>,
+    total: i64,
+    page: i64,
+    page_size: i64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    tag = "cases",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of the cases I may see", body = CaseList),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    query: web::Query<ListQuery>,
+) -> Answer {
+    let filter = query.to_filter()?;
+    let page = filter.page;
+    let user = user.0;
+    let (cases, total) = state
+        .db
+        .run(move |conn| Ok(cases::list(conn, &user, &filter)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(CaseList {
+        cases,
+        total,
+        page,
+        page_size: cases::PAGE_SIZE,
+    }))
+}
+
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedsBody {
+    language: Option<String>,
+    #[serde(default)]
+    interpreter: bool,
+    accessibility: Option<String>,
+    faith_culture: Option<String>,
+    other: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    interval_hours: i64,
+    preferred_channel: ContactChannel,
+    #[serde(default)]
+    preferred_hours: String,
+    agreed_on: String,
+}
+
+impl PlanBody {
+    fn parse(&self) -> Result<cases::PlanInput, AppError> {
+        input::plan(
+            self.interval_hours,
+            self.preferred_channel,
+            &self.preferred_hours,
+            date("agreed_on", &self.agreed_on)?,
+        )
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseBody {
+    team_id: TeamId,
+    deceased_name: String,
+    date_of_death: String,
+    circumstances: Option<String>,
+    #[serde(default)]
+    needs: NeedsBody,
+    contact_plan: Option<PlanBody>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    case: Case,
+    stage_label: &'static str,
+    stages: Vec<cases::StageReached>,
+    contact_plan: Option<cases::ContactPlan>,
+    links: Vec<crate::casework::links::Link>,
+}
+
+fn detail(conn: &mut crate::db::DbConn, case: Case) -> Result<CaseDetail, AppError> {
+    Ok(CaseDetail {
+        stage_label: case.stage.label(),
+        stages: cases::stage_history(conn, &case.id)?,
+        contact_plan: cases::plans(conn, &case.id)?.into_iter().next(),
+        links: crate::casework::links::list(conn, &case.id)?,
+        case,
+    })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases",
+    tag = "cases",
+    request_body = OpenCaseBody,
+    responses(
+        (status = 201, description = "Opened", body = CaseDetail),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 413, description = "Too large", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn open(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    body: ApiJson<OpenCaseBody>,
+) -> Answer {
+    let body = body.into_inner()?;
+    let mut v = Validator::default();
+    let name = v.check(PersonName::parse("deceased_name", &body.deceased_name));
+    let died = v.check(input::date_of_death(&body.date_of_death));
+    let circumstances = v.check(input::optional(
+        "circumstances",
+        body.circumstances.as_deref(),
+        limits::CIRCUMSTANCES,
+    ));
+    let n = &body.needs;
+    let needs = v.check(input::needs(
+        n.language.as_deref(),
+        n.interpreter,
+        n.accessibility.as_deref(),
+        n.faith_culture.as_deref(),
+        n.other.as_deref(),
+    ));
+    let plan = match &body.contact_plan {
+        Some(p) => v.check(p.parse()).map(Some),
+        None => Some(None),
+    };
+    v.finish_api()?;
+    let (Some(deceased_name), Some(date_of_death), Some(circumstances), Some(needs), Some(plan)) =
+        (name, died, circumstances, needs, plan)
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
+    };
+    let new = NewCase {
+        team_id: body.team_id,
+        deceased_name,
+        date_of_death,
+        circumstances,
+        needs,
+        plan,
+    };
+    let user = user.0;
+    let case = state
+        .db
+        .run(move |conn| {
+            let case = cases::open(conn, &user, new)?;
+            detail(conn, case)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/cases/{}", case.case.id), &case))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The case", body = CaseDetail),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let case = state
+        .db
+        .run(move |conn| {
+            let case = crate::casework::read(conn, &user, &id, "case")?;
+            detail(conn, case)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(case))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseBody {
+    how_liaison_ends: String,
+    contact_afterwards: String,
+    how_to_reactivate: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/close",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    request_body = CloseBody,
+    responses(
+        (status = 200, description = "Closed", body = CaseDetail),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn close(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<CloseBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let body = body.into_inner()?;
+    let plan = ExitPlan {
+        how_liaison_ends: input::required(
+            "how_liaison_ends",
+            &body.how_liaison_ends,
+            limits::EXIT_PLAN_PART,
+        )?,
+        contact_afterwards: input::required(
+            "contact_afterwards",
+            &body.contact_afterwards,
+            limits::EXIT_PLAN_PART,
+        )?,
+        how_to_reactivate: input::required(
+            "how_to_reactivate",
+            &body.how_to_reactivate,
+            limits::EXIT_PLAN_PART,
+        )?,
+    };
+    let (user, id) = (user.0, path.into_inner());
+    let case = state
+        .db
+        .run(move |conn| {
+            let case = cases::close(conn, &user, &id, &plan)?;
+            detail(conn, case)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(case))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/reopen",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Reopened", body = CaseDetail),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn reopen(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<ReasonBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
+    let (user, id) = (user.0, path.into_inner());
+    let case = state
+        .db
+        .run(move |conn| {
+            let case = cases::reopen(conn, &user, &id, &reason)?;
+            detail(conn, case)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(case))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/contact-plan",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Every version of the contact plan, newest first", body = [cases::ContactPlan]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn plans(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let plans = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "contact plan")?;
+            Ok(cases::plans(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(plans))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPlanBody {
+    #[serde(flatten)]
+    plan: PlanBody,
+    reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/contact-plan",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    request_body = SetPlanBody,
+    responses(
+        (status = 201, description = "The plan history with the new plan first", body = [cases::ContactPlan]),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn set_plan(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<SetPlanBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let body = body.into_inner()?;
+    let plan = body.plan.parse()?;
+    let reason = input::required("reason", &body.reason, limits::REASON)?;
+    let (user, id) = (user.0, path.into_inner());
+    let plans = state
+        .db
+        .run(move |conn| {
+            cases::set_plan(conn, &user, &id, &plan, &reason)?;
+            Ok(cases::plans(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(plans))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/timeline",
+    tag = "cases",
+    params(("id" = CaseId, Path), TimelineQuery),
+    responses(
+        (status = 200, description = "The timeline, newest first", body = [timeline::Entry]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn timeline(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    query: web::Query<TimelineQuery>,
+) -> Answer {
+    let kinds = query.kinds()?;
+    let (user, id) = (user.0, path.into_inner());
+    let entries = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "timeline")?;
+            Ok(timeline::build(conn, &id, &kinds)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(entries))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TimelineQuery {
+    /// Comma-separated kinds: contact, correction, update, follow_up, property, stage, status.
+    pub kind: Option<String>,
+}
+
+impl TimelineQuery {
+    pub fn kinds(&self) -> Result<Vec<EntryKind>, AppError> {
+        self.kind
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                EntryKind::parse(k).ok_or_else(|| {
+                    AppError::invalid(
+                        "kind",
+                        format!("kind must be one of: {}", EntryKind::codes()),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+// ---- disclosure --------------------------------------------------------------------------
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/export",
+    tag = "cases",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The disclosure record", body = crate::casework::export::Disclosure),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn export(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let d = state
+        .db
+        .run(move |conn| crate::casework::export::build(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(d))
+}

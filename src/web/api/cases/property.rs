@@ -1,0 +1,147 @@
+//! Property held by police: listing, recording an item and moving it on.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::CaseworkUser;
+use crate::casework::property::{self, Move, NewItem};
+use crate::casework::types::PropertyStatus;
+use crate::casework::{input, limits};
+use crate::domain::{CaseId, PropertyItemId};
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+use super::{Answer, date, visible_first};
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/property",
+    tag = "property",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "The property register", body = [property::ItemView]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn property_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let list = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "property")?;
+            Ok(property::list(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyBody {
+    description: String,
+    held_since: Option<String>,
+    staff_notes: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/property",
+    tag = "property",
+    params(("id" = CaseId, Path)),
+    request_body = PropertyBody,
+    responses(
+        (status = 201, description = "Added", body = property::ItemView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn property_add(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<PropertyBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let b = body.into_inner()?;
+    let new = NewItem {
+        description: input::required("description", &b.description, limits::PROPERTY_DESCRIPTION)?,
+        held_since: match &b.held_since {
+            Some(d) => date("held_since", d)?,
+            None => crate::casework::time::london_date(crate::db::now()),
+        },
+        staff_notes: input::optional("staff_notes", b.staff_notes.as_deref(), limits::NOTE)?,
+    };
+    let (user, id) = (user.0, path.into_inner());
+    let item = state
+        .db
+        .run(move |conn| property::add(conn, &user, &id, &new))
+        .await?;
+    Ok(HttpResponse::Created().json(item))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    status: PropertyStatus,
+    on: Option<String>,
+    received_by: Option<String>,
+    note: Option<String>,
+    version: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/property/{item_id}/move",
+    tag = "property",
+    params(("id" = CaseId, Path), ("item_id" = PropertyItemId, Path)),
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "Moved forward", body = property::ItemView),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn property_move(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, PropertyItemId)>,
+    body: ApiJson<MoveBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let b = body.into_inner()?;
+    let m = Move {
+        status: b.status,
+        on: match &b.on {
+            Some(d) => date("on", d)?,
+            None => crate::casework::time::london_date(crate::db::now()),
+        },
+        received_by: input::optional("received_by", b.received_by.as_deref(), limits::RECEIVED_BY)?,
+        note: input::optional("note", b.note.as_deref(), limits::NOTE)?,
+        expected_version: b.version,
+    };
+    let (user, (id, item)) = (user.0, path.into_inner());
+    let moved = state
+        .db
+        .run(move |conn| property::move_item(conn, &user, &id, &item, &m))
+        .await?;
+    Ok(HttpResponse::Ok().json(moved))
+}

@@ -1,0 +1,252 @@
+//! Relatives of a case: listing, adding, reading one and changing their details (versioned).
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CaseworkUser;
+use crate::casework::relatives::{self, Edited, RelativeInput};
+use crate::casework::types::ContactChannel;
+use crate::casework::{input, limits};
+use crate::domain::{CaseId, EmailAddress, PersonName, RelativeId, Validator};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+use super::{Answer, created, visible_first};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelativeBody {
+    full_name: String,
+    relationship: String,
+    email: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    preferred_channel: ContactChannel,
+    #[serde(default = "default_lang")]
+    language: Lang,
+    #[serde(default)]
+    point_of_contact: bool,
+    #[serde(default = "yes")]
+    notify_by_email: bool,
+    quiet_hours_start: Option<String>,
+    quiet_hours_end: Option<String>,
+    /// Required when editing: the version the change was made from.
+    version: Option<i64>,
+}
+
+fn default_lang() -> Lang {
+    Lang::En
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl RelativeBody {
+    fn parse(&self) -> Result<RelativeInput, AppError> {
+        let mut v = Validator::default();
+        let full_name = v.check(PersonName::parse("full_name", &self.full_name));
+        let relationship = v.check(input::required(
+            "relationship",
+            &self.relationship,
+            limits::RELATIONSHIP,
+        ));
+        let email = match self.email.as_deref().filter(|e| !e.trim().is_empty()) {
+            Some(e) => v.check(EmailAddress::parse("email", e)).map(Some),
+            None => Some(None),
+        };
+        let phone = v.check(crate::accounts::users::parse_phone(
+            "phone",
+            self.phone.as_deref(),
+        ));
+        let address = v.check(input::optional(
+            "address",
+            self.address.as_deref(),
+            limits::ADDRESS,
+        ));
+        let quiet = v.check(input::quiet_hours(
+            self.quiet_hours_start.as_deref(),
+            self.quiet_hours_end.as_deref(),
+        ));
+        v.finish_api()?;
+        match (full_name, relationship, email, phone, address, quiet) {
+            (
+                Some(full_name),
+                Some(relationship),
+                Some(email),
+                Some(phone),
+                Some(address),
+                Some(quiet_hours),
+            ) => Ok(RelativeInput {
+                full_name,
+                relationship,
+                email,
+                phone,
+                address,
+                preferred_channel: self.preferred_channel,
+                language: self.language,
+                point_of_contact: self.point_of_contact,
+                notify_by_email: self.notify_by_email,
+                quiet_hours,
+            }),
+            _ => Err(AppError::Internal(anyhow::anyhow!(
+                "validated fields missing"
+            ))),
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/relatives",
+    tag = "relatives",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Relatives", body = [relatives::Relative]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn relatives_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let list = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "relatives")?;
+            Ok(relatives::list(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/relatives",
+    tag = "relatives",
+    params(("id" = CaseId, Path)),
+    request_body = RelativeBody,
+    responses(
+        (status = 201, description = "Added", body = relatives::Relative),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn relative_add(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<RelativeBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let input = body.into_inner()?.parse()?;
+    let (user, id) = (user.0, path.into_inner());
+    let relative = state
+        .db
+        .run(move |conn| relatives::add(conn, &user, &id, &input))
+        .await?;
+    Ok(created(
+        format!(
+            "/api/v1/cases/{}/relatives/{}",
+            relative.case_id, relative.id
+        ),
+        &relative,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/relatives/{relative_id}",
+    tag = "relatives",
+    params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
+    responses(
+        (status = 200, description = "The relative", body = relatives::Relative),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn relative_get(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+) -> Answer {
+    let (user, (id, relative)) = (user.0, path.into_inner());
+    let found = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "relative")?;
+            relatives::find(conn, &id, &relative)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StaleEdit {
+    error: &'static str,
+    message: &'static str,
+    current: relatives::Relative,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/cases/{id}/relatives/{relative_id}",
+    tag = "relatives",
+    params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
+    request_body = RelativeBody,
+    responses(
+        (status = 200, description = "Saved", body = relatives::Relative),
+        (status = 409, description = "Someone saved a change first; theirs is in `current`", body = StaleEdit),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn relative_edit(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    body: ApiJson<RelativeBody>,
+) -> Answer {
+    visible_first(&state, &user, &path.0).await?;
+    let body = body.into_inner()?;
+    let version = body.version.ok_or_else(|| {
+        AppError::invalid(
+            "version",
+            "Send the version you are changing (from the record you read).",
+        )
+    })?;
+    let input = body.parse()?;
+    let (user, (id, relative)) = (user.0, path.into_inner());
+    match state
+        .db
+        .run(move |conn| relatives::edit(conn, &user, &id, &relative, version, &input))
+        .await?
+    {
+        Edited::Saved(r) => Ok(HttpResponse::Ok().json(r)),
+        Edited::Stale(current) => Ok(HttpResponse::Conflict().json(StaleEdit {
+            error: "stale_edit",
+            message: "Someone changed this record since you read it. Their version is in `current`; apply your change to it and send it again.",
+            current,
+        })),
+    }
+}

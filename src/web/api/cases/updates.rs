@@ -1,0 +1,135 @@
+//! Updates on the case timeline, one case or every linked case at once.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::CaseworkUser;
+use crate::casework::types::Stage;
+use crate::casework::updates::{self, NewUpdate};
+use crate::casework::{input, limits};
+use crate::domain::CaseId;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::api::ApiJson;
+
+use super::{Answer, visible_first};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBody {
+    title: String,
+    body: String,
+    shared_with_family: bool,
+    stage: Option<Stage>,
+    #[serde(default)]
+    key_event: bool,
+}
+
+impl UpdateBody {
+    fn parse(&self) -> Result<NewUpdate, AppError> {
+        Ok(NewUpdate {
+            title: input::required("title", &self.title, limits::UPDATE_TITLE)?,
+            body: input::required("body", &self.body, limits::UPDATE_BODY)?,
+            shared_with_family: self.shared_with_family,
+            stage: self.stage,
+            key_event: self.key_event || self.stage.is_some(),
+        })
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/updates",
+    tag = "updates",
+    params(("id" = CaseId, Path)),
+    responses(
+        (status = 200, description = "Updates, newest first", body = [updates::Update]),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn updates_list(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Answer {
+    let (user, id) = (user.0, path.into_inner());
+    let list = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, "updates")?;
+            Ok(updates::list(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/updates",
+    tag = "updates",
+    params(("id" = CaseId, Path)),
+    request_body = UpdateBody,
+    responses(
+        (status = 201, description = "Posted", body = updates::Update),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn update_post(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<UpdateBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let new = body.into_inner()?.parse()?;
+    let (user, id) = (user.0, path.into_inner());
+    let posted = state
+        .db
+        .run(move |conn| updates::post(conn, &user, &id, &new))
+        .await?;
+    Ok(HttpResponse::Created().json(posted))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/updates/linked",
+    tag = "updates",
+    params(("id" = CaseId, Path)),
+    request_body = UpdateBody,
+    responses(
+        (status = 201, description = "Posted to this case and every linked case", body = [updates::Update]),
+        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
+        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
+        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn update_post_linked(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    body: ApiJson<UpdateBody>,
+) -> Answer {
+    visible_first(&state, &user, &path).await?;
+    let new = body.into_inner()?.parse()?;
+    let (user, id) = (user.0, path.into_inner());
+    let posted = state
+        .db
+        .run(move |conn| updates::post_to_linked(conn, &user, &id, &new))
+        .await?;
+    Ok(HttpResponse::Created().json(posted))
+}

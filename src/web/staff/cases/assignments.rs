@@ -1,0 +1,250 @@
+//! Named contacts: managers assign officers to a case and end assignments.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::ManagerUser;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::casework::types::AssignmentRole;
+use crate::casework::{assignments, input, limits};
+use crate::db::{self};
+use crate::domain::{AssignmentId, CaseId, EmailAddress, FormErrors, UserId, Validator};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::pages::see_other;
+
+use super::{
+    Choice, Page, ReasonForm, case_page, case_url, choices, form_errors, load, visible_first,
+};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    visible_to_family: Option<String>,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    working_hours: String,
+    #[serde(default)]
+    cover_user_id: String,
+    #[serde(default)]
+    cover_note: String,
+}
+
+#[derive(Serialize)]
+struct AssignPage<'a> {
+    form: &'a AssignForm,
+    errors: FormErrors,
+    people: Vec<Choice>,
+    cover: Vec<Choice>,
+    roles: Vec<Choice>,
+}
+
+async fn assign_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &StaffUser,
+    id: &CaseId,
+    status: StatusCode,
+    form: &AssignForm,
+    errors: FormErrors,
+) -> Page {
+    let (case, header) = load(state, user, id, "assignment form").await?;
+    let team = case.team_id.clone();
+    let members = state
+        .db
+        .run(move |conn| Ok(crate::accounts::teams::members(conn, &team)?))
+        .await?;
+    let staff = |selected: &str| -> Vec<Choice> {
+        members
+            .iter()
+            .filter(|u| u.active)
+            .map(|u| Choice {
+                value: u.id.to_string(),
+                text: format!("{} ({})", u.display_name, u.role.label()),
+                selected: u.id.as_str() == selected,
+            })
+            .collect()
+    };
+    let body = AssignPage {
+        people: staff(&form.user_id),
+        cover: staff(&form.cover_user_id),
+        roles: choices(
+            AssignmentRole::ALL,
+            AssignmentRole::as_str,
+            AssignmentRole::label,
+            &form.role,
+        ),
+        form,
+        errors,
+    };
+    Ok(case_page(
+        req,
+        status,
+        "pages/staff/assignment_new",
+        "Name a contact".into(),
+        user,
+        header,
+        body,
+    ))
+}
+
+pub async fn assign_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+) -> Page {
+    let form = AssignForm {
+        role: "flo".into(),
+        visible_to_family: Some("on".into()),
+        ..AssignForm::default()
+    };
+    assign_page(
+        &req,
+        &state,
+        &user,
+        &path,
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<AssignForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    let id = path.into_inner();
+    let mut v = Validator::default();
+    let person = v.check(
+        UserId::parse(form.user_id.trim())
+            .ok_or_else(|| AppError::invalid("user_id", "Choose a person.")),
+    );
+    let role = v.check(
+        AssignmentRole::parse(&form.role)
+            .ok_or_else(|| AppError::invalid("role", "Choose a role.")),
+    );
+    let phone = v.check(crate::accounts::users::parse_phone(
+        "contact_phone",
+        Some(&form.contact_phone),
+    ));
+    let email = match form.contact_email.trim() {
+        "" => Some(None),
+        e => v.check(EmailAddress::parse("contact_email", e)).map(Some),
+    };
+    let hours = v.check(input::optional(
+        "working_hours",
+        Some(&form.working_hours),
+        limits::WORKING_HOURS,
+    ));
+    let cover = match form.cover_user_id.trim() {
+        "" => Some(None),
+        c => v
+            .check(
+                UserId::parse(c)
+                    .ok_or_else(|| AppError::invalid("cover_user_id", "Choose a person.")),
+            )
+            .map(Some),
+    };
+    let cover_note = v.check(input::optional(
+        "cover_note",
+        Some(&form.cover_note),
+        limits::NOTE,
+    ));
+    if let Err(errors) = v.finish() {
+        return assign_page(
+            &req,
+            &state,
+            &user,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            errors?,
+        )
+        .await;
+    }
+    let (
+        Some(user_id),
+        Some(role),
+        Some(contact_phone),
+        Some(contact_email),
+        Some(working_hours),
+        Some(cover_user_id),
+        Some(cover_note),
+    ) = (person, role, phone, email, hours, cover, cover_note)
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
+    };
+    let new = assignments::NewAssignment {
+        user_id,
+        role,
+        starts_at: db::now(),
+        ends_at: None,
+        visible_to_family: form.visible_to_family.is_some(),
+        contact_phone,
+        contact_email,
+        working_hours,
+        cover_user_id,
+        cover_note,
+    };
+    let (me, cid) = (user.0.clone(), id.clone());
+    match state
+        .db
+        .run(move |conn| assignments::assign(conn, &me, &cid, &new))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "{}?saved=assignment#contacts",
+            case_url(&id)
+        ))),
+        Err(e) => {
+            let errors = form_errors(e, "user_id")?;
+            assign_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn end_assignment(
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<(CaseId, AssignmentId)>,
+    form: CsrfForm<ReasonForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    let reason = input::required("reason", &form.into_inner()?.reason, limits::REASON)?;
+    let (me, (id, a)) = (user.0, path.into_inner());
+    let back = case_url(&id);
+    state
+        .db
+        .run(move |conn| assignments::end(conn, &me, &id, &a, &reason))
+        .await?;
+    Ok(see_other(&format!(
+        "{back}?saved=assignment_ended#contacts"
+    )))
+}

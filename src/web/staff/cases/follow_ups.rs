@@ -1,0 +1,251 @@
+//! Follow-ups: scheduling one, completing it with the contact that did it, cancelling with a reason.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CaseworkUser;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::casework::follow_ups::{self, NewFollowUp};
+use crate::casework::relatives::{self};
+use crate::casework::time::{parse_local, to_local_input};
+use crate::casework::{assignments, input, limits};
+use crate::db::{self};
+use crate::domain::{CaseId, ContactId, FollowUpId, FormErrors, RelativeId, UserId, Validator};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::pages::see_other;
+
+use super::{Choice, Page, ReasonForm, case_page, case_url, form_errors, load, visible_first};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct FollowUpForm {
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    assignee_id: String,
+    #[serde(default)]
+    due_at: String,
+    #[serde(default)]
+    relative_id: String,
+    #[serde(default)]
+    is_appointment: Option<String>,
+    #[serde(default)]
+    place: String,
+}
+
+#[derive(Serialize)]
+struct FollowUpPage<'a> {
+    form: &'a FollowUpForm,
+    errors: FormErrors,
+    people: Vec<Choice>,
+    relatives: Vec<Choice>,
+}
+
+async fn follow_up_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &StaffUser,
+    id: &CaseId,
+    status: StatusCode,
+    form: &FollowUpForm,
+    errors: FormErrors,
+) -> Page {
+    let (_, header) = load(state, user, id, "follow-up form").await?;
+    let cid = id.clone();
+    let (named, people) = state
+        .db
+        .run(move |conn| Ok((assignments::list(conn, &cid)?, relatives::list(conn, &cid)?)))
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut staff: Vec<Choice> = vec![Choice {
+        value: user.id.to_string(),
+        text: format!("{} (me)", user.display_name),
+        selected: form.assignee_id.is_empty() || form.assignee_id == user.id.as_str(),
+    }];
+    seen.insert(user.id.to_string());
+    for a in named.into_iter().filter(|a| a.active) {
+        if seen.insert(a.user_id.to_string()) {
+            staff.push(Choice {
+                selected: form.assignee_id == a.user_id.as_str(),
+                value: a.user_id.to_string(),
+                text: format!("{} ({})", a.user_name, a.role_label),
+            });
+        }
+    }
+    let body = FollowUpPage {
+        form,
+        errors,
+        people: staff,
+        relatives: people
+            .into_iter()
+            .map(|r| Choice {
+                selected: form.relative_id == r.id.as_str(),
+                value: r.id.to_string(),
+                text: r.full_name,
+            })
+            .collect(),
+    };
+    Ok(case_page(
+        req,
+        status,
+        "pages/staff/follow_up_new",
+        "Add a follow-up".into(),
+        user,
+        header,
+        body,
+    ))
+}
+
+pub async fn follow_up_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Page {
+    let form = FollowUpForm {
+        due_at: to_local_input(db::now() + chrono::Duration::days(1)),
+        ..FollowUpForm::default()
+    };
+    follow_up_page(
+        &req,
+        &state,
+        &user,
+        &path,
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub async fn follow_up_create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<FollowUpForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    let id = path.into_inner();
+    let mut v = Validator::default();
+    let purpose = v.check(input::required("purpose", &form.purpose, limits::PURPOSE));
+    let assignee = v.check(
+        UserId::parse(form.assignee_id.trim())
+            .ok_or_else(|| AppError::invalid("assignee_id", "Choose who will do it.")),
+    );
+    let due = v.check(parse_local("due_at", &form.due_at).and_then(|t| input::due_at("due_at", t)));
+    let relative = match form.relative_id.trim() {
+        "" => Some(None),
+        r => v
+            .check(RelativeId::parse(r).ok_or_else(|| {
+                AppError::invalid("relative_id", "Choose a relative from the list.")
+            }))
+            .map(Some),
+    };
+    let place = v.check(input::optional("place", Some(&form.place), limits::PLACE));
+    if let Err(errors) = v.finish() {
+        return follow_up_page(
+            &req,
+            &state,
+            &user,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            errors?,
+        )
+        .await;
+    }
+    let (Some(purpose), Some(assignee), Some(due_at), Some(relative_id), Some(place)) =
+        (purpose, assignee, due, relative, place)
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
+    };
+    let new = NewFollowUp {
+        purpose,
+        assignee,
+        due_at,
+        relative_id,
+        is_appointment: form.is_appointment.is_some(),
+        place,
+    };
+    let (me, cid) = (user.0.clone(), id.clone());
+    match state
+        .db
+        .run(move |conn| follow_ups::create(conn, &me, &cid, &new))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "{}?saved=follow_up#follow-ups",
+            case_url(&id)
+        ))),
+        Err(e) => {
+            let errors = form_errors(e, "purpose")?;
+            follow_up_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CompleteForm {
+    #[serde(default)]
+    contact_id: String,
+}
+
+pub async fn follow_up_complete(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, FollowUpId)>,
+    form: CsrfForm<CompleteForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    let form = form.into_inner()?;
+    let contact =
+        match form.contact_id.trim() {
+            "" => None,
+            c => Some(ContactId::parse(c).ok_or_else(|| {
+                AppError::invalid("contact_id", "Choose a contact from the list.")
+            })?),
+        };
+    let (me, (id, f)) = (user.0, path.into_inner());
+    let back = case_url(&id);
+    state
+        .db
+        .run(move |conn| follow_ups::complete(conn, &me, &id, &f, contact.as_ref()))
+        .await?;
+    Ok(see_other(&format!(
+        "{back}?saved=follow_up_done#follow-ups"
+    )))
+}
+
+pub async fn follow_up_cancel(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, FollowUpId)>,
+    form: CsrfForm<ReasonForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    let reason = input::required("reason", &form.into_inner()?.reason, limits::REASON)?;
+    let (me, (id, f)) = (user.0, path.into_inner());
+    let back = case_url(&id);
+    state
+        .db
+        .run(move |conn| follow_ups::cancel(conn, &me, &id, &f, &reason))
+        .await?;
+    Ok(see_other(&format!(
+        "{back}?saved=follow_up_cancelled#follow-ups"
+    )))
+}

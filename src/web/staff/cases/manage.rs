@@ -1,0 +1,302 @@
+//! The manager's forms: contact plan, closing with the exit plan, reopening, linking cases.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::ManagerUser;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::casework::cases::{self, ExitPlan};
+use crate::casework::time::london_date;
+use crate::casework::types::ContactChannel;
+use crate::casework::{access, input, limits, links};
+use crate::db::{self, DbConn};
+use crate::domain::{CaseId, FormErrors};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::pages::see_other;
+
+use super::{Choice, Page, case_page, case_url, channel_choices, form_errors, load, visible_first};
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct ManageForm {
+    #[serde(default)]
+    interval_hours: String,
+    #[serde(default)]
+    preferred_channel: String,
+    #[serde(default)]
+    preferred_hours: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    how_liaison_ends: String,
+    #[serde(default)]
+    contact_afterwards: String,
+    #[serde(default)]
+    how_to_reactivate: String,
+    #[serde(default)]
+    other_reference: String,
+}
+
+#[derive(Serialize)]
+struct ManagePage<'a> {
+    form: &'a ManageForm,
+    errors: FormErrors,
+    channels: Vec<Choice>,
+    links: Vec<links::Link>,
+    open: bool,
+}
+
+async fn manage_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &StaffUser,
+    id: &CaseId,
+    status: StatusCode,
+    form: &ManageForm,
+    errors: FormErrors,
+) -> Page {
+    let (case, header) = load(state, user, id, "manage").await?;
+    let cid = id.clone();
+    let links = state
+        .db
+        .run(move |conn| Ok(links::list(conn, &cid)?))
+        .await?;
+    let body = ManagePage {
+        form,
+        errors,
+        channels: channel_choices(&form.preferred_channel),
+        links,
+        open: case.status == crate::casework::types::CaseStatus::Open,
+    };
+    Ok(case_page(
+        req,
+        status,
+        "pages/staff/case_manage",
+        "Manage the case".into(),
+        user,
+        header,
+        body,
+    ))
+}
+
+pub async fn manage(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+) -> Page {
+    let id = path.into_inner();
+    let (me, cid) = (user.0.clone(), id.clone());
+    let plan = state
+        .db
+        .run(move |conn| {
+            let case = access::require_visible(conn, &me, &cid)?;
+            access::require_manager(conn, &me, &case)?;
+            Ok(cases::plans(conn, &cid)?.into_iter().next())
+        })
+        .await?;
+    let form = ManageForm {
+        interval_hours: plan
+            .as_ref()
+            .map(|p| p.interval_hours.to_string())
+            .unwrap_or_else(|| "48".into()),
+        preferred_channel: plan
+            .as_ref()
+            .map(|p| p.preferred_channel.as_str().to_owned())
+            .unwrap_or_else(|| "phone".into()),
+        preferred_hours: plan.map(|p| p.preferred_hours).unwrap_or_default(),
+        ..ManageForm::default()
+    };
+    manage_page(
+        &req,
+        &state,
+        &user,
+        &id,
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// Runs a manager action from the manage page; a broken rule shows the page again.
+#[allow(clippy::too_many_arguments)]
+async fn manage_action<F>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    id: CaseId,
+    form: ManageForm,
+    field: &'static str,
+    saved: &str,
+    action: F,
+) -> Page
+where
+    F: FnOnce(&mut DbConn, &StaffUser, &CaseId, &ManageForm) -> Result<(), AppError>
+        + Send
+        + 'static,
+{
+    let (me, cid) = (user.0.clone(), id.clone());
+    let form_copy = form.clone();
+    match state
+        .db
+        .run(move |conn| action(conn, &me, &cid, &form_copy))
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("{}?saved={saved}", case_url(&id)))),
+        Err(e) => {
+            let errors = form_errors(e, field)?;
+            manage_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn set_plan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<ManageForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    manage_action(
+        req,
+        state,
+        user,
+        path.into_inner(),
+        form,
+        "interval_hours",
+        "plan",
+        |conn, me, id, f| {
+            let hours = f.interval_hours.trim().parse::<i64>().map_err(|_| {
+                AppError::invalid(
+                    "interval_hours",
+                    "Enter the number of hours between contacts, like 48.",
+                )
+            })?;
+            let channel = ContactChannel::parse(&f.preferred_channel)
+                .ok_or_else(|| AppError::invalid("preferred_channel", "Choose a channel."))?;
+            let plan = input::plan(hours, channel, &f.preferred_hours, london_date(db::now()))?;
+            let reason = input::required("reason", &f.reason, limits::REASON)?;
+            cases::set_plan(conn, me, id, &plan, &reason)
+        },
+    )
+    .await
+}
+
+pub async fn close(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<ManageForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    manage_action(
+        req,
+        state,
+        user,
+        path.into_inner(),
+        form,
+        "how_liaison_ends",
+        "closed",
+        |conn, me, id, f| {
+            let plan = ExitPlan {
+                how_liaison_ends: input::required(
+                    "how_liaison_ends",
+                    &f.how_liaison_ends,
+                    limits::EXIT_PLAN_PART,
+                )?,
+                contact_afterwards: input::required(
+                    "contact_afterwards",
+                    &f.contact_afterwards,
+                    limits::EXIT_PLAN_PART,
+                )?,
+                how_to_reactivate: input::required(
+                    "how_to_reactivate",
+                    &f.how_to_reactivate,
+                    limits::EXIT_PLAN_PART,
+                )?,
+            };
+            cases::close(conn, me, id, &plan).map(|_| ())
+        },
+    )
+    .await
+}
+
+pub async fn reopen(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<ManageForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    manage_action(
+        req,
+        state,
+        user,
+        path.into_inner(),
+        form,
+        "reason",
+        "reopened",
+        |conn, me, id, f| {
+            let reason = input::required("reason", &f.reason, limits::REASON)?;
+            cases::reopen(conn, me, id, &reason).map(|_| ())
+        },
+    )
+    .await
+}
+
+pub async fn link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ManagerUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<ManageForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    manage_action(
+        req,
+        state,
+        user,
+        path.into_inner(),
+        form,
+        "other_reference",
+        "linked",
+        |conn, me, id, f| {
+            use diesel::prelude::*;
+            let reason = input::required("reason", &f.reason, limits::REASON)?;
+            let other: Option<CaseId> = crate::db::schema::cases::table
+                .filter(
+                    crate::db::schema::cases::reference.eq(f.other_reference.trim().to_uppercase()),
+                )
+                .select(crate::db::schema::cases::id)
+                .first(conn)
+                .optional()?;
+            let other = other.ok_or_else(|| {
+                AppError::invalid(
+                    "other_reference",
+                    "There is no case you can see with that reference.",
+                )
+            })?;
+            links::link(conn, me, id, &other, &reason).map(|_| ())
+        },
+    )
+    .await
+}

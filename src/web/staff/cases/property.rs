@@ -1,0 +1,206 @@
+//! Property held by police: recording an item and moving it on (held, released, returned).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CaseworkUser;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::casework::property::{self, Move, NewItem};
+use crate::casework::time::{london_date, parse_date};
+use crate::casework::types::PropertyStatus;
+use crate::casework::{input, limits};
+use crate::db::{self};
+use crate::domain::{CaseId, FormErrors, PropertyItemId, Validator};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::pages::see_other;
+
+use super::{Choice, Page, case_page, case_url, choices, form_errors, load, visible_first};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct PropertyForm {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    held_since: String,
+    #[serde(default)]
+    staff_notes: String,
+}
+
+#[derive(Serialize)]
+struct PropertyPage<'a> {
+    form: &'a PropertyForm,
+    errors: FormErrors,
+    items: Vec<property::ItemView>,
+    statuses: Vec<Choice>,
+    today: String,
+}
+
+async fn property_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &StaffUser,
+    id: &CaseId,
+    status: StatusCode,
+    form: &PropertyForm,
+    errors: FormErrors,
+) -> Page {
+    let (_, header) = load(state, user, id, "property").await?;
+    let cid = id.clone();
+    let items = state
+        .db
+        .run(move |conn| Ok(property::list(conn, &cid)?))
+        .await?;
+    let body = PropertyPage {
+        form,
+        errors,
+        items,
+        statuses: choices(
+            &PropertyStatus::ALL[1..],
+            PropertyStatus::as_str,
+            PropertyStatus::label,
+            "",
+        ),
+        today: london_date(db::now()).to_string(),
+    };
+    Ok(case_page(
+        req,
+        status,
+        "pages/staff/property",
+        "Property".into(),
+        user,
+        header,
+        body,
+    ))
+}
+
+pub async fn property_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Page {
+    let form = PropertyForm {
+        held_since: london_date(db::now()).to_string(),
+        ..PropertyForm::default()
+    };
+    property_page(
+        &req,
+        &state,
+        &user,
+        &path,
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub async fn property_add(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<PropertyForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    let id = path.into_inner();
+    let mut v = Validator::default();
+    let description = v.check(input::required(
+        "description",
+        &form.description,
+        limits::PROPERTY_DESCRIPTION,
+    ));
+    let held = v.check(parse_date("held_since", &form.held_since));
+    let notes = v.check(input::optional(
+        "staff_notes",
+        Some(&form.staff_notes),
+        limits::NOTE,
+    ));
+    if let Err(errors) = v.finish() {
+        return property_page(
+            &req,
+            &state,
+            &user,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            errors?,
+        )
+        .await;
+    }
+    let (Some(description), Some(held_since), Some(staff_notes)) = (description, held, notes)
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
+    };
+    let new = NewItem {
+        description,
+        held_since,
+        staff_notes,
+    };
+    let (me, cid) = (user.0.clone(), id.clone());
+    match state
+        .db
+        .run(move |conn| property::add(conn, &me, &cid, &new))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("{}/property?saved=1", case_url(&id)))),
+        Err(e) => {
+            let errors = form_errors(e, "description")?;
+            property_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    received_by: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn property_move(
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, PropertyItemId)>,
+    form: CsrfForm<MoveForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    let form = form.into_inner()?;
+    let m = Move {
+        status: PropertyStatus::parse(&form.status)
+            .ok_or_else(|| AppError::invalid("status", "Choose what happened to the item."))?,
+        on: parse_date("on", &form.on)?,
+        received_by: input::optional("received_by", Some(&form.received_by), limits::RECEIVED_BY)?,
+        note: None,
+        expected_version: form.version.trim().parse().map_err(|_| {
+            AppError::BadRequest("The form is missing its version; reload the page.".into())
+        })?,
+    };
+    let (me, (id, item)) = (user.0, path.into_inner());
+    let back = case_url(&id);
+    state
+        .db
+        .run(move |conn| property::move_item(conn, &me, &id, &item, &m))
+        .await?;
+    Ok(see_other(&format!("{back}/property?saved=1")))
+}

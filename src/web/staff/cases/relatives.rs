@@ -1,0 +1,386 @@
+//! Relatives: adding one, and changing their details (versioned: a stale edit shows both versions).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CaseworkUser;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::casework::relatives::{self, Edited, RelativeInput};
+use crate::casework::types::ContactChannel;
+use crate::casework::{access, input, limits};
+use crate::domain::{CaseId, EmailAddress, FormErrors, PersonName, RelativeId, Validator};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::pages::see_other;
+
+use super::{
+    Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load, visible_first,
+};
+
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+pub struct RelativeForm {
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    relationship: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    preferred_channel: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    point_of_contact: Option<String>,
+    #[serde(default)]
+    notify_by_email: Option<String>,
+    #[serde(default)]
+    quiet_hours_start: String,
+    #[serde(default)]
+    quiet_hours_end: String,
+    #[serde(default)]
+    version: String,
+}
+
+impl RelativeForm {
+    fn from_record(r: &relatives::Relative) -> RelativeForm {
+        RelativeForm {
+            full_name: r.full_name.clone(),
+            relationship: r.relationship.clone(),
+            email: r.email.clone().unwrap_or_default(),
+            phone: r.phone.clone().unwrap_or_default(),
+            address: r.address.clone().unwrap_or_default(),
+            preferred_channel: r.preferred_channel.as_str().into(),
+            language: r.language.as_str().into(),
+            point_of_contact: r.point_of_contact.then(|| "on".into()),
+            notify_by_email: r.notify_by_email.then(|| "on".into()),
+            quiet_hours_start: r.quiet_hours_start.clone().unwrap_or_default(),
+            quiet_hours_end: r.quiet_hours_end.clone().unwrap_or_default(),
+            version: r.version.to_string(),
+        }
+    }
+
+    fn parse(&self) -> Result<RelativeInput, Result<FormErrors, AppError>> {
+        let mut v = Validator::default();
+        let full_name = v.check(PersonName::parse("full_name", &self.full_name));
+        let relationship = v.check(input::required(
+            "relationship",
+            &self.relationship,
+            limits::RELATIONSHIP,
+        ));
+        let email = match self.email.trim() {
+            "" => Some(None),
+            e => v.check(EmailAddress::parse("email", e)).map(Some),
+        };
+        let phone = v.check(crate::accounts::users::parse_phone(
+            "phone",
+            Some(&self.phone),
+        ));
+        let address = v.check(input::optional(
+            "address",
+            Some(&self.address),
+            limits::ADDRESS,
+        ));
+        let channel = v.check(
+            ContactChannel::parse(&self.preferred_channel).ok_or_else(|| {
+                AppError::invalid(
+                    "preferred_channel",
+                    "Choose how they prefer to be contacted.",
+                )
+            }),
+        );
+        let language = v.check(
+            Lang::parse(&self.language)
+                .ok_or_else(|| AppError::invalid("language", "Choose a language.")),
+        );
+        let quiet = v.check(input::quiet_hours(
+            Some(&self.quiet_hours_start),
+            Some(&self.quiet_hours_end),
+        ));
+        v.finish()?;
+        match (
+            full_name,
+            relationship,
+            email,
+            phone,
+            address,
+            channel,
+            language,
+            quiet,
+        ) {
+            (
+                Some(full_name),
+                Some(relationship),
+                Some(email),
+                Some(phone),
+                Some(address),
+                Some(preferred_channel),
+                Some(language),
+                Some(quiet_hours),
+            ) => Ok(RelativeInput {
+                full_name,
+                relationship,
+                email,
+                phone,
+                address,
+                preferred_channel,
+                language,
+                point_of_contact: self.point_of_contact.is_some(),
+                notify_by_email: self.notify_by_email.is_some(),
+                quiet_hours,
+            }),
+            _ => Err(Err(AppError::Internal(anyhow::anyhow!(
+                "validated fields missing"
+            )))),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RelativePage<'a> {
+    form: &'a RelativeForm,
+    errors: FormErrors,
+    channels: Vec<Choice>,
+    languages: Vec<Choice>,
+    action: String,
+    editing: bool,
+    /// On a stale edit: what the other person saved.
+    theirs: Option<RelativeForm>,
+    /// When editing: the relative's portal access, for the invite and suspend forms.
+    access: Option<relatives::Relative>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn relative_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &StaffUser,
+    id: &CaseId,
+    relative: Option<&RelativeId>,
+    status: StatusCode,
+    form: &RelativeForm,
+    errors: FormErrors,
+    theirs: Option<RelativeForm>,
+) -> Page {
+    let (_, header) = load(state, user, id, "relative form").await?;
+    let access = match relative {
+        Some(r) => {
+            let (cid, rid) = (id.clone(), r.clone());
+            state
+                .db
+                .run(move |conn| Ok(relatives::find(conn, &cid, &rid)?))
+                .await?
+        }
+        None => None,
+    };
+    let action = match relative {
+        Some(r) => format!("{}/relatives/{r}/edit", case_url(id)),
+        None => format!("{}/relatives", case_url(id)),
+    };
+    let body = RelativePage {
+        form,
+        errors,
+        channels: channel_choices(&form.preferred_channel),
+        languages: choices(Lang::ALL, Lang::as_str, Lang::label, &form.language),
+        action,
+        editing: relative.is_some(),
+        theirs,
+        access,
+    };
+    let title = if relative.is_some() {
+        "Change a relative's details"
+    } else {
+        "Add a relative"
+    };
+    Ok(case_page(
+        req,
+        status,
+        "pages/staff/relative",
+        title.into(),
+        user,
+        header,
+        body,
+    ))
+}
+
+pub async fn relative_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Page {
+    let form = RelativeForm {
+        preferred_channel: "phone".into(),
+        language: "en".into(),
+        notify_by_email: Some("on".into()),
+        ..RelativeForm::default()
+    };
+    relative_page(
+        &req,
+        &state,
+        &user,
+        &path,
+        None,
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+pub async fn relative_create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<RelativeForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    let id = path.into_inner();
+    let input = match form.parse() {
+        Ok(i) => i,
+        Err(errors) => {
+            return relative_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors?,
+                None,
+            )
+            .await;
+        }
+    };
+    let (me, cid) = (user.0.clone(), id.clone());
+    match state
+        .db
+        .run(move |conn| relatives::add(conn, &me, &cid, &input))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "{}?saved=relative#relatives",
+            case_url(&id)
+        ))),
+        Err(e) => {
+            let errors = form_errors(e, "full_name")?;
+            relative_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn relative_edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+) -> Page {
+    let (id, relative) = path.into_inner();
+    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
+    let record = state
+        .db
+        .run(move |conn| {
+            access::require_visible(conn, &me, &cid)?;
+            relatives::find(conn, &cid, &rid)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    let form = RelativeForm::from_record(&record);
+    relative_page(
+        &req,
+        &state,
+        &user,
+        &id,
+        Some(&relative),
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+pub async fn relative_edit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<(CaseId, RelativeId)>,
+    form: CsrfForm<RelativeForm>,
+) -> Page {
+    visible_first(&state, &user, &path.0).await?;
+    let form = form.into_inner()?;
+    let (id, relative) = path.into_inner();
+    let version: i64 = form.version.trim().parse().map_err(|_| {
+        AppError::BadRequest("The form is missing its version; reload the page.".into())
+    })?;
+    let input = match form.parse() {
+        Ok(i) => i,
+        Err(errors) => {
+            return relative_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                Some(&relative),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors?,
+                None,
+            )
+            .await;
+        }
+    };
+    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
+    match state
+        .db
+        .run(move |conn| relatives::edit(conn, &me, &cid, &rid, version, &input))
+        .await?
+    {
+        Edited::Saved(_) => Ok(see_other(&format!(
+            "{}?saved=relative#relatives",
+            case_url(&id)
+        ))),
+        Edited::Stale(current) => {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "full_name",
+                "Someone else changed these details while you were editing. Their version is shown below; your changes are still in the form. Check both, then save again.",
+            );
+            let mut mine = form.clone();
+            mine.version = current.version.to_string();
+            let theirs = RelativeForm::from_record(&current);
+            relative_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                Some(&relative),
+                StatusCode::CONFLICT,
+                &mine,
+                errors,
+                Some(theirs),
+            )
+            .await
+        }
+    }
+}

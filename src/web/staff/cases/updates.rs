@@ -1,0 +1,173 @@
+//! Updates on the case timeline, shared with the family or staff only, with a stage change where there is one.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CaseworkUser;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::casework::types::Stage;
+use crate::casework::updates::{self, NewUpdate};
+use crate::casework::{input, limits, links};
+use crate::domain::{CaseId, FormErrors, Validator};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::pages::see_other;
+
+use super::{Choice, Page, case_page, case_url, choices, form_errors, load, visible_first};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct UpdateForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    shared_with_family: Option<String>,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    to_linked: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UpdatePage<'a> {
+    form: &'a UpdateForm,
+    errors: FormErrors,
+    stages: Vec<Choice>,
+    has_links: bool,
+}
+
+async fn update_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &StaffUser,
+    id: &CaseId,
+    status: StatusCode,
+    form: &UpdateForm,
+    errors: FormErrors,
+) -> Page {
+    let (_, header) = load(state, user, id, "update form").await?;
+    let cid = id.clone();
+    let has_links = !state
+        .db
+        .run(move |conn| Ok(links::linked_ids(conn, &cid)?))
+        .await?
+        .is_empty();
+    let body = UpdatePage {
+        form,
+        errors,
+        stages: choices(Stage::ALL, Stage::as_str, Stage::label, &form.stage),
+        has_links,
+    };
+    Ok(case_page(
+        req,
+        status,
+        "pages/staff/update_new",
+        "Post an update".into(),
+        user,
+        header,
+        body,
+    ))
+}
+
+pub async fn update_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+) -> Page {
+    let form = UpdateForm {
+        shared_with_family: Some("on".into()),
+        ..UpdateForm::default()
+    };
+    update_page(
+        &req,
+        &state,
+        &user,
+        &path,
+        StatusCode::OK,
+        &form,
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub async fn update_create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CaseworkUser,
+    path: web::Path<CaseId>,
+    form: CsrfForm<UpdateForm>,
+) -> Page {
+    visible_first(&state, &user, &path).await?;
+    let form = form.into_inner()?;
+    let id = path.into_inner();
+    let mut v = Validator::default();
+    let title = v.check(input::required("title", &form.title, limits::UPDATE_TITLE));
+    let body = v.check(input::required("body", &form.body, limits::UPDATE_BODY));
+    let stage = match form.stage.trim() {
+        "" => Some(None),
+        s => v
+            .check(
+                Stage::parse(s)
+                    .ok_or_else(|| AppError::invalid("stage", "Choose a stage from the list.")),
+            )
+            .map(Some),
+    };
+    if let Err(errors) = v.finish() {
+        return update_page(
+            &req,
+            &state,
+            &user,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            errors?,
+        )
+        .await;
+    }
+    let (Some(title), Some(body), Some(stage)) = (title, body, stage) else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
+    };
+    let new = NewUpdate {
+        title,
+        body,
+        shared_with_family: form.shared_with_family.is_some(),
+        stage,
+        key_event: stage.is_some(),
+    };
+    let (me, cid, linked) = (user.0.clone(), id.clone(), form.to_linked.is_some());
+    let result = state
+        .db
+        .run(move |conn| {
+            if linked {
+                updates::post_to_linked(conn, &me, &cid, &new).map(|_| ())
+            } else {
+                updates::post(conn, &me, &cid, &new).map(|_| ())
+            }
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!(
+            "{}?saved=update#timeline",
+            case_url(&id)
+        ))),
+        Err(e) => {
+            let errors = form_errors(e, "title")?;
+            update_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors,
+            )
+            .await
+        }
+    }
+}
