@@ -353,39 +353,55 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 resource("/cases/{id}/relatives/{relative_id}/reinstate")
                     .route(post().to(api_messages::reinstate)),
             )
-            .service(resource("/family/auth/link").route(post().to(api_family::request_link)))
+            .service(
+                resource("/family/auth/link").route(post().to(api_family::sign_in::request_link)),
+            )
             .service(
                 resource("/family/auth/token")
-                    .route(post().to(api_family::issue_token))
-                    .route(delete().to(api_family::revoke_token)),
+                    .route(post().to(api_family::sign_in::issue_token))
+                    .route(delete().to(api_family::sign_in::revoke_token)),
             )
-            .service(resource("/family/auth/refresh").route(post().to(api_family::refresh_token)))
+            .service(
+                resource("/family/auth/refresh")
+                    .route(post().to(api_family::sign_in::refresh_token)),
+            )
             .service(
                 resource("/family/auth/sign-out-everywhere")
-                    .route(post().to(api_family::sign_out_everywhere)),
+                    .route(post().to(api_family::sign_in::sign_out_everywhere)),
             )
-            .service(resource("/family/case").route(get().to(api_family::case)))
-            .service(resource("/family/timeline").route(get().to(api_family::timeline)))
-            .service(resource("/family/timeline/read").route(post().to(api_family::timeline_read)))
-            .service(resource("/family/contacts").route(get().to(api_family::contacts)))
-            .service(resource("/family/appointments").route(get().to(api_family::appointments)))
+            .service(resource("/family/case").route(get().to(api_family::reading::case)))
+            .service(resource("/family/timeline").route(get().to(api_family::reading::timeline)))
+            .service(
+                resource("/family/timeline/read")
+                    .route(post().to(api_family::reading::timeline_read)),
+            )
+            .service(resource("/family/contacts").route(get().to(api_family::reading::contacts)))
+            .service(
+                resource("/family/appointments").route(get().to(api_family::reading::appointments)),
+            )
             .service(
                 resource("/family/appointments/{follow_up_id}/calendar")
-                    .route(get().to(api_family::appointment_calendar)),
+                    .route(get().to(api_family::reading::appointment_calendar)),
             )
-            .service(resource("/family/property").route(get().to(api_family::property)))
-            .service(resource("/family/notices").route(get().to(api_family::notices)))
-            .service(resource("/family/notices/read").route(post().to(api_family::notices_read)))
+            .service(resource("/family/property").route(get().to(api_family::reading::property)))
+            .service(resource("/family/notices").route(get().to(api_family::reading::notices)))
+            .service(
+                resource("/family/notices/read")
+                    .route(post().to(api_family::reading::notices_read)),
+            )
             .service(
                 resource("/family/messages")
-                    .route(get().to(api_family::messages_list))
-                    .route(post().to(api_family::message_send)),
+                    .route(get().to(api_family::messages::messages_list))
+                    .route(post().to(api_family::messages::message_send)),
             )
-            .service(resource("/family/messages/read").route(post().to(api_family::messages_read)))
+            .service(
+                resource("/family/messages/read")
+                    .route(post().to(api_family::messages::messages_read)),
+            )
             .service(
                 resource("/family/preferences")
-                    .route(get().to(api_family::preferences))
-                    .route(put().to(api_family::preferences_save)),
+                    .route(get().to(api_family::preferences::preferences))
+                    .route(put().to(api_family::preferences::preferences_save)),
             )
             .service(resource("/outbox/{id}/retry").route(post().to(outbox::api_retry)))
             .default_service(web::to(not_found)),
@@ -550,39 +566,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         scope("/family")
             .wrap(from_fn(family::family_pages))
             .wrap(from_fn(csrf::ensure_cookie))
-            .service(resource("").route(get().to(family::home)))
+            .service(resource("").route(get().to(family::reading::home)))
             .service(
                 resource("/sign-in")
-                    .route(get().to(family::sign_in_form))
-                    .route(post().to(family::request_link)),
+                    .route(get().to(family::sign_in::sign_in_form))
+                    .route(post().to(family::sign_in::request_link)),
             )
             .service(
                 resource("/sign-in/link")
-                    .route(get().to(family::link_page))
-                    .route(post().to(family::use_link)),
+                    .route(get().to(family::sign_in::link_page))
+                    .route(post().to(family::sign_in::use_link)),
             )
-            .service(resource("/sign-out").route(post().to(family::sign_out)))
-            .service(resource("/sign-out-everywhere").route(post().to(family::sign_out_everywhere)))
-            .service(resource("/language").route(post().to(family::switch_language)))
-            .service(resource("/timeline").route(get().to(family::timeline)))
-            .service(resource("/contacts").route(get().to(family::contacts)))
-            .service(resource("/appointments").route(get().to(family::appointments)))
+            .service(resource("/sign-out").route(post().to(family::sign_in::sign_out)))
+            .service(
+                resource("/sign-out-everywhere")
+                    .route(post().to(family::sign_in::sign_out_everywhere)),
+            )
+            .service(resource("/language").route(post().to(family::sign_in::switch_language)))
+            .service(resource("/timeline").route(get().to(family::reading::timeline)))
+            .service(resource("/contacts").route(get().to(family::reading::contacts)))
+            .service(resource("/appointments").route(get().to(family::reading::appointments)))
             .service(
                 resource("/appointments/{follow_up_id}.ics")
-                    .route(get().to(family::appointment_ics)),
+                    .route(get().to(family::reading::appointment_ics)),
             )
-            .service(resource("/property").route(get().to(family::property)))
+            .service(resource("/property").route(get().to(family::reading::property)))
             .service(
                 resource("/messages")
-                    .route(get().to(family::messages_list))
-                    .route(post().to(family::message_send)),
+                    .route(get().to(family::messages::messages_list))
+                    .route(post().to(family::messages::message_send)),
             )
-            .service(resource("/notices").route(get().to(family::notices)))
-            .service(resource("/notices/read-all").route(post().to(family::notices_read)))
+            .service(resource("/notices").route(get().to(family::reading::notices)))
+            .service(resource("/notices/read-all").route(post().to(family::reading::notices_read)))
             .service(
                 resource("/preferences")
-                    .route(get().to(family::preferences))
-                    .route(post().to(family::preferences_save)),
+                    .route(get().to(family::preferences::preferences))
+                    .route(post().to(family::preferences::preferences_save)),
             )
             .default_service(web::to(family::not_found)),
     );
@@ -595,32 +614,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("").route(get().to(admin::home)))
             .service(
                 resource("/targets")
-                    .route(get().to(admin::targets))
-                    .route(post().to(admin::save_targets)),
+                    .route(get().to(admin::targets::targets))
+                    .route(post().to(admin::targets::save_targets)),
             )
             .service(
                 resource("/users")
-                    .route(get().to(admin::users_list))
-                    .route(post().to(admin::create_user)),
+                    .route(get().to(admin::users::users_list))
+                    .route(post().to(admin::users::create_user)),
             )
-            .service(resource("/users/new").route(get().to(admin::new_user_form)))
-            .service(resource("/users/{id}").route(get().to(admin::user_detail)))
-            .service(resource("/users/{id}/role").route(post().to(admin::change_role)))
-            .service(resource("/users/{id}/deactivate").route(post().to(admin::deactivate)))
-            .service(resource("/users/{id}/reactivate").route(post().to(admin::reactivate)))
-            .service(resource("/users/{id}/password").route(post().to(admin::reset_password)))
+            .service(resource("/users/new").route(get().to(admin::users::new_user_form)))
+            .service(resource("/users/{id}").route(get().to(admin::users::user_detail)))
+            .service(resource("/users/{id}/role").route(post().to(admin::users::change_role)))
+            .service(resource("/users/{id}/deactivate").route(post().to(admin::users::deactivate)))
+            .service(resource("/users/{id}/reactivate").route(post().to(admin::users::reactivate)))
+            .service(
+                resource("/users/{id}/password").route(post().to(admin::users::reset_password)),
+            )
             .service(
                 resource("/teams")
-                    .route(get().to(admin::teams_list))
-                    .route(post().to(admin::create_team)),
+                    .route(get().to(admin::teams::teams_list))
+                    .route(post().to(admin::teams::create_team)),
             )
-            .service(resource("/teams/{id}").route(get().to(admin::team_detail)))
-            .service(resource("/teams/{id}/members").route(post().to(admin::add_member)))
+            .service(resource("/teams/{id}").route(get().to(admin::teams::team_detail)))
+            .service(resource("/teams/{id}/members").route(post().to(admin::teams::add_member)))
             .service(
                 resource("/teams/{id}/members/{user_id}/remove")
-                    .route(post().to(admin::remove_member)),
+                    .route(post().to(admin::teams::remove_member)),
             )
-            .service(resource("/audit").route(get().to(admin::audit_log)))
+            .service(resource("/audit").route(get().to(admin::audit::audit_log)))
             .service(resource("/outbox").route(get().to(outbox::page)))
             .service(resource("/outbox/{id}/retry").route(post().to(outbox::retry)))
             .service(resource("/mail").route(get().to(outbox::mail_files)))

@@ -24,6 +24,18 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
 }
 
+/// Hashes a chosen password on a blocking thread, so the async workers keep serving.
+pub async fn hash_new(
+    password: crate::domain::NewPassword,
+) -> Result<String, crate::error::AppError> {
+    tokio::task::spawn_blocking(move || hash(password.expose()))
+        .await
+        .map_err(|e| {
+            crate::error::AppError::Internal(anyhow::anyhow!("password hashing failed: {e}"))
+        })?
+        .map_err(crate::error::AppError::Internal)
+}
+
 /// True when `password` matches `phc`. A malformed stored hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
     hasher().verify_password(password.as_bytes(), phc).is_ok()

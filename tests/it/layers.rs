@@ -438,3 +438,19 @@ fn the_import_reader_expands_use_trees_and_skips_strings_and_comments() {
     );
     assert_eq!(written_out_paths(&code), ["crate::db::now"]);
 }
+
+/// Adapters stay thin: a file of `src/web` that grows past 600 lines is split by resource, as
+/// `web/staff/cases/` and `web/api/cases/` follow `casework/`.
+#[test]
+fn no_adapter_file_is_longer_than_600_lines() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let long: Vec<String> = modules(&web.parent().unwrap().to_path_buf())
+        .into_values()
+        .filter(|path| path.starts_with(&web))
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+            (lines > 600).then(|| format!("{} ({lines} lines)", path.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these by resource: {long:?}");
+}

@@ -9,7 +9,7 @@ use crate::auth::{AdminUser, AuditReader};
 use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::admin::{AuditFilter, hash_password};
+use crate::web::admin::audit::AuditFilter;
 use crate::web::api::ApiJson;
 use crate::web::forms::Validator;
 
@@ -138,7 +138,7 @@ pub async fn create_user(
         display_name,
         role: body.role,
         phone,
-        password_hash: hash_password(password).await?,
+        password_hash: crate::auth::password::hash_new(password).await?,
         password_change_required: true,
         teams: body.teams,
     };

@@ -335,9 +335,7 @@ pub async fn change_password(
             "validated password missing"
         )));
     };
-    let hash = tokio::task::spawn_blocking(move || password::hash(new_password.expose()))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing failed: {e}")))??;
+    let hash = password::hash_new(new_password).await?;
     let (uid, sid) = (user.id.clone(), user.session_id.clone());
     let version = state
         .db

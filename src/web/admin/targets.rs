@@ -1,0 +1,149 @@
+//! Timeliness targets: the values in force and their history, and changing them.
+
+use crate::auth::AdminUser;
+use crate::auth::csrf::CsrfForm;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::forms::FormErrors;
+use crate::web::pages::{render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct TargetsForm {
+    #[serde(default)]
+    first_contact_hours: String,
+    #[serde(default)]
+    message_ack_working_days: String,
+    #[serde(default)]
+    message_answer_working_days: String,
+    #[serde(default)]
+    update_after_event_working_days: String,
+}
+
+#[derive(Serialize)]
+struct TargetsPage<'a> {
+    form: &'a TargetsForm,
+    errors: FormErrors,
+    changes: Vec<crate::timeliness::TargetChange>,
+    saved: bool,
+}
+
+async fn targets_page(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AdminUser,
+    status: StatusCode,
+    form: Option<&TargetsForm>,
+    errors: FormErrors,
+    saved: bool,
+) -> Result<HttpResponse, AppError> {
+    let (current, changes) = state
+        .db
+        .run(|conn| {
+            Ok((
+                crate::timeliness::Targets::load(conn)?,
+                crate::timeliness::target_changes(conn, 50)?,
+            ))
+        })
+        .await?;
+    let shown = TargetsForm {
+        first_contact_hours: current.first_contact_hours.to_string(),
+        message_ack_working_days: current.message_ack_working_days.to_string(),
+        message_answer_working_days: current.message_answer_working_days.to_string(),
+        update_after_event_working_days: current.update_after_event_working_days.to_string(),
+    };
+    Ok(render(
+        req,
+        status,
+        "pages/admin/targets",
+        "Timeliness targets",
+        Some(admin),
+        TargetsPage {
+            form: form.unwrap_or(&shown),
+            errors,
+            changes,
+            saved,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn targets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    query: web::Query<SavedQuery>,
+) -> Result<HttpResponse, AppError> {
+    targets_page(
+        &req,
+        &state,
+        &admin,
+        StatusCode::OK,
+        None,
+        FormErrors::default(),
+        query.saved.is_some(),
+    )
+    .await
+}
+
+pub async fn save_targets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    form: CsrfForm<TargetsForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner()?;
+    let number = |field: &str, raw: &str| -> Result<i64, AppError> {
+        raw.trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::invalid(field, "Enter a whole number, like 24."))
+    };
+    let parsed = (|| -> Result<crate::timeliness::Targets, AppError> {
+        let t = crate::timeliness::Targets {
+            first_contact_hours: number("first_contact_hours", &form.first_contact_hours)?,
+            message_ack_working_days: number(
+                "message_ack_working_days",
+                &form.message_ack_working_days,
+            )?,
+            message_answer_working_days: number(
+                "message_answer_working_days",
+                &form.message_answer_working_days,
+            )?,
+            update_after_event_working_days: number(
+                "update_after_event_working_days",
+                &form.update_after_event_working_days,
+            )?,
+        };
+        t.validate()?;
+        Ok(t)
+    })();
+    match parsed {
+        Ok(t) => {
+            let by = admin.id.clone();
+            state
+                .db
+                .run(move |conn| crate::timeliness::set_targets(conn, &by, &t))
+                .await?;
+            Ok(see_other("/admin/targets?saved=1"))
+        }
+        Err(e) => {
+            let errors = FormErrors::from_error(e, "first_contact_hours")?;
+            targets_page(
+                &req,
+                &state,
+                &admin,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&form),
+                errors,
+                false,
+            )
+            .await
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! What a relative reads: home (kept in memory, see `family::cache`), updates, named contacts, appointments and their calendar files, belongings and notices.
+
+use crate::auth::csrf::{self, CsrfForm};
+use crate::db;
+use crate::domain::FollowUpId;
+use crate::error::AppError;
+use crate::family::cache::{CachedPage, PAGE_TTL, time_until};
+use crate::family::messages::{self};
+use crate::family::portal::{self, tr};
+use crate::family::session::FamilyUser;
+use crate::state::AppState;
+use crate::web::pages::see_other;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+
+use super::sign_in::EmptyForm;
+use super::{Page, ReadSince, html_page, render, render_html};
+
+/// The home page. It is kept in memory for the session (see `family::cache`) and served
+/// from there until something on it changes.
+pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let cache = &state.family_cache;
+    let csrf_token = csrf::token_of(&req);
+    let cacheable = req.query_string().is_empty();
+    if cacheable && let Some(html) = cache.page(&user.session_id, CachedPage::Home, &csrf_token) {
+        state.metrics.family_pages_from_memory.inc();
+        return Ok(html_page(StatusCode::OK, html));
+    }
+    let epoch = req.extensions().get::<ReadSince>().map(|r| r.0);
+    let u = user.clone();
+    let (overview, unread) = state
+        .db
+        .run(move |conn| {
+            let overview = portal::overview(conn, &u)?;
+            let unread = messages::unread_for(conn, &u.case_id, &u.relative_id)?;
+            Ok((overview, unread))
+        })
+        .await?;
+    // The next appointment stays on the page until two hours after it starts.
+    let valid_for = overview
+        .next_appointment
+        .as_ref()
+        .map_or(PAGE_TTL, |a| time_until(a.at + chrono::Duration::hours(2)));
+    let html = render_html(
+        &req,
+        "pages/family/home",
+        "home-title",
+        Some(&user),
+        serde_json::json!({ "overview": overview, "unread_messages": unread }),
+        cache.placeholder().to_owned(),
+    )
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the home page did not render")))?;
+    if let Some(epoch) = epoch.filter(|_| cacheable) {
+        cache.keep_page(epoch, &user, CachedPage::Home, &html, valid_for);
+    }
+    Ok(html_page(
+        StatusCode::OK,
+        html.replace(cache.placeholder(), &csrf_token),
+    ))
+}
+
+pub async fn timeline(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let u = user.clone();
+    let items = state
+        .db
+        .run(move |conn| {
+            let items = portal::timeline(conn, &u)?;
+            let shown = items.clone();
+            let rid = u.relative_id.clone();
+            db::write(conn, move |conn| portal::mark_read(conn, &rid, &shown))?;
+            Ok(items)
+        })
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/timeline",
+        "timeline-title",
+        Some(&user),
+        serde_json::json!({ "items": items }),
+    ))
+}
+
+pub async fn contacts(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (cid, lang) = (user.case_id.clone(), user.lang);
+    let contacts = state
+        .db
+        .run(move |conn| Ok(portal::named_contacts(conn, &cid, lang)?))
+        .await?;
+    let (current, past): (Vec<_>, Vec<_>) = contacts.into_iter().partition(|c| c.current);
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/contacts",
+        "contacts-title",
+        Some(&user),
+        serde_json::json!({ "current": current, "past": past }),
+    ))
+}
+
+pub async fn appointments(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (cid, rid) = (user.case_id.clone(), user.relative_id.clone());
+    let list = state
+        .db
+        .run(move |conn| Ok(portal::appointments(conn, &cid, &rid)?))
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/appointments",
+        "appointments-title",
+        Some(&user),
+        serde_json::json!({ "appointments": list }),
+    ))
+}
+
+/// One appointment as a calendar file.
+pub async fn appointment_ics(
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    path: web::Path<FollowUpId>,
+) -> Page {
+    let (reader, id) = (user.clone(), path.into_inner());
+    let appointment = state
+        .db
+        .run(move |conn| portal::appointment(conn, &reader, &id))
+        .await?;
+    let host = url::Url::parse(&state.config.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "liaison".into());
+    let body = crate::family::ics::calendar(
+        &appointment,
+        &tr(user.lang, "appointments-calendar-title"),
+        &host,
+        db::now(),
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"appointment-{}.ics\"",
+                appointment.id
+            ),
+        ))
+        .body(body))
+}
+
+pub async fn property(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (cid, lang) = (user.case_id.clone(), user.lang);
+    let items = state
+        .db
+        .run(move |conn| Ok(portal::property(conn, &cid, lang)?))
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/property",
+        "property-title",
+        Some(&user),
+        serde_json::json!({ "items": items }),
+    ))
+}
+
+pub async fn notices(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let (rid, lang, emails) = (user.relative_id.clone(), user.lang, state.emails.clone());
+    let items = state
+        .db
+        .run(move |conn| {
+            Ok(crate::notify::inbox::for_relative(
+                conn, &rid, lang, &emails, 100,
+            )?)
+        })
+        .await?;
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/notices",
+        "notices-title",
+        Some(&user),
+        serde_json::json!({ "items": items }),
+    ))
+}
+
+pub async fn notices_read(
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    form.into_inner()?;
+    let rid = user.relative_id.clone();
+    state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                crate::notify::inbox::mark_all_read_for_relative(conn, &rid)
+            })?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/family/notices"))
+}

@@ -1,0 +1,546 @@
+//! Signing in by link: asking for one, the page a link opens, using it, signing out (here or everywhere) and choosing a language.
+
+use crate::audit::{self, Actor, Outcome};
+use crate::auth::cookies;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::device::{self, Account};
+use crate::auth::extract::client_ip;
+use crate::auth::session::Client;
+use crate::auth::throttle;
+use crate::auth::tokens::Audience;
+use crate::casework::relatives::{self, Preferences};
+use crate::db;
+use crate::domain::{EmailAddress, RelativeId, SessionId, new_row_id};
+use crate::error::AppError;
+use crate::family::links::{self, LinkProblem};
+use crate::family::portal::tr;
+use crate::family::session::{self as family_session, FamilyUser};
+use crate::i18n::Lang;
+use crate::notify::Kind;
+use crate::notify::outbox::{self, Notice, Recipient};
+use crate::state::AppState;
+use crate::web::pages::{safe_next, see_other};
+use actix_web::cookie::{SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::{Page, ReaderLang, family_cookie, lang_of, no_problems, problems, removal, render};
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    signed_out: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Serialize)]
+struct SignInPage<'a> {
+    form: &'a SignInForm,
+    errors: serde_json::Value,
+    signed_out: bool,
+}
+
+pub async fn sign_in_form(
+    req: HttpRequest,
+    user: Option<FamilyUser>,
+    query: web::Query<SignInQuery>,
+) -> HttpResponse {
+    if user.is_some() {
+        return see_other("/family");
+    }
+    render(
+        &req,
+        StatusCode::OK,
+        "pages/family/sign_in",
+        "sign-in-title",
+        None,
+        SignInPage {
+            form: &SignInForm::default(),
+            errors: no_problems(),
+            signed_out: query.signed_out.is_some(),
+        },
+    )
+}
+
+/// Asks for a sign-in link. The answer is the same whether or not the address is known.
+pub async fn request_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<SignInForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let lang = lang_of(&req, None);
+    let email = match EmailAddress::parse("email", &form.email) {
+        Ok(e) => e,
+        Err(_) => {
+            let key = if form.email.trim().is_empty() {
+                "sign-in-error-empty"
+            } else {
+                "sign-in-error-format"
+            };
+            return Ok(render(
+                &req,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "pages/family/sign_in",
+                "sign-in-title",
+                None,
+                SignInPage {
+                    form: &form,
+                    errors: problems(lang, &[("email", key)]),
+                    signed_out: false,
+                },
+            ));
+        }
+    };
+    let known_device = device::knows(&req, Account::Relative, email.as_str());
+    let limited = request_link_for(&state, email, client_ip(&req), known_device).await?;
+    if limited {
+        return Ok(render(
+            &req,
+            StatusCode::TOO_MANY_REQUESTS,
+            "pages/family/sign_in",
+            "sign-in-title",
+            None,
+            SignInPage {
+                form: &form,
+                errors: problems(lang, &[("email", "sign-in-error-limited")]),
+                signed_out: false,
+            },
+        ));
+    }
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/link_sent",
+        "link-sent-title",
+        None,
+        serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
+    ))
+}
+
+/// Sends a sign-in link to every relative with portal access at `email`, within the
+/// per-address and per-IP limits (a browser this relative signed in on before is spared the
+/// per-IP one). `Ok(true)` when a limit stopped it; the caller answers the same whether or
+/// not the address is known.
+pub(crate) async fn request_link_for(
+    state: &AppState,
+    email: EmailAddress,
+    ip: Option<String>,
+    known_device: bool,
+) -> Result<bool, AppError> {
+    let window = chrono::Duration::hours(1);
+    let address_bucket = format!("family-link:address:{}", email.as_str());
+    let ip_bucket = format!("family-link:ip:{}", ip.as_deref().unwrap_or("unknown"));
+    state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let limited = throttle::is_limited(
+                    conn,
+                    &address_bucket,
+                    window,
+                    links::MAX_REQUESTS_PER_ADDRESS,
+                )? || (!known_device
+                    && throttle::is_limited(conn, &ip_bucket, window, links::MAX_REQUESTS_PER_IP)?);
+                if limited {
+                    audit::event(&Actor::Anonymous, "family.sign_in_link_limited")
+                        .outcome(Outcome::Denied)
+                        .ip(ip.as_deref())
+                        .write(conn)?;
+                    return Ok::<_, AppError>(true);
+                }
+                throttle::hit(conn, &address_bucket, window)?;
+                if !known_device {
+                    throttle::hit(conn, &ip_bucket, window)?;
+                }
+                use crate::db::schema::relatives as r;
+                use diesel::prelude::*;
+                let found: Vec<crate::domain::RelativeId> = r::table
+                    .filter(r::email.eq(email.as_str()))
+                    .filter(r::access_state.eq_any([
+                        crate::casework::types::AccessState::Invited,
+                        crate::casework::types::AccessState::Active,
+                    ]))
+                    .select(r::id)
+                    .load(conn)?;
+                for relative in &found {
+                    outbox::enqueue(
+                        conn,
+                        &Notice {
+                            kind: Kind::FamilySignInLink,
+                            recipient: Recipient::Relative(relative.clone()),
+                            case_id: None,
+                            cause: format!("sign-in:{}", new_row_id()),
+                            payload: serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
+                        },
+                    )?;
+                }
+                let mut event = audit::event(&Actor::Anonymous, "family.sign_in_link_requested")
+                    .ip(ip.as_deref());
+                event = match found.first() {
+                    Some(r) => event.record("relative", r),
+                    None => event.detail("no relative with portal access has that address"),
+                };
+                event.write(conn)?;
+                Ok(false)
+            })
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    keep: Option<String>,
+}
+
+fn link_problem_page(req: &HttpRequest, problem: LinkProblem) -> HttpResponse {
+    let (status, key) = match problem {
+        LinkProblem::Unknown => (StatusCode::BAD_REQUEST, "link-problem-unknown"),
+        LinkProblem::Expired => (StatusCode::GONE, "link-problem-expired"),
+        LinkProblem::Used => (StatusCode::GONE, "link-problem-used"),
+        LinkProblem::Suspended => (StatusCode::FORBIDDEN, "link-problem-suspended"),
+    };
+    let lang = lang_of(req, None);
+    render(
+        req,
+        status,
+        "pages/family/link_problem",
+        "link-problem-title",
+        None,
+        serde_json::json!({ "message": tr(lang, key), "form": SignInForm::default(), "errors": no_problems() }),
+    )
+}
+
+/// Checks a link without using it, so that a mail scanner opening it does not spend it. The
+/// language is that of the relative the link was sent to, when it names one.
+fn check_link(
+    conn: &mut db::DbConn,
+    token: &str,
+) -> diesel::QueryResult<(Result<(), LinkProblem>, Option<Lang>)> {
+    use crate::db::schema::{relatives as r, sign_in_tokens as t};
+    use diesel::prelude::*;
+    if !links::well_formed(token) {
+        return Ok((Err(LinkProblem::Unknown), None));
+    }
+    let hash = links::hash_of(token);
+    let found: Option<(
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+        crate::casework::types::AccessState,
+        Lang,
+    )> = t::table
+        .inner_join(r::table.on(r::id.eq(t::relative_id)))
+        .filter(t::token_hash.eq(hash))
+        .select((t::expires_at, t::used_at, r::access_state, r::language))
+        .first(conn)
+        .optional()?;
+    let lang = found.as_ref().map(|f| f.3);
+    let verdict = match found {
+        None => Err(LinkProblem::Unknown),
+        Some((_, Some(_), _, _)) => Err(LinkProblem::Used),
+        Some((exp, None, _, _)) if exp <= db::now() => Err(LinkProblem::Expired),
+        Some((_, None, crate::casework::types::AccessState::Suspended, _)) => {
+            Err(LinkProblem::Suspended)
+        }
+        Some(_) => Ok(()),
+    };
+    Ok((verdict, lang))
+}
+
+/// Checks a link, and has the page answer in the language of the relative it was sent to.
+async fn check_link_for_reader(
+    state: &AppState,
+    req: &HttpRequest,
+    token: String,
+) -> Result<Result<(), LinkProblem>, AppError> {
+    let (checked, lang) = state
+        .db
+        .run(move |conn| Ok(check_link(conn, &token)?))
+        .await?;
+    if let Some(lang) = lang {
+        req.extensions_mut().insert(ReaderLang(lang));
+    }
+    Ok(checked)
+}
+
+/// The page a sign-in link opens: a button that signs in (a GET changes nothing).
+pub async fn link_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LinkQuery>,
+) -> Page {
+    if let Err(problem) = check_link_for_reader(&state, &req, query.token.clone()).await? {
+        return Ok(link_problem_page(&req, problem));
+    }
+    Ok(render(
+        &req,
+        StatusCode::OK,
+        "pages/family/link",
+        "link-title",
+        None,
+        serde_json::json!({ "token": query.token }),
+    ))
+}
+
+/// Who a sign-in link signed in: the relative, their new session, their auth version (for
+/// the token) and their e-mail address (for the browser to remember, see `device`).
+pub(crate) struct Redeemed {
+    pub relative: RelativeId,
+    pub session: SessionId,
+    pub auth_version: i64,
+    pub email: Option<String>,
+}
+
+/// Uses a sign-in link: retires it and starts a session of `client` kind.
+pub(crate) async fn redeem_link(
+    state: &AppState,
+    token: String,
+    client: Client,
+    persistent: bool,
+    ip: Option<String>,
+    agent: Option<String>,
+) -> Result<Result<Redeemed, LinkProblem>, AppError> {
+    state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let relative = match links::redeem(conn, &token)? {
+                    Ok(r) => r,
+                    Err(problem) => {
+                        audit::event(&Actor::Anonymous, "family.sign_in")
+                            .outcome(Outcome::Denied)
+                            .ip(ip.as_deref())
+                            .detail(format!("{problem:?}"))
+                            .write(conn)?;
+                        return Ok::<_, AppError>(Err(problem));
+                    }
+                };
+                let sid = family_session::create(
+                    conn,
+                    &relative,
+                    client,
+                    persistent,
+                    ip.as_deref(),
+                    agent.as_deref(),
+                )?;
+                use crate::db::schema::relatives as r;
+                use diesel::prelude::*;
+                let (version, email): (i64, Option<String>) = r::table
+                    .find(&relative)
+                    .select((r::auth_version, r::email))
+                    .first(conn)?;
+                audit::event(&Actor::Relative(relative.clone()), "family.sign_in")
+                    .record("session", &sid)
+                    .ip(ip.as_deref())
+                    .detail(match (client, persistent) {
+                        (Client::Browser, true) => "kept signed in",
+                        (Client::Browser, false) => "this visit",
+                        (Client::Api, true) => "api, kept signed in",
+                        (Client::Api, false) => "api",
+                    })
+                    .write(conn)?;
+                Ok(Ok(Redeemed {
+                    relative,
+                    session: sid,
+                    auth_version: version,
+                    email,
+                }))
+            })
+        })
+        .await
+}
+
+/// Uses a sign-in link: starts a session and sets the cookie.
+pub async fn use_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<LinkForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let persistent = form.keep.is_some();
+    let ip = client_ip(&req);
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let outcome = redeem_link(
+        &state,
+        form.token.clone(),
+        Client::Browser,
+        persistent,
+        ip,
+        agent,
+    )
+    .await?;
+    let signed_in = match outcome {
+        Ok(o) => o,
+        Err(problem) => {
+            // For the page's language: the link is not spent, so it still names its relative.
+            let _still_unspent = check_link_for_reader(&state, &req, form.token.clone()).await?;
+            return Ok(link_problem_page(&req, problem));
+        }
+    };
+    let (token, _) = state.keys.issue(
+        Audience::FamilyWeb,
+        signed_in.relative.as_str(),
+        &signed_in.session,
+        signed_in.auth_version,
+        state.config.token_lifetime,
+    )?;
+    let mut res = see_other("/family");
+    let session = family_cookie(token, state.config.cookie_secure, persistent);
+    let known = signed_in
+        .email
+        .and_then(|email| device::remember(&req, Account::Relative, &email));
+    for cookie in std::iter::once(session).chain(known) {
+        res.add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("setting a sign-in cookie: {e}")))?;
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// Ends this session, or every session of the relative, and records it.
+pub(crate) async fn end_family_sessions(
+    state: &AppState,
+    ip: Option<String>,
+    user: &FamilyUser,
+    everywhere: bool,
+) -> Result<(), AppError> {
+    let u = user.clone();
+    state
+        .db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                if everywhere {
+                    family_session::end_all(conn, &u.relative_id, "signed out everywhere")?;
+                } else {
+                    crate::auth::session::revoke(conn, &u.session_id, "signed out")?;
+                }
+                audit::event(
+                    &Actor::Relative(u.relative_id.clone()),
+                    if everywhere {
+                        "family.sign_out_everywhere"
+                    } else {
+                        "family.sign_out"
+                    },
+                )
+                .record("session", &u.session_id)
+                .ip(ip.as_deref())
+                .write(conn)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await
+}
+
+async fn end_sessions(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &FamilyUser,
+    everywhere: bool,
+) -> Page {
+    end_family_sessions(state, client_ip(req), user, everywhere).await?;
+    let mut res = see_other("/family/sign-in?signed_out=1");
+    res.add_cookie(&removal(state.config.cookie_secure))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the family cookie: {e}")))?;
+    Ok(res)
+}
+
+pub async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    form.into_inner()?;
+    end_sessions(&state, &req, &user, false).await
+}
+
+pub async fn sign_out_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    form: CsrfForm<EmptyForm>,
+) -> Page {
+    form.into_inner()?;
+    end_sessions(&state, &req, &user, true).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Switches the language: for the signed-in relative it becomes their preference (and their
+/// e-mails' language); before sign-in a cookie remembers it.
+pub async fn switch_language(
+    state: web::Data<AppState>,
+    user: Option<FamilyUser>,
+    form: CsrfForm<LanguageForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let lang = Lang::parse(&form.lang)
+        .ok_or_else(|| AppError::invalid("lang", "Choose English (en) or Welsh (cy)."))?;
+    if let Some(user) = &user {
+        let rid = user.relative_id.clone();
+        state
+            .db
+            .run(move |conn| {
+                use crate::db::schema::relatives as r;
+                use diesel::prelude::*;
+                let (by_email, start, end): (bool, Option<String>, Option<String>) = r::table
+                    .find(&rid)
+                    .select((r::notify_by_email, r::quiet_hours_start, r::quiet_hours_end))
+                    .first(conn)?;
+                let quiet = crate::casework::input::quiet_hours(start.as_deref(), end.as_deref())
+                    .unwrap_or(None);
+                relatives::set_preferences(
+                    conn,
+                    &rid,
+                    &Preferences {
+                        notify_by_email: by_email,
+                        quiet_hours: quiet,
+                        language: lang,
+                    },
+                )
+            })
+            .await?;
+    }
+    let next = safe_next(form.next.as_deref(), "/family");
+    let next = if next.starts_with("/family") {
+        next
+    } else {
+        "/family".to_owned()
+    };
+    let mut res = see_other(&next);
+    let cookie = cookies::LANG.build(
+        lang.as_str().to_owned(),
+        state.config.cookie_secure,
+        SameSite::Lax,
+        Some(CookieDuration::days(365)),
+    );
+    res.add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("setting the language cookie: {e}")))?;
+    Ok(res)
+}
