@@ -444,7 +444,7 @@ fn the_import_reader_expands_use_trees_and_skips_strings_and_comments() {
 #[test]
 fn no_adapter_file_is_longer_than_600_lines() {
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
-    let long: Vec<String> = modules(&web.parent().unwrap().to_path_buf())
+    let long: Vec<String> = modules(web.parent().unwrap())
         .into_values()
         .filter(|path| path.starts_with(&web))
         .filter_map(|path| {
