@@ -399,3 +399,87 @@ role_extractor!(
     /// Someone who may read the audit log.
     AuditReader => Capability::ReadAuditLog
 );
+
+/// Looks the caller's session up, checks their role and that they may see the case named by
+/// the route's `{id}`, all in one database task and before anything they sent is looked at: a
+/// case they may not see answers 404 (audited), exactly as a missing one.
+async fn on_case(
+    req: HttpRequest,
+    capability: Capability,
+) -> Result<(StaffUser, crate::casework::record::Case), AppError> {
+    let (claims, source) = verify_credential(&req).await?;
+    let state = state_of(&req)?;
+    let case_id = req
+        .match_info()
+        .get("id")
+        .and_then(crate::domain::CaseId::parse)
+        .ok_or(AppError::NotFound)?;
+    let idle = state.config.session_idle;
+    let found = state
+        .db
+        .run({
+            let claims = claims.clone();
+            move |conn| {
+                let user = match session::resolve_staff(conn, &claims, idle)? {
+                    // One who must choose a password first is told so, whatever the case.
+                    Ok(user)
+                        if policy::allows(user.role, capability)
+                            && !user.password_change_required =>
+                    {
+                        user
+                    }
+                    other => return Ok(Err(other)),
+                };
+                let case = crate::casework::access::require_visible(conn, &user, &case_id)?;
+                Ok(Ok((user, case)))
+            }
+        })
+        .await?;
+    match found {
+        Ok((user, case)) => Ok((finish(&req, &claims, source, Ok(user)).await?, case)),
+        // Not signed in, or without the role: the answer the role's extractor gives.
+        Err(found) => {
+            let user = finish(&req, &claims, source, found).await?;
+            require(&req, &user, capability).await?;
+            Err(AppError::forbidden())
+        }
+    }
+}
+
+macro_rules! case_extractor {
+    ($(#[$meta:meta])* $name:ident => $capability:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub StaffUser, pub crate::casework::record::Case);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = LocalBoxFuture<'static, Result<$name, AppError>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let (user, case) = on_case(req, $capability).await?;
+                    Ok($name(user, case))
+                })
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = StaffUser;
+            fn deref(&self) -> &StaffUser {
+                &self.0
+            }
+        }
+    };
+}
+
+case_extractor!(
+    /// An officer or manager who may see the case of the route's `{id}`.
+    CaseworkOnCase => Capability::Casework
+);
+case_extractor!(
+    /// A manager who may see the case of the route's `{id}` (whether they manage its team is
+    /// the use case's rule).
+    ManagerOnCase => Capability::ManageCases
+);

@@ -14,5 +14,8 @@ pub mod sign_in;
 pub mod throttle;
 pub mod tokens;
 
-pub use extract::{AdminUser, AuditReader, AuthSource, CaseworkCaller, CaseworkUser, ManagerUser};
+pub use extract::{
+    AdminUser, AuditReader, AuthSource, CaseworkCaller, CaseworkOnCase, CaseworkUser,
+    ManagerOnCase, ManagerUser,
+};
 pub use session::StaffUser;

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
@@ -15,7 +16,7 @@ use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::pages::{ok, see_other};
-use crate::web::staff::cases::{case_page, case_url, load, visible_first};
+use crate::web::staff::cases::{case_page, case_url, load};
 
 type Page = Result<HttpResponse, AppError>;
 
@@ -62,7 +63,7 @@ struct ThreadPage<'a> {
 async fn thread_page(
     req: &HttpRequest,
     state: &AppState,
-    user: &CaseworkUser,
+    user: &crate::auth::StaffUser,
     id: &CaseId,
     status: StatusCode,
     form: &MessageForm,
@@ -124,11 +125,10 @@ fn parse_body(field: &str, raw: &str, what: &str) -> Result<LimitedText, AppErro
 pub async fn send(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<MessageForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     let id = path.into_inner();
     let in_reply_to = match form.in_reply_to.trim() {
@@ -162,11 +162,10 @@ pub async fn send(
 
 pub async fn acknowledge(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, MessageId)>,
     form: CsrfForm<EmptyForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     form.into_inner()?;
     let (id, message) = path.into_inner();
     let (me, cid) = (user.0.clone(), id.clone());
@@ -180,11 +179,10 @@ pub async fn acknowledge(
 pub async fn close(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, MessageId)>,
     form: CsrfForm<CloseForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let form = form.into_inner()?;
     let (id, message) = path.into_inner();
     let response = match parse_body("response", &form.response, "the response to the family") {
@@ -249,11 +247,10 @@ fn relative_url(id: &CaseId, relative: &RelativeId) -> String {
 
 pub async fn invite(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
     form: CsrfForm<EmptyForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     form.into_inner()?;
     let (id, relative) = path.into_inner();
     let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
@@ -266,11 +263,10 @@ pub async fn invite(
 
 pub async fn suspend(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
     form: CsrfForm<ReasonForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let form = form.into_inner()?;
     let (id, relative) = path.into_inner();
     if form.reason.trim().is_empty() {
@@ -290,11 +286,10 @@ pub async fn suspend(
 
 pub async fn reinstate(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
     form: CsrfForm<EmptyForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     form.into_inner()?;
     let (id, relative) = path.into_inner();
     let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());

@@ -3,14 +3,15 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::{CaseworkUser, ManagerUser};
+use crate::auth::CaseworkUser;
+use crate::auth::ManagerOnCase;
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, input, limits};
 use crate::domain::{AssignmentId, CaseId, EmailAddress, UserId};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, time, visible_first};
+use super::{Answer, ReasonBody, time};
 
 #[utoipa::path(
     get,
@@ -77,11 +78,10 @@ pub struct AssignBody {
 )]
 pub async fn assign(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<AssignBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let b = body.into_inner()?;
     let new = assignments::NewAssignment {
         user_id: b.user_id,
@@ -141,11 +141,10 @@ pub async fn assign(
 )]
 pub async fn end_assignment(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<(CaseId, AssignmentId)>,
     body: ApiJson<ReasonBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, (id, assignment)) = (user.0, path.into_inner());
     state

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::{CaseworkCaller, CaseworkUser};
 use crate::casework::contacts::{self, NewAmendment, NewContact};
 use crate::casework::types::{ContactChannel, Direction};
@@ -13,7 +14,7 @@ use crate::state::AppState;
 use crate::web::api::ApiJson;
 
 use super::follow_ups::FollowUpBody;
-use super::{Answer, created, time, visible_first};
+use super::{Answer, created, time};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -117,11 +118,11 @@ pub async fn contact_log(
     // The hot path, in one database task: the caller's session, then `contacts::log`, which
     // checks visibility inside its own transaction. Only when something is wrong does more
     // happen: a refusal is answered (and audited) as `CaseworkUser` would; bad input answers
-    // 404 first for a case the caller may not see, as a missing one would.
+    // 404 first for a case the caller may not see, as a missing one would (same task).
     enum Outcome {
         Logged(Box<contacts::ContactView>),
         Refused(Result<crate::auth::StaffUser, crate::auth::session::SessionRejection>),
-        BadInput(crate::auth::StaffUser, AppError),
+        BadInput(AppError),
     }
     let (claims, idle, id) = (
         caller.claims().clone(),
@@ -142,7 +143,11 @@ pub async fn contact_log(
                     Ok(new) => {
                         contacts::log(conn, &user, &id, &new).map(|c| Outcome::Logged(Box::new(c)))
                     }
-                    Err(e) => Ok(Outcome::BadInput(user, e)),
+                    Err(e) => {
+                        // Bad input answers 404 first for a case the caller may not see.
+                        crate::casework::access::require_visible(conn, &user, &id)?;
+                        Ok(Outcome::BadInput(e))
+                    }
                 }
             }
         })
@@ -150,10 +155,7 @@ pub async fn contact_log(
     let contact = match outcome {
         Outcome::Logged(contact) => contact,
         Outcome::Refused(found) => return Err(caller.refuse(found).await),
-        Outcome::BadInput(user, e) => {
-            visible_first(&state, &user, &id).await?;
-            return Err(e);
-        }
+        Outcome::BadInput(e) => return Err(e),
     };
     Ok(created(
         format!(
@@ -255,11 +257,10 @@ pub struct AmendmentBody {
 )]
 pub async fn amend(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, ContactId)>,
     body: ApiJson<AmendmentBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let b = body.into_inner()?;
     let amendment = NewAmendment {
         reason: Some(input::required("reason", &b.reason, limits::REASON)?),

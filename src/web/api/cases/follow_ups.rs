@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::casework::follow_ups::{self, NewFollowUp};
 use crate::casework::{input, limits};
@@ -11,7 +12,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, time, visible_first};
+use super::{Answer, ReasonBody, time};
 
 /// A follow-up as the API takes it (also inside a contact, for what was agreed).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -91,11 +92,10 @@ pub async fn follow_ups_list(
 )]
 pub async fn follow_up_create(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<FollowUpBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let user = user.0;
     let new = body.into_inner()?.parse(&user.id)?;
     let id = path.into_inner();
@@ -132,11 +132,10 @@ pub struct CompleteBody {
 )]
 pub async fn follow_up_complete(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, FollowUpId)>,
     body: ApiJson<CompleteBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let b = body.into_inner()?;
     let (user, (id, f)) = (user.0, path.into_inner());
     let done = state
@@ -166,11 +165,10 @@ pub async fn follow_up_complete(
 )]
 pub async fn follow_up_cancel(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, FollowUpId)>,
     body: ApiJson<ReasonBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, (id, f)) = (user.0, path.into_inner());
     let done = state
@@ -206,11 +204,10 @@ pub struct ReassignBody {
 )]
 pub async fn follow_up_reassign(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, FollowUpId)>,
     body: ApiJson<ReassignBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let b = body.into_inner()?;
     let (user, (id, f)) = (user.0, path.into_inner());
     let done = state
@@ -246,11 +243,10 @@ pub struct RescheduleBody {
 )]
 pub async fn follow_up_reschedule(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, FollowUpId)>,
     body: ApiJson<RescheduleBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let due = input::due_at("due_at", time("due_at", &body.into_inner()?.due_at)?)?;
     let (user, (id, f)) = (user.0, path.into_inner());
     let done = state

@@ -3,13 +3,14 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::{CaseworkUser, ManagerUser};
+use crate::auth::CaseworkUser;
+use crate::auth::ManagerOnCase;
 use crate::casework::{input, limits, links};
 use crate::domain::CaseId;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, visible_first};
+use super::{Answer, ReasonBody};
 
 #[utoipa::path(
     get,
@@ -67,11 +68,10 @@ pub struct LinkBody {
 )]
 pub async fn link(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<LinkBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let body = body.into_inner()?;
     let reason = input::required("reason", &body.reason, limits::REASON)?;
     let (user, id) = (user.0, path.into_inner());
@@ -101,11 +101,10 @@ pub async fn link(
 )]
 pub async fn unlink(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<(CaseId, String)>,
     body: ApiJson<ReasonBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, (id, link_id)) = (user.0, path.into_inner());
     state

@@ -12,6 +12,7 @@ pub mod updates;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::ManagerOnCase;
 use crate::auth::{CaseworkUser, ManagerUser};
 use crate::casework::cases::{self, Case, CaseFilter, ExitPlan, NewCase};
 use crate::casework::timeline::{self, EntryKind};
@@ -23,20 +24,6 @@ use crate::state::AppState;
 use crate::web::api::ApiJson;
 
 pub(super) type Answer = Result<HttpResponse, AppError>;
-
-/// Checks that the caller may see the case before anything they sent is looked at, so that a
-/// case they may not see answers 404 whatever the body says, exactly as a missing one.
-pub(super) async fn visible_first(
-    state: &AppState,
-    user: &crate::auth::StaffUser,
-    id: &CaseId,
-) -> Result<(), AppError> {
-    let (user, id) = (user.clone(), id.clone());
-    state
-        .db
-        .run(move |conn| crate::casework::access::require_visible(conn, &user, &id).map(|_| ()))
-        .await
-}
 
 pub(super) fn created<T: Serialize>(location: String, body: &T) -> HttpResponse {
     HttpResponse::Created()
@@ -334,11 +321,10 @@ pub struct CloseBody {
 )]
 pub async fn close(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<CloseBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let body = body.into_inner()?;
     let plan = ExitPlan {
         how_liaison_ends: input::required(
@@ -394,11 +380,10 @@ pub struct ReasonBody {
 )]
 pub async fn reopen(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<ReasonBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, id) = (user.0, path.into_inner());
     let case = state
@@ -468,11 +453,10 @@ pub struct SetPlanBody {
 )]
 pub async fn set_plan(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<SetPlanBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let body = body.into_inner()?;
     let plan = body.plan.parse()?;
     let reason = input::required("reason", &body.reason, limits::REASON)?;

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::casework::relatives::{self, Edited, RelativeInput};
 use crate::casework::types::ContactChannel;
@@ -13,7 +14,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, created, visible_first};
+use super::{Answer, created};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -147,11 +148,10 @@ pub async fn relatives_list(
 )]
 pub async fn relative_add(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<RelativeBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let input = body.into_inner()?.parse()?;
     let (user, id) = (user.0, path.into_inner());
     let relative = state
@@ -223,11 +223,10 @@ pub struct StaleEdit {
 )]
 pub async fn relative_edit(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
     body: ApiJson<RelativeBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path.0).await?;
     let body = body.into_inner()?;
     let version = body.version.ok_or_else(|| {
         AppError::invalid(

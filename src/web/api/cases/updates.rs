@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::casework::types::Stage;
 use crate::casework::updates::{self, NewUpdate};
@@ -12,7 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, visible_first};
+use super::Answer;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -86,11 +87,10 @@ pub async fn updates_list(
 )]
 pub async fn update_post(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<UpdateBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let new = body.into_inner()?.parse()?;
     let (user, id) = (user.0, path.into_inner());
     let posted = state
@@ -120,11 +120,10 @@ pub async fn update_post(
 )]
 pub async fn update_post_linked(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     body: ApiJson<UpdateBody>,
 ) -> Answer {
-    visible_first(&state, &user, &path).await?;
     let new = body.into_inner()?.parse()?;
     let (user, id) = (user.0, path.into_inner());
     let posted = state

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::ManagerOnCase;
 use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
@@ -15,9 +16,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{
-    Choice, Page, ReasonForm, case_page, case_url, choices, form_errors, load, visible_first,
-};
+use super::{Choice, Page, ReasonForm, case_page, case_url, choices, form_errors, load};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct AssignForm {
@@ -123,11 +122,10 @@ pub async fn assign_form(
 pub async fn assign(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<AssignForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
@@ -232,11 +230,10 @@ pub async fn assign(
 
 pub async fn end_assignment(
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<(CaseId, AssignmentId)>,
     form: CsrfForm<ReasonForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let reason = input::required("reason", &form.into_inner()?.reason, limits::REASON)?;
     let (me, (id, a)) = (user.0, path.into_inner());
     let back = case_url(&id);

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
@@ -19,9 +20,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{
-    Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load, visible_first,
-};
+use super::{Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ContactForm {
@@ -266,11 +265,10 @@ fn parse_contact(form: &ContactForm, me: &UserId) -> Result<NewContact, FormErro
 pub async fn contact_create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<ContactForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     let id = path.into_inner();
     let new = match parse_contact(&form, &user.id) {
@@ -421,11 +419,10 @@ pub async fn contact_detail(
 pub async fn contact_amend(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, ContactId)>,
     form: CsrfForm<AmendForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let form = form.into_inner()?;
     let (id, contact) = path.into_inner();
     let mut v = Validator::default();

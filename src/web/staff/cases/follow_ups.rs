@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
@@ -17,7 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, ReasonForm, case_page, case_url, form_errors, load, visible_first};
+use super::{Choice, Page, ReasonForm, case_page, case_url, form_errors, load};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct FollowUpForm {
@@ -123,11 +124,10 @@ pub async fn follow_up_form(
 pub async fn follow_up_create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<FollowUpForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
@@ -207,11 +207,10 @@ pub struct CompleteForm {
 
 pub async fn follow_up_complete(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, FollowUpId)>,
     form: CsrfForm<CompleteForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let form = form.into_inner()?;
     let contact =
         match form.contact_id.trim() {
@@ -233,11 +232,10 @@ pub async fn follow_up_complete(
 
 pub async fn follow_up_cancel(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, FollowUpId)>,
     form: CsrfForm<ReasonForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let reason = input::required("reason", &form.into_inner()?.reason, limits::REASON)?;
     let (me, (id, f)) = (user.0, path.into_inner());
     let back = case_url(&id);

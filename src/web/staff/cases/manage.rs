@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::ManagerOnCase;
 use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
@@ -17,7 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, channel_choices, form_errors, load, visible_first};
+use super::{Choice, Page, case_page, case_url, channel_choices, form_errors, load};
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct ManageForm {
@@ -126,7 +127,7 @@ pub async fn manage(
 async fn manage_action<F>(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     id: CaseId,
     form: ManageForm,
     field: &'static str,
@@ -165,11 +166,10 @@ where
 pub async fn set_plan(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<ManageForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     manage_action(
         req,
@@ -199,11 +199,10 @@ pub async fn set_plan(
 pub async fn close(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<ManageForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     manage_action(
         req,
@@ -240,11 +239,10 @@ pub async fn close(
 pub async fn reopen(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<ManageForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     manage_action(
         req,
@@ -265,11 +263,10 @@ pub async fn reopen(
 pub async fn link(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ManagerUser,
+    user: ManagerOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<ManageForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     manage_action(
         req,

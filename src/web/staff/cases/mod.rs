@@ -30,20 +30,6 @@ use crate::web::pages::render;
 
 pub(super) type Page = Result<HttpResponse, AppError>;
 
-/// Checks that the caller may see the case before anything they sent is looked at, so that a
-/// case they may not see answers 404 whatever the form says, exactly as a missing one.
-pub(crate) async fn visible_first(
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
-) -> Result<(), AppError> {
-    let (user, id) = (user.clone(), id.clone());
-    state
-        .db
-        .run(move |conn| access::require_visible(conn, &user, &id).map(|_| ()))
-        .await
-}
-
 #[derive(Serialize)]
 pub(super) struct Choice {
     value: String,

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
@@ -17,7 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, choices, form_errors, load, visible_first};
+use super::{Choice, Page, case_page, case_url, choices, form_errors, load};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct PropertyForm {
@@ -101,11 +102,10 @@ pub async fn property_list(
 pub async fn property_add(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<PropertyForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
@@ -180,11 +180,10 @@ pub struct MoveForm {
 
 pub async fn property_move(
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, PropertyItemId)>,
     form: CsrfForm<MoveForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let form = form.into_inner()?;
     let m = Move {
         status: PropertyStatus::parse(&form.status)

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
@@ -16,9 +17,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{
-    Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load, visible_first,
-};
+use super::{Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load};
 
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
 pub struct RelativeForm {
@@ -238,11 +237,10 @@ pub async fn relative_form(
 pub async fn relative_create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<RelativeForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     let id = path.into_inner();
     let input = match form.parse() {
@@ -323,11 +321,10 @@ pub async fn relative_edit_form(
 pub async fn relative_edit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
     form: CsrfForm<RelativeForm>,
 ) -> Page {
-    visible_first(&state, &user, &path.0).await?;
     let form = form.into_inner()?;
     let (id, relative) = path.into_inner();
     let version: i64 = form.version.trim().parse().map_err(|_| {

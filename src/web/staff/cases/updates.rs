@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
@@ -15,7 +16,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, choices, form_errors, load, visible_first};
+use super::{Choice, Page, case_page, case_url, choices, form_errors, load};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct UpdateForm {
@@ -97,11 +98,10 @@ pub async fn update_form(
 pub async fn update_create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CaseworkUser,
+    user: CaseworkOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<UpdateForm>,
 ) -> Page {
-    visible_first(&state, &user, &path).await?;
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
