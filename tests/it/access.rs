@@ -156,7 +156,7 @@ async fn callers(app: &TestApp) -> Callers {
     };
     // A relative with portal access on a case of the team.
     let manager_token = app.token_for(&manager).await;
-    let (status, case) = crate::casework::call(
+    let (status, case) = crate::support::fixture::call(
         app,
         Method::POST,
         "/api/v1/cases",
@@ -165,7 +165,7 @@ async fn callers(app: &TestApp) -> Callers {
     )
     .await;
     assert_eq!(status, 201, "{case}");
-    let (status, relative) = crate::casework::call(
+    let (status, relative) = crate::support::fixture::call(
         app,
         Method::POST,
         &format!("/api/v1/cases/{}/relatives", case["id"].as_str().unwrap()),
@@ -175,8 +175,8 @@ async fn callers(app: &TestApp) -> Callers {
     .await;
     assert_eq!(status, 201, "{relative}");
     let relative_id = relative["id"].as_str().unwrap();
-    let relative_token = crate::family_api::family_token(app, relative_id).await;
-    let relative = crate::family::signed_in(app, relative_id).await;
+    let relative_token = crate::support::family::family_token(app, relative_id).await;
+    let relative = crate::support::family::signed_in(app, relative_id).await;
     Callers {
         relative,
         relative_token,

@@ -6,11 +6,11 @@ use liaison::domain::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::casework::{call, fixture};
 use crate::support::Browser;
 use crate::support::browser::location;
+use crate::support::fixture::{call, fixture};
 
-async fn browser(f: &crate::casework::Fixture, token: &str) -> Browser {
+async fn browser(f: &crate::support::fixture::Fixture, token: &str) -> Browser {
     let (_, me) = call(&f.app, Method::GET, "/api/v1/me", token, None).await;
     let email = me["email"].as_str().unwrap().to_owned();
     let b = Browser::new(&f.app.address);

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::casework::{call, fixture};
+use crate::support::fixture::{call, fixture};
 
 const BOARD: &str = "/api/v1/dashboard/timeliness";
 
@@ -16,7 +16,7 @@ async fn the_dashboard_counts_each_measure_and_lists_cases_in_breach_first() {
     // Case A (the fixture's): the FLO logs a contact at once, and acknowledges a message.
     let (s, b) = f.log_contact(&f.officer, json!({"channel": "visit", "direction": "outbound", "discussion": "First visit.", "relatives": [f.relatives[0]]})).await;
     assert_eq!(s, 201, "{b}");
-    let family = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    let family = crate::support::family::family_token(&f.app, &f.relatives[0]).await;
     let (s, thread) = call(
         &f.app,
         Method::POST,
@@ -197,7 +197,7 @@ async fn managers_see_their_own_teams_only_and_nobody_else_sees_any() {
     assert_eq!(s, 403, "administrators see no case figures");
     let (s, _) = call(&f.app, Method::GET, BOARD, "", None).await;
     assert_eq!(s, 401);
-    let family = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    let family = crate::support::family::family_token(&f.app, &f.relatives[0]).await;
     let (s, _) = call(&f.app, Method::GET, BOARD, &family, None).await;
     assert_eq!(s, 401, "relatives see none");
 }
@@ -510,7 +510,7 @@ async fn the_targets_page_keeps_what_was_typed_and_records_each_change() {
 #[tokio::test]
 async fn a_familys_open_concern_shows_on_the_dashboard_until_it_is_closed() {
     let f = fixture().await;
-    let family = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    let family = crate::support::family::family_token(&f.app, &f.relatives[0]).await;
     let (s, thread) = call(
         &f.app,
         Method::POST,

@@ -9,58 +9,15 @@ use std::time::Duration;
 use diesel::prelude::*;
 use liaison::db::schema::{relatives, sign_in_tokens};
 use liaison::domain::{RelativeId, Role};
-use liaison::family::links::{self, Purpose};
+use liaison::family::links::Purpose;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::casework::{Fixture, call, fixture, fixture_with};
 use crate::support::browser::location;
+use crate::support::family::{link_for, officer_browser, signed_in};
+use crate::support::fixture::{call, fixture, fixture_with};
 use crate::support::smtp::SmtpServer;
 use crate::support::{Browser, TestApp};
-
-/// A sign-in link for a relative, as the e-mail would carry it.
-pub async fn link_for(app: &TestApp, relative: &str, purpose: Purpose) -> String {
-    let rid = RelativeId::parse(relative).unwrap();
-    app.with_conn(move |conn| {
-        diesel::update(relatives::table.find(&rid))
-            .filter(relatives::access_state.eq("not_invited"))
-            .set(relatives::access_state.eq("invited"))
-            .execute(conn)
-            .unwrap();
-        links::mint(conn, &rid, purpose, None).unwrap()
-    })
-    .await
-}
-
-/// Signs a relative in through the link page, as their browser would.
-pub async fn signed_in(app: &TestApp, relative: &str) -> Browser {
-    let token = link_for(app, relative, Purpose::SignIn).await;
-    let b = Browser::new(&app.address);
-    let (status, page) = b.get(&format!("/family/sign-in/link?token={token}")).await;
-    assert_eq!(status, 200, "{page}");
-    let res = b.post("/family/sign-in/link", &[("token", &token)]).await;
-    assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), "/family");
-    b
-}
-
-/// The officer on the fixture's case, signed in to the staff pages.
-pub async fn officer_browser(f: &Fixture) -> Browser {
-    let user = f.app.create_user(Role::Officer, &[]).await;
-    let m = &f.manager;
-    let (status, body) = call(
-        &f.app,
-        Method::POST,
-        &f.case("/assignments"),
-        m,
-        Some(json!({"user_id": user.id, "role": "deputy_flo", "visible_to_family": false, "working_hours": "Mon-Fri"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    let b = f.app.browser_for(&user).await;
-    b.get("/staff").await;
-    b
-}
 
 fn strip_tokens(page: &str) -> String {
     page.lines()
@@ -561,7 +518,7 @@ async fn nothing_staff_only_reaches_a_family_page() {
         seen.push_str(&res.text().await.unwrap());
     }
     // The same through the family API.
-    let token = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    let token = crate::support::family::family_token(&f.app, &f.relatives[0]).await;
     let (_, list) = call(
         &f.app,
         Method::GET,

@@ -7,26 +7,10 @@ use liaison::family::links::Purpose;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::casework::{Fixture, call, fixture};
-use crate::family::{link_for, officer_browser, signed_in};
 use crate::support::TestApp;
 use crate::support::browser::location;
-
-/// Signs a relative in to the API with a fresh sign-in link; returns the bearer token.
-pub async fn family_token(app: &TestApp, relative: &str) -> String {
-    let link = link_for(app, relative, Purpose::SignIn).await;
-    let (status, body) = call(
-        app,
-        Method::POST,
-        "/api/v1/family/auth/token",
-        "",
-        Some(json!({"link_token": link})),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["token_type"], "Bearer");
-    body["access_token"].as_str().unwrap().to_owned()
-}
+use crate::support::family::{family_token, link_for, officer_browser, signed_in};
+use crate::support::fixture::{Fixture, call, fixture};
 
 async fn get(app: &TestApp, path: &str, token: &str) -> Value {
     let (status, body) = call(app, Method::GET, path, token, None).await;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::casework::{Fixture, call, fixture};
-use crate::family::signed_in;
 use crate::support::browser::location;
+use crate::support::family::signed_in;
+use crate::support::fixture::{Fixture, call, fixture};
 use crate::support::{Browser, TestApp};
 
 /// The count of family pages this app answered from memory.

@@ -454,3 +454,34 @@ fn no_adapter_file_is_longer_than_600_lines() {
         .collect();
     assert!(long.is_empty(), "split these by resource: {long:?}");
 }
+
+/// Test files share fixtures and helpers through `support/` only, never through each other.
+#[test]
+fn no_test_file_imports_another() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("main.rs") {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&path).unwrap());
+        for (_, tree) in regex_like_uses(&code) {
+            found.extend(expand(&tree).into_iter().map(|p| (path.clone(), p)));
+        }
+        found.extend(
+            written_out_paths(&code)
+                .into_iter()
+                .map(|p| (path.clone(), p)),
+        );
+    }
+    let crossing: Vec<String> = found
+        .into_iter()
+        .filter(|(_, p)| p.starts_with("crate::") && !p.starts_with("crate::support"))
+        .map(|(file, p)| format!("{} uses {p}", file.display()))
+        .collect();
+    assert!(
+        crossing.is_empty(),
+        "move these into tests/it/support: {crossing:?}"
+    );
+}

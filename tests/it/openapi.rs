@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::casework::{call, fixture};
+use crate::support::fixture::{call, fixture};
 use crate::support::{routes, spawn_app};
 
 async fn document(app: &crate::support::TestApp) -> Value {
@@ -341,7 +341,7 @@ async fn real_answers_match_the_documented_schemas() {
             None,
         ),
     ];
-    let family = crate::family_api::family_token(&f.app, &f.relatives[0]).await;
+    let family = crate::support::family::family_token(&f.app, &f.relatives[0]).await;
     for path in [
         "/api/v1/family/case",
         "/api/v1/family/timeline",

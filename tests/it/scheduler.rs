@@ -11,7 +11,7 @@ use liaison::notify::scheduler::{self, Rules, Tick};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::casework::{Fixture, call, fixture, fixture_with};
+use crate::support::fixture::{Fixture, call, fixture, fixture_with};
 use crate::support::smtp::SmtpServer;
 
 fn now() -> NaiveDateTime {

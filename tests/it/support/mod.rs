@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod family;
+pub mod fixture;
 pub mod routes;
 pub mod smtp;
 

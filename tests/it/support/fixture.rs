@@ -1,0 +1,147 @@
+//! The casework fixture most tests start from, and a JSON call helper.
+
+use diesel::prelude::*;
+use liaison::domain::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, spawn_app_with};
+
+/// Two teams; on team A a manager, an officer assigned to the case and one who is not; on
+/// team B a manager; an administrator; and one open case on team A with two relatives.
+pub struct Fixture {
+    pub app: TestApp,
+    pub officer: String,
+    pub officer_id: String,
+    pub other_officer: String,
+    pub manager: String,
+    pub manager_id: String,
+    pub other_manager: String,
+    pub admin: String,
+    pub case_id: String,
+    pub reference: String,
+    pub relatives: Vec<String>,
+}
+
+pub async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.api.request(method, app.url(path));
+    if !token.is_empty() {
+        req = req.bearer_auth(token);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn fixture() -> Fixture {
+    fixture_with(|_| {}).await
+}
+
+/// The fixture, with settings adjusted (the worker is off unless `adjust` turns it on).
+pub async fn fixture_with(adjust: impl FnOnce(&mut liaison::config::Settings)) -> Fixture {
+    let app = spawn_app_with(|s| {
+        s.run_worker = false;
+        adjust(s);
+    })
+    .await;
+    let team_a = app.create_team("Team A").await;
+    let team_b = app.create_team("Team B").await;
+    let manager = app.create_user(Role::Manager, &[&team_a]).await;
+    let officer = app.create_user(Role::Officer, &[&team_a]).await;
+    let other_officer = app.create_user(Role::Officer, &[&team_a]).await;
+    let other_manager = app.create_user(Role::Manager, &[&team_b]).await;
+    let admin = app.create_user(Role::Admin, &[]).await;
+    let m = app.token_for(&manager).await;
+    let (status, case) = call(
+        &app,
+        Method::POST,
+        "/api/v1/cases",
+        &m,
+        Some(json!({
+            "team_id": team_a, "deceased_name": "Nathan Orley", "date_of_death": "2026-11-01",
+            "circumstances": "Found at the foot of a stairwell.",
+            "needs": {"language": "English", "interpreter": false},
+            "contact_plan": {"interval_hours": 48, "preferred_channel": "phone", "preferred_hours": "Evenings", "agreed_on": "2026-11-02"}
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{case}");
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/cases/{case_id}/assignments"),
+        &m,
+        Some(json!({"user_id": officer.id, "role": "flo", "visible_to_family": true, "contact_phone": "01632 960 101", "working_hours": "Mon-Fri 9-5"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let mut relatives = Vec::new();
+    for (name, rel) in [("Ivy Orley", "mother"), ("Sol Orley", "brother")] {
+        let (status, r) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/cases/{case_id}/relatives"),
+            &m,
+            Some(json!({"full_name": name, "relationship": rel, "email": format!("{}@example.org", name.to_lowercase().replace(' ', ".")), "preferred_channel": "phone"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{r}");
+        relatives.push(r["id"].as_str().unwrap().to_owned());
+    }
+    Fixture {
+        officer: app.token_for(&officer).await,
+        officer_id: officer.id.to_string(),
+        other_officer: app.token_for(&other_officer).await,
+        manager: m,
+        manager_id: manager.id.to_string(),
+        other_manager: app.token_for(&other_manager).await,
+        admin: app.token_for(&admin).await,
+        reference: case["reference"].as_str().unwrap().to_owned(),
+        case_id,
+        relatives,
+        app,
+    }
+}
+
+impl Fixture {
+    pub fn case(&self, rest: &str) -> String {
+        format!("/api/v1/cases/{}{}", self.case_id, rest)
+    }
+
+    pub async fn log_contact(&self, token: &str, body: Value) -> (u16, Value) {
+        call(
+            &self.app,
+            Method::POST,
+            &self.case("/contacts"),
+            token,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn count(&self, table: &'static str) -> i64 {
+        self.app
+            .with_conn(move |conn| {
+                #[derive(QueryableByName)]
+                struct N {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    n: i64,
+                }
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result::<N>(conn)
+                    .unwrap()
+                    .n
+            })
+            .await
+    }
+}
