@@ -153,6 +153,16 @@ pub fn open(conn: &mut DbConn, user: &StaffUser, new: NewCase) -> Result<Case, A
     })
 }
 
+/// The case with this reference (`fl-2026-00042` and ` FL-2026-00042 ` count as the same),
+/// visible or not: the use case that acts on it checks.
+pub fn id_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<CaseId>> {
+    cases::table
+        .filter(cases::reference.eq(reference.trim().to_uppercase()))
+        .select(cases::id)
+        .first(conn)
+        .optional()
+}
+
 fn record_status(
     conn: &mut DbConn,
     id: &CaseId,

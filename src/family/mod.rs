@@ -11,5 +11,6 @@ pub mod messages;
 pub mod portal;
 pub mod preferences;
 pub mod session;
+pub mod sign_in;
 
 pub use session::FamilyUser;

@@ -3,9 +3,11 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::casework::relatives::{self, Preferences};
 use crate::db::DbConn;
-use crate::db::schema::relatives;
+use crate::db::schema::relatives as relatives_t;
 use crate::domain::RelativeId;
+use crate::error::AppError;
 use crate::i18n::Lang;
 
 crate::text_enum!(
@@ -31,13 +33,13 @@ pub struct FamilyPreferences {
 /// The relative's settings as they stand.
 pub fn of(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<FamilyPreferences> {
     let (by_email, start, end, language): (bool, Option<String>, Option<String>, Lang) =
-        relatives::table
+        relatives_t::table
             .find(relative)
             .select((
-                relatives::notify_by_email,
-                relatives::quiet_hours_start,
-                relatives::quiet_hours_end,
-                relatives::language,
+                relatives_t::notify_by_email,
+                relatives_t::quiet_hours_start,
+                relatives_t::quiet_hours_end,
+                relatives_t::language,
             ))
             .first(conn)?;
     Ok(FamilyPreferences {
@@ -50,4 +52,23 @@ pub fn of(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<FamilyPrefere
         quiet_hours_end: end,
         language,
     })
+}
+
+/// Changes only the relative's language, keeping their other settings.
+pub fn set_language(conn: &mut DbConn, relative: &RelativeId, lang: Lang) -> Result<(), AppError> {
+    let now = of(conn, relative)?;
+    let quiet = crate::casework::input::quiet_hours(
+        now.quiet_hours_start.as_deref(),
+        now.quiet_hours_end.as_deref(),
+    )
+    .unwrap_or(None);
+    relatives::set_preferences(
+        conn,
+        relative,
+        &Preferences {
+            notify_by_email: now.channel == NoticeChannel::Email,
+            quiet_hours: quiet,
+            language: lang,
+        },
+    )
 }

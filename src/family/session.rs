@@ -217,3 +217,11 @@ pub fn end_all(conn: &mut DbConn, relative: &RelativeId, reason: &str) -> QueryR
     ))
     .execute(conn)
 }
+
+/// When a session ends at the latest.
+pub fn ends_at(conn: &mut DbConn, id: &SessionId) -> QueryResult<chrono::NaiveDateTime> {
+    sessions::table
+        .find(id)
+        .select(sessions::expires_at)
+        .first(conn)
+}

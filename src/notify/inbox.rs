@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::db::schema::notifications;
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, NotificationId, RelativeId, UserId};
+use crate::error::AppError;
 use crate::notify::render::{self, EmailTemplates};
 use crate::notify::{Channel, Kind};
 
@@ -168,4 +169,18 @@ pub fn mark_all_read_for_relative(conn: &mut DbConn, relative: &RelativeId) -> Q
     )
     .set(notifications::read_at.eq(Some(db::now())))
     .execute(conn)
+}
+
+/// A staff member's own notice, or 404 (someone else's is as good as missing).
+pub fn require_own(conn: &mut DbConn, user: &UserId, id: &NotificationId) -> Result<(), AppError> {
+    let n: i64 = notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::recipient_user_id.eq(user))
+        .count()
+        .get_result(conn)?;
+    if n == 0 {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
 }

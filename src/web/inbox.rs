@@ -1,14 +1,11 @@
 //! The staff portal inbox, as a page and as JSON.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
-use crate::db::DbConn;
-use crate::db::schema::notifications;
-use crate::domain::{NotificationId, UserId};
+use crate::domain::NotificationId;
 use crate::error::AppError;
 use crate::notify::inbox::{self, InboxItem};
 use crate::state::AppState;
@@ -47,19 +44,6 @@ pub async fn page(
     ))
 }
 
-fn owned(conn: &mut DbConn, user: &UserId, id: &NotificationId) -> Result<(), AppError> {
-    let n: i64 = notifications::table
-        .filter(notifications::id.eq(id))
-        .filter(notifications::recipient_user_id.eq(user))
-        .count()
-        .get_result(conn)?;
-    if n == 0 {
-        Err(AppError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 async fn mark(
     state: &AppState,
     user: &StaffUser,
@@ -70,7 +54,7 @@ async fn mark(
         .db
         .run(move |conn| {
             if let Some(id) = &id {
-                owned(conn, &uid, id)?;
+                inbox::require_own(conn, &uid, id)?;
             }
             inbox::mark_read_for_staff(conn, &uid, id.as_ref())?;
             Ok(())

@@ -485,3 +485,24 @@ fn no_test_file_imports_another() {
         "move these into tests/it/support: {crossing:?}"
     );
 }
+
+/// Adapters call use cases; queries live below them. No file of `src/web` names diesel or the
+/// schema.
+#[test]
+fn no_adapter_queries_the_database_itself() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let web = src.join("web");
+    let querying: Vec<String> = modules(&src)
+        .into_values()
+        .filter(|path| path.starts_with(&web))
+        .filter(|path| {
+            let code = code_of(&std::fs::read_to_string(path).unwrap());
+            code.contains("diesel::") || code.contains("db::schema")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        querying.is_empty(),
+        "move these queries into a use case: {querying:?}"
+    );
+}

@@ -1,23 +1,20 @@
 //! Signing in by link: asking for one, the page a link opens, using it, signing out (here or everywhere) and choosing a language.
 
-use crate::audit::{self, Actor, Outcome};
+use crate::audit::{self, Actor};
 use crate::auth::cookies;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::device::{self, Account};
 use crate::auth::extract::client_ip;
 use crate::auth::session::Client;
-use crate::auth::throttle;
 use crate::auth::tokens::Audience;
-use crate::casework::relatives::{self, Preferences};
 use crate::db;
-use crate::domain::{EmailAddress, RelativeId, SessionId, new_row_id};
+use crate::domain::EmailAddress;
 use crate::error::AppError;
 use crate::family::links::{self, LinkProblem};
 use crate::family::portal::tr;
 use crate::family::session::{self as family_session, FamilyUser};
+use crate::family::sign_in::{self as family_sign_in, Redeemed};
 use crate::i18n::Lang;
-use crate::notify::Kind;
-use crate::notify::outbox::{self, Notice, Recipient};
 use crate::state::AppState;
 use crate::web::pages::{safe_next, see_other};
 use actix_web::cookie::{SameSite, time::Duration as CookieDuration};
@@ -133,63 +130,9 @@ pub(crate) async fn request_link_for(
     ip: Option<String>,
     known_device: bool,
 ) -> Result<bool, AppError> {
-    let window = chrono::Duration::hours(1);
-    let address_bucket = format!("family-link:address:{}", email.as_str());
-    let ip_bucket = format!("family-link:ip:{}", ip.as_deref().unwrap_or("unknown"));
     state
         .db
-        .run(move |conn| {
-            db::write(conn, |conn| {
-                let limited = throttle::is_limited(
-                    conn,
-                    &address_bucket,
-                    window,
-                    links::MAX_REQUESTS_PER_ADDRESS,
-                )? || (!known_device
-                    && throttle::is_limited(conn, &ip_bucket, window, links::MAX_REQUESTS_PER_IP)?);
-                if limited {
-                    audit::event(&Actor::Anonymous, "family.sign_in_link_limited")
-                        .outcome(Outcome::Denied)
-                        .ip(ip.as_deref())
-                        .write(conn)?;
-                    return Ok::<_, AppError>(true);
-                }
-                throttle::hit(conn, &address_bucket, window)?;
-                if !known_device {
-                    throttle::hit(conn, &ip_bucket, window)?;
-                }
-                use crate::db::schema::relatives as r;
-                use diesel::prelude::*;
-                let found: Vec<crate::domain::RelativeId> = r::table
-                    .filter(r::email.eq(email.as_str()))
-                    .filter(r::access_state.eq_any([
-                        crate::casework::types::AccessState::Invited,
-                        crate::casework::types::AccessState::Active,
-                    ]))
-                    .select(r::id)
-                    .load(conn)?;
-                for relative in &found {
-                    outbox::enqueue(
-                        conn,
-                        &Notice {
-                            kind: Kind::FamilySignInLink,
-                            recipient: Recipient::Relative(relative.clone()),
-                            case_id: None,
-                            cause: format!("sign-in:{}", new_row_id()),
-                            payload: serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
-                        },
-                    )?;
-                }
-                let mut event = audit::event(&Actor::Anonymous, "family.sign_in_link_requested")
-                    .ip(ip.as_deref());
-                event = match found.first() {
-                    Some(r) => event.record("relative", r),
-                    None => event.detail("no relative with portal access has that address"),
-                };
-                event.write(conn)?;
-                Ok(false)
-            })
-        })
+        .run(move |conn| family_sign_in::request_links(conn, &email, ip.as_deref(), known_device))
         .await
 }
 
@@ -225,42 +168,6 @@ fn link_problem_page(req: &HttpRequest, problem: LinkProblem) -> HttpResponse {
     )
 }
 
-/// Checks a link without using it, so that a mail scanner opening it does not spend it. The
-/// language is that of the relative the link was sent to, when it names one.
-fn check_link(
-    conn: &mut db::DbConn,
-    token: &str,
-) -> diesel::QueryResult<(Result<(), LinkProblem>, Option<Lang>)> {
-    use crate::db::schema::{relatives as r, sign_in_tokens as t};
-    use diesel::prelude::*;
-    if !links::well_formed(token) {
-        return Ok((Err(LinkProblem::Unknown), None));
-    }
-    let hash = links::hash_of(token);
-    let found: Option<(
-        chrono::NaiveDateTime,
-        Option<chrono::NaiveDateTime>,
-        crate::casework::types::AccessState,
-        Lang,
-    )> = t::table
-        .inner_join(r::table.on(r::id.eq(t::relative_id)))
-        .filter(t::token_hash.eq(hash))
-        .select((t::expires_at, t::used_at, r::access_state, r::language))
-        .first(conn)
-        .optional()?;
-    let lang = found.as_ref().map(|f| f.3);
-    let verdict = match found {
-        None => Err(LinkProblem::Unknown),
-        Some((_, Some(_), _, _)) => Err(LinkProblem::Used),
-        Some((exp, None, _, _)) if exp <= db::now() => Err(LinkProblem::Expired),
-        Some((_, None, crate::casework::types::AccessState::Suspended, _)) => {
-            Err(LinkProblem::Suspended)
-        }
-        Some(_) => Ok(()),
-    };
-    Ok((verdict, lang))
-}
-
 /// Checks a link, and has the page answer in the language of the relative it was sent to.
 async fn check_link_for_reader(
     state: &AppState,
@@ -269,7 +176,7 @@ async fn check_link_for_reader(
 ) -> Result<Result<(), LinkProblem>, AppError> {
     let (checked, lang) = state
         .db
-        .run(move |conn| Ok(check_link(conn, &token)?))
+        .run(move |conn| Ok(family_sign_in::check(conn, &token)?))
         .await?;
     if let Some(lang) = lang {
         req.extensions_mut().insert(ReaderLang(lang));
@@ -296,15 +203,6 @@ pub async fn link_page(
     ))
 }
 
-/// Who a sign-in link signed in: the relative, their new session, their auth version (for
-/// the token) and their e-mail address (for the browser to remember, see `device`).
-pub(crate) struct Redeemed {
-    pub relative: RelativeId,
-    pub session: SessionId,
-    pub auth_version: i64,
-    pub email: Option<String>,
-}
-
 /// Uses a sign-in link: retires it and starts a session of `client` kind.
 pub(crate) async fn redeem_link(
     state: &AppState,
@@ -317,49 +215,14 @@ pub(crate) async fn redeem_link(
     state
         .db
         .run(move |conn| {
-            db::write(conn, |conn| {
-                let relative = match links::redeem(conn, &token)? {
-                    Ok(r) => r,
-                    Err(problem) => {
-                        audit::event(&Actor::Anonymous, "family.sign_in")
-                            .outcome(Outcome::Denied)
-                            .ip(ip.as_deref())
-                            .detail(format!("{problem:?}"))
-                            .write(conn)?;
-                        return Ok::<_, AppError>(Err(problem));
-                    }
-                };
-                let sid = family_session::create(
-                    conn,
-                    &relative,
-                    client,
-                    persistent,
-                    ip.as_deref(),
-                    agent.as_deref(),
-                )?;
-                use crate::db::schema::relatives as r;
-                use diesel::prelude::*;
-                let (version, email): (i64, Option<String>) = r::table
-                    .find(&relative)
-                    .select((r::auth_version, r::email))
-                    .first(conn)?;
-                audit::event(&Actor::Relative(relative.clone()), "family.sign_in")
-                    .record("session", &sid)
-                    .ip(ip.as_deref())
-                    .detail(match (client, persistent) {
-                        (Client::Browser, true) => "kept signed in",
-                        (Client::Browser, false) => "this visit",
-                        (Client::Api, true) => "api, kept signed in",
-                        (Client::Api, false) => "api",
-                    })
-                    .write(conn)?;
-                Ok(Ok(Redeemed {
-                    relative,
-                    session: sid,
-                    auth_version: version,
-                    email,
-                }))
-            })
+            family_sign_in::redeem(
+                conn,
+                &token,
+                client,
+                persistent,
+                ip.as_deref(),
+                agent.as_deref(),
+            )
         })
         .await
 }
@@ -506,25 +369,7 @@ pub async fn switch_language(
         let rid = user.relative_id.clone();
         state
             .db
-            .run(move |conn| {
-                use crate::db::schema::relatives as r;
-                use diesel::prelude::*;
-                let (by_email, start, end): (bool, Option<String>, Option<String>) = r::table
-                    .find(&rid)
-                    .select((r::notify_by_email, r::quiet_hours_start, r::quiet_hours_end))
-                    .first(conn)?;
-                let quiet = crate::casework::input::quiet_hours(start.as_deref(), end.as_deref())
-                    .unwrap_or(None);
-                relatives::set_preferences(
-                    conn,
-                    &rid,
-                    &Preferences {
-                        notify_by_email: by_email,
-                        quiet_hours: quiet,
-                        language: lang,
-                    },
-                )
-            })
+            .run(move |conn| crate::family::preferences::set_language(conn, &rid, lang))
             .await?;
     }
     let next = safe_next(form.next.as_deref(), "/family");

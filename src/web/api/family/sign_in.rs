@@ -190,11 +190,7 @@ pub async fn refresh_token(state: web::Data<AppState>, user: FamilyUser) -> Answ
     let sid = user.session_id.clone();
     let ends: chrono::NaiveDateTime = state
         .db
-        .run(move |conn| {
-            use crate::db::schema::sessions as s;
-            use diesel::prelude::*;
-            Ok(s::table.find(&sid).select(s::expires_at).first(conn)?)
-        })
+        .run(move |conn| Ok(family_session::ends_at(conn, &sid)?))
         .await?;
     Ok(HttpResponse::Ok().json(token_answer(
         &state,

@@ -277,15 +277,8 @@ pub async fn link(
         "other_reference",
         "linked",
         |conn, me, id, f| {
-            use diesel::prelude::*;
             let reason = input::required("reason", &f.reason, limits::REASON)?;
-            let other: Option<CaseId> = crate::db::schema::cases::table
-                .filter(
-                    crate::db::schema::cases::reference.eq(f.other_reference.trim().to_uppercase()),
-                )
-                .select(crate::db::schema::cases::id)
-                .first(conn)
-                .optional()?;
+            let other = crate::casework::cases::id_by_reference(conn, &f.other_reference)?;
             let other = other.ok_or_else(|| {
                 AppError::invalid(
                     "other_reference",
