@@ -27,6 +27,12 @@ pub enum AppError {
     /// Unknown account and wrong password answer identically.
     #[error("The email address or password is not right.")]
     InvalidCredentials,
+    /// A well-formed credential that is not one we know, such as a sign-in link's token (401).
+    #[error("{message}")]
+    NotRecognised {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("{message}")]
     Forbidden {
         code: &'static str,
@@ -104,7 +110,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
-            AppError::Forbidden { code, .. } => code,
+            AppError::Forbidden { code, .. } | AppError::NotRecognised { code, .. } => code,
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict { code, .. } => code,
@@ -138,7 +144,9 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated
+            | AppError::InvalidCredentials
+            | AppError::NotRecognised { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -162,7 +170,9 @@ impl ResponseError for AppError {
             AppError::Unavailable => {
                 res.insert_header(("Retry-After", "5"));
             }
-            AppError::Unauthenticated | AppError::InvalidCredentials => {
+            AppError::Unauthenticated
+            | AppError::InvalidCredentials
+            | AppError::NotRecognised { .. } => {
                 res.insert_header(("WWW-Authenticate", "Bearer"));
             }
             _ => {}

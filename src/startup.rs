@@ -168,242 +168,207 @@ fn serve(
     Ok(server)
 }
 
+/// A resource and its methods, declared once: any other method answers 405 with an `Allow`
+/// header naming these (RFC 9110).
+macro_rules! route {
+    ($path:expr, $($method:ident => $handler:expr),+ $(,)?) => {
+        web::resource($path)
+            $(.route(web::$method().to($handler)))+
+            .default_service(web::to(|| async {
+                method_not_allowed(concat!($(stringify!($method), " "),+))
+            }))
+    };
+}
+
+/// 405, with the methods the resource does take (`"get post "`) in `Allow`.
+fn method_not_allowed(methods: &'static str) -> HttpResponse {
+    let allow: Vec<String> = methods
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let mut res = AppError::MethodNotAllowed.error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow.join(", ")) {
+        res.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    res
+}
+
 /// Every route of the application.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, patch, post, put, resource, scope};
+    use web::scope;
 
-    cfg.service(resource("/").route(get().to(index)))
-        .service(resource("/healthz").route(get().to(ops::healthz)))
-        .service(resource("/readyz").route(get().to(ops::readyz)))
-        .service(resource("/metrics").route(get().to(ops::metrics)))
-        .service(resource("/static/{path:.+}").route(get().to(assets::serve)));
+    cfg.service(route!("/", get => index))
+        .service(route!("/healthz", get => ops::healthz))
+        .service(route!("/readyz", get => ops::readyz))
+        .service(route!("/metrics", get => ops::metrics))
+        .service(route!("/static/{path:.+}", get => assets::serve));
 
     cfg.service(
         scope("/api/v1")
             .app_data(AuthSource::Bearer)
             .wrap(from_fn(json_errors))
             .service(
-                resource("/auth/token")
-                    .route(post().to(api_auth::issue_token))
-                    .route(delete().to(api_auth::revoke_token)),
+                route!("/auth/token", post => api_auth::issue_token, delete => api_auth::revoke_token),
             )
-            .service(resource("/openapi.json").route(get().to(api_doc::openapi_json)))
-            .service(resource("/me").route(get().to(api_auth::me)))
+            .service(route!("/openapi.json", get => api_doc::openapi_json))
+            .service(route!("/me", get => api_auth::me))
             .service(
-                resource("/users")
-                    .route(get().to(api_accounts::list_users))
-                    .route(post().to(api_accounts::create_user)),
+                route!("/users", get => api_accounts::list_users, post => api_accounts::create_user),
             )
             .service(
-                resource("/users/{id}")
-                    .route(get().to(api_accounts::get_user))
-                    .route(patch().to(api_accounts::update_user)),
+                route!("/users/{id}", get => api_accounts::get_user, patch => api_accounts::update_user),
             )
             .service(
-                resource("/users/{id}/deactivate").route(post().to(api_accounts::deactivate_user)),
+                route!("/users/{id}/deactivate", post => api_accounts::deactivate_user),
             )
             .service(
-                resource("/users/{id}/reactivate").route(post().to(api_accounts::reactivate_user)),
+                route!("/users/{id}/reactivate", post => api_accounts::reactivate_user),
             )
             .service(
-                resource("/teams")
-                    .route(get().to(api_accounts::list_teams))
-                    .route(post().to(api_accounts::create_team)),
+                route!("/teams", get => api_accounts::list_teams, post => api_accounts::create_team),
             )
-            .service(resource("/teams/{id}").route(get().to(api_accounts::get_team)))
-            .service(resource("/teams/{id}/members").route(post().to(api_accounts::add_member)))
+            .service(route!("/teams/{id}", get => api_accounts::get_team))
+            .service(route!("/teams/{id}/members", post => api_accounts::add_member))
             .service(
-                resource("/teams/{id}/members/{user_id}")
-                    .route(delete().to(api_accounts::remove_member)),
+                route!("/teams/{id}/members/{user_id}", delete => api_accounts::remove_member),
             )
-            .service(resource("/audit").route(get().to(api_accounts::audit_log)))
-            .service(resource("/notifications").route(get().to(inbox::api_list)))
-            .service(resource("/notifications/read-all").route(post().to(inbox::api_read_all)))
-            .service(resource("/notifications/{id}/read").route(post().to(inbox::api_read)))
-            .service(resource("/outbox").route(get().to(outbox::api_list)))
+            .service(route!("/audit", get => api_accounts::audit_log))
+            .service(route!("/notifications", get => inbox::api_list))
+            .service(route!("/notifications/read-all", post => inbox::api_read_all))
+            .service(route!("/notifications/{id}/read", post => inbox::api_read))
+            .service(route!("/outbox", get => outbox::api_list))
             .service(
-                resource("/me/follow-ups").route(get().to(api_cases::follow_ups::my_follow_ups)),
+                route!("/me/follow-ups", get => api_cases::follow_ups::my_follow_ups),
             )
             .service(
-                resource("/cases")
-                    .route(get().to(api_cases::list))
-                    .route(post().to(api_cases::open)),
+                route!("/cases", get => api_cases::list, post => api_cases::open),
             )
-            .service(resource("/cases/{id}").route(get().to(api_cases::get)))
-            .service(resource("/cases/{id}/close").route(post().to(api_cases::close)))
-            .service(resource("/cases/{id}/reopen").route(post().to(api_cases::reopen)))
+            .service(route!("/cases/{id}", get => api_cases::get))
+            .service(route!("/cases/{id}/close", post => api_cases::close))
+            .service(route!("/cases/{id}/reopen", post => api_cases::reopen))
             .service(
-                resource("/cases/{id}/contact-plan")
-                    .route(get().to(api_cases::plans))
-                    .route(post().to(api_cases::set_plan)),
+                route!("/cases/{id}/contact-plan", get => api_cases::plans, post => api_cases::set_plan),
             )
-            .service(resource("/cases/{id}/timeline").route(get().to(api_cases::timeline)))
-            .service(resource("/cases/{id}/export").route(get().to(api_cases::export)))
+            .service(route!("/cases/{id}/timeline", get => api_cases::timeline))
+            .service(route!("/cases/{id}/export", get => api_cases::export))
             .service(
-                resource("/cases/{id}/links")
-                    .route(get().to(api_cases::links::links_list))
-                    .route(post().to(api_cases::links::link)),
+                route!("/cases/{id}/links", get => api_cases::links::links_list, post => api_cases::links::link),
             )
             .service(
-                resource("/cases/{id}/links/{link_id}/remove")
-                    .route(post().to(api_cases::links::unlink)),
+                route!("/cases/{id}/links/{link_id}/remove", post => api_cases::links::unlink),
             )
             .service(
-                resource("/cases/{id}/assignments")
-                    .route(get().to(api_cases::assignments::assignments_list))
-                    .route(post().to(api_cases::assignments::assign)),
+                route!("/cases/{id}/assignments", get => api_cases::assignments::assignments_list, post => api_cases::assignments::assign),
             )
             .service(
-                resource("/cases/{id}/assignments/{assignment_id}/end")
-                    .route(post().to(api_cases::assignments::end_assignment)),
+                route!("/cases/{id}/assignments/{assignment_id}/end", post => api_cases::assignments::end_assignment),
             )
             .service(
-                resource("/cases/{id}/relatives")
-                    .route(get().to(api_cases::relatives::relatives_list))
-                    .route(post().to(api_cases::relatives::relative_add)),
+                route!("/cases/{id}/relatives", get => api_cases::relatives::relatives_list, post => api_cases::relatives::relative_add),
             )
             .service(
-                resource("/cases/{id}/relatives/{relative_id}")
-                    .route(get().to(api_cases::relatives::relative_get))
-                    .route(put().to(api_cases::relatives::relative_edit)),
+                route!("/cases/{id}/relatives/{relative_id}", get => api_cases::relatives::relative_get, put => api_cases::relatives::relative_edit),
             )
             .service(
-                resource("/cases/{id}/contacts")
-                    .route(get().to(api_cases::contacts::contacts_list))
-                    .route(post().to(api_cases::contacts::contact_log)),
+                route!("/cases/{id}/contacts", get => api_cases::contacts::contacts_list, post => api_cases::contacts::contact_log),
             )
             // Contacts are append-only: any other method on a contact answers 405.
             .service(
-                resource("/cases/{id}/contacts/{contact_id}")
-                    .route(get().to(api_cases::contacts::contact_get)),
+                route!("/cases/{id}/contacts/{contact_id}", get => api_cases::contacts::contact_get),
             )
             .service(
-                resource("/cases/{id}/contacts/{contact_id}/amendments")
-                    .route(get().to(api_cases::contacts::amendments_list))
-                    .route(post().to(api_cases::contacts::amend)),
+                route!("/cases/{id}/contacts/{contact_id}/amendments", get => api_cases::contacts::amendments_list, post => api_cases::contacts::amend),
             )
             .service(
-                resource("/cases/{id}/follow-ups")
-                    .route(get().to(api_cases::follow_ups::follow_ups_list))
-                    .route(post().to(api_cases::follow_ups::follow_up_create)),
+                route!("/cases/{id}/follow-ups", get => api_cases::follow_ups::follow_ups_list, post => api_cases::follow_ups::follow_up_create),
             )
             .service(
-                resource("/cases/{id}/follow-ups/{follow_up_id}/complete")
-                    .route(post().to(api_cases::follow_ups::follow_up_complete)),
+                route!("/cases/{id}/follow-ups/{follow_up_id}/complete", post => api_cases::follow_ups::follow_up_complete),
             )
             .service(
-                resource("/cases/{id}/follow-ups/{follow_up_id}/cancel")
-                    .route(post().to(api_cases::follow_ups::follow_up_cancel)),
+                route!("/cases/{id}/follow-ups/{follow_up_id}/cancel", post => api_cases::follow_ups::follow_up_cancel),
             )
             .service(
-                resource("/cases/{id}/follow-ups/{follow_up_id}/reassign")
-                    .route(post().to(api_cases::follow_ups::follow_up_reassign)),
+                route!("/cases/{id}/follow-ups/{follow_up_id}/reassign", post => api_cases::follow_ups::follow_up_reassign),
             )
             .service(
-                resource("/cases/{id}/follow-ups/{follow_up_id}/reschedule")
-                    .route(post().to(api_cases::follow_ups::follow_up_reschedule)),
+                route!("/cases/{id}/follow-ups/{follow_up_id}/reschedule", post => api_cases::follow_ups::follow_up_reschedule),
             )
             .service(
-                resource("/cases/{id}/updates")
-                    .route(get().to(api_cases::updates::updates_list))
-                    .route(post().to(api_cases::updates::update_post)),
+                route!("/cases/{id}/updates", get => api_cases::updates::updates_list, post => api_cases::updates::update_post),
             )
             .service(
-                resource("/cases/{id}/updates/linked")
-                    .route(post().to(api_cases::updates::update_post_linked)),
+                route!("/cases/{id}/updates/linked", post => api_cases::updates::update_post_linked),
             )
             .service(
-                resource("/cases/{id}/property")
-                    .route(get().to(api_cases::property::property_list))
-                    .route(post().to(api_cases::property::property_add)),
+                route!("/cases/{id}/property", get => api_cases::property::property_list, post => api_cases::property::property_add),
             )
             .service(
-                resource("/cases/{id}/property/{item_id}/move")
-                    .route(post().to(api_cases::property::property_move)),
+                route!("/cases/{id}/property/{item_id}/move", post => api_cases::property::property_move),
             )
             .service(
-                resource("/cases/{id}/messages")
-                    .route(get().to(api_messages::thread))
-                    .route(post().to(api_messages::send)),
+                route!("/cases/{id}/messages", get => api_messages::thread, post => api_messages::send),
             )
             .service(
-                resource("/cases/{id}/messages/{message_id}/acknowledge")
-                    .route(post().to(api_messages::acknowledge)),
+                route!("/cases/{id}/messages/{message_id}/acknowledge", post => api_messages::acknowledge),
             )
             .service(
-                resource("/cases/{id}/messages/{message_id}/close")
-                    .route(post().to(api_messages::close)),
+                route!("/cases/{id}/messages/{message_id}/close", post => api_messages::close),
             )
-            .service(resource("/messages/waiting").route(get().to(api_messages::waiting)))
+            .service(route!("/messages/waiting", get => api_messages::waiting))
             .service(
-                resource("/settings/targets")
-                    .route(get().to(api_settings::get_targets))
-                    .route(put().to(api_settings::put_targets)),
+                route!("/settings/targets", get => api_settings::get_targets, put => api_settings::put_targets),
             )
-            .service(resource("/dashboard/timeliness").route(get().to(api_dashboard::timeliness)))
+            .service(route!("/dashboard/timeliness", get => api_dashboard::timeliness))
             .service(
-                resource("/cases/{id}/relatives/{relative_id}/invite")
-                    .route(post().to(api_messages::invite)),
+                route!("/cases/{id}/relatives/{relative_id}/invite", post => api_messages::invite),
             )
             .service(
-                resource("/cases/{id}/relatives/{relative_id}/suspend")
-                    .route(post().to(api_messages::suspend)),
+                route!("/cases/{id}/relatives/{relative_id}/suspend", post => api_messages::suspend),
             )
             .service(
-                resource("/cases/{id}/relatives/{relative_id}/reinstate")
-                    .route(post().to(api_messages::reinstate)),
+                route!("/cases/{id}/relatives/{relative_id}/reinstate", post => api_messages::reinstate),
             )
             .service(
-                resource("/family/auth/link").route(post().to(api_family::sign_in::request_link)),
+                route!("/family/auth/link", post => api_family::sign_in::request_link),
             )
             .service(
-                resource("/family/auth/token")
-                    .route(post().to(api_family::sign_in::issue_token))
-                    .route(delete().to(api_family::sign_in::revoke_token)),
+                route!("/family/auth/token", post => api_family::sign_in::issue_token, delete => api_family::sign_in::revoke_token),
             )
             .service(
-                resource("/family/auth/refresh")
-                    .route(post().to(api_family::sign_in::refresh_token)),
+                route!("/family/auth/refresh", post => api_family::sign_in::refresh_token),
             )
             .service(
-                resource("/family/auth/sign-out-everywhere")
-                    .route(post().to(api_family::sign_in::sign_out_everywhere)),
+                route!("/family/auth/sign-out-everywhere", post => api_family::sign_in::sign_out_everywhere),
             )
-            .service(resource("/family/case").route(get().to(api_family::reading::case)))
-            .service(resource("/family/timeline").route(get().to(api_family::reading::timeline)))
+            .service(route!("/family/case", get => api_family::reading::case))
+            .service(route!("/family/timeline", get => api_family::reading::timeline))
             .service(
-                resource("/family/timeline/read")
-                    .route(post().to(api_family::reading::timeline_read)),
+                route!("/family/timeline/read", post => api_family::reading::timeline_read),
             )
-            .service(resource("/family/contacts").route(get().to(api_family::reading::contacts)))
+            .service(route!("/family/contacts", get => api_family::reading::contacts))
             .service(
-                resource("/family/appointments").route(get().to(api_family::reading::appointments)),
+                route!("/family/appointments", get => api_family::reading::appointments),
             )
             .service(
-                resource("/family/appointments/{follow_up_id}/calendar")
-                    .route(get().to(api_family::reading::appointment_calendar)),
+                route!("/family/appointments/{follow_up_id}/calendar", get => api_family::reading::appointment_calendar),
             )
-            .service(resource("/family/property").route(get().to(api_family::reading::property)))
-            .service(resource("/family/notices").route(get().to(api_family::reading::notices)))
+            .service(route!("/family/property", get => api_family::reading::property))
+            .service(route!("/family/notices", get => api_family::reading::notices))
             .service(
-                resource("/family/notices/read")
-                    .route(post().to(api_family::reading::notices_read)),
+                route!("/family/notices/read", post => api_family::reading::notices_read),
             )
             .service(
-                resource("/family/messages")
-                    .route(get().to(api_family::messages::messages_list))
-                    .route(post().to(api_family::messages::message_send)),
+                route!("/family/messages", get => api_family::messages::messages_list, post => api_family::messages::message_send),
             )
             .service(
-                resource("/family/messages/read")
-                    .route(post().to(api_family::messages::messages_read)),
+                route!("/family/messages/read", post => api_family::messages::messages_read),
             )
             .service(
-                resource("/family/preferences")
-                    .route(get().to(api_family::preferences::preferences))
-                    .route(put().to(api_family::preferences::preferences_save)),
+                route!("/family/preferences", get => api_family::preferences::preferences, put => api_family::preferences::preferences_save),
             )
-            .service(resource("/outbox/{id}/retry").route(post().to(outbox::api_retry)))
+            .service(route!("/outbox/{id}/retry", post => outbox::api_retry))
             .default_service(web::to(not_found)),
     );
 
@@ -412,153 +377,119 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(pages::html_errors))
             .wrap(from_fn(pages::staff_session_cookie))
             .wrap(from_fn(csrf::ensure_cookie))
-            .service(resource("").route(get().to(staff::account::home)))
+            .service(route!("", get => staff::account::home))
             .service(
-                resource("/login")
-                    .route(get().to(staff::account::login_form))
-                    .route(post().to(staff::account::login)),
+                route!("/login", get => staff::account::login_form, post => staff::account::login),
             )
-            .service(resource("/logout").route(post().to(staff::account::logout)))
+            .service(route!("/logout", post => staff::account::logout))
             .service(
-                resource("/account/password")
-                    .route(get().to(staff::account::password_form))
-                    .route(post().to(staff::account::change_password)),
+                route!("/account/password", get => staff::account::password_form, post => staff::account::change_password),
             )
             .service(
-                resource("/cases")
-                    .route(get().to(staff_cases::list))
-                    .route(post().to(staff_cases::open::create_case)),
+                route!("/cases", get => staff_cases::list, post => staff_cases::open::create_case),
             )
-            .service(resource("/dashboard").route(get().to(dashboard::page)))
-            .service(resource("/dashboard.csv").route(get().to(dashboard::csv)))
-            .service(resource("/cases/new").route(get().to(staff_cases::open::new_case_form)))
-            .service(resource("/cases/{id}").route(get().to(staff_cases::case)))
+            .service(route!("/dashboard", get => dashboard::page))
+            .service(route!("/dashboard.csv", get => dashboard::csv))
+            .service(route!("/cases/new", get => staff_cases::open::new_case_form))
+            .service(route!("/cases/{id}", get => staff_cases::case))
             .service(
-                resource("/cases/{id}/contacts")
-                    .route(post().to(staff_cases::contacts::contact_create)),
+                route!("/cases/{id}/contacts", post => staff_cases::contacts::contact_create),
             )
             .service(
-                resource("/cases/{id}/contacts/new")
-                    .route(get().to(staff_cases::contacts::contact_form)),
+                route!("/cases/{id}/contacts/new", get => staff_cases::contacts::contact_form),
             )
             .service(
-                resource("/cases/{id}/contacts/{contact_id}")
-                    .route(get().to(staff_cases::contacts::contact_detail)),
+                route!("/cases/{id}/contacts/{contact_id}", get => staff_cases::contacts::contact_detail),
             )
             .service(
-                resource("/cases/{id}/contacts/{contact_id}/amend")
-                    .route(post().to(staff_cases::contacts::contact_amend)),
+                route!("/cases/{id}/contacts/{contact_id}/amend", post => staff_cases::contacts::contact_amend),
             )
             .service(
-                resource("/cases/{id}/follow-ups")
-                    .route(post().to(staff_cases::follow_ups::follow_up_create)),
+                route!("/cases/{id}/follow-ups", post => staff_cases::follow_ups::follow_up_create),
             )
             .service(
-                resource("/cases/{id}/follow-ups/new")
-                    .route(get().to(staff_cases::follow_ups::follow_up_form)),
+                route!("/cases/{id}/follow-ups/new", get => staff_cases::follow_ups::follow_up_form),
             )
             .service(
-                resource("/cases/{id}/follow-ups/{follow_up_id}/complete")
-                    .route(post().to(staff_cases::follow_ups::follow_up_complete)),
+                route!("/cases/{id}/follow-ups/{follow_up_id}/complete", post => staff_cases::follow_ups::follow_up_complete),
             )
             .service(
-                resource("/cases/{id}/follow-ups/{follow_up_id}/cancel")
-                    .route(post().to(staff_cases::follow_ups::follow_up_cancel)),
+                route!("/cases/{id}/follow-ups/{follow_up_id}/cancel", post => staff_cases::follow_ups::follow_up_cancel),
             )
             .service(
-                resource("/cases/{id}/updates")
-                    .route(post().to(staff_cases::updates::update_create)),
+                route!("/cases/{id}/updates", post => staff_cases::updates::update_create),
             )
             .service(
-                resource("/cases/{id}/updates/new")
-                    .route(get().to(staff_cases::updates::update_form)),
+                route!("/cases/{id}/updates/new", get => staff_cases::updates::update_form),
             )
             .service(
-                resource("/cases/{id}/relatives")
-                    .route(post().to(staff_cases::relatives::relative_create)),
+                route!("/cases/{id}/relatives", post => staff_cases::relatives::relative_create),
             )
             .service(
-                resource("/cases/{id}/relatives/new")
-                    .route(get().to(staff_cases::relatives::relative_form)),
+                route!("/cases/{id}/relatives/new", get => staff_cases::relatives::relative_form),
             )
             .service(
-                resource("/cases/{id}/relatives/{relative_id}/edit")
-                    .route(get().to(staff_cases::relatives::relative_edit_form))
-                    .route(post().to(staff_cases::relatives::relative_edit)),
+                route!("/cases/{id}/relatives/{relative_id}/edit", get => staff_cases::relatives::relative_edit_form, post => staff_cases::relatives::relative_edit),
             )
             .service(
-                resource("/cases/{id}/assignments")
-                    .route(post().to(staff_cases::assignments::assign)),
+                route!("/cases/{id}/assignments", post => staff_cases::assignments::assign),
             )
             .service(
-                resource("/cases/{id}/assignments/new")
-                    .route(get().to(staff_cases::assignments::assign_form)),
+                route!("/cases/{id}/assignments/new", get => staff_cases::assignments::assign_form),
             )
             .service(
-                resource("/cases/{id}/assignments/{assignment_id}/end")
-                    .route(post().to(staff_cases::assignments::end_assignment)),
+                route!("/cases/{id}/assignments/{assignment_id}/end", post => staff_cases::assignments::end_assignment),
             )
             .service(
-                resource("/cases/{id}/property")
-                    .route(get().to(staff_cases::property::property_list))
-                    .route(post().to(staff_cases::property::property_add)),
+                route!("/cases/{id}/property", get => staff_cases::property::property_list, post => staff_cases::property::property_add),
             )
             .service(
-                resource("/cases/{id}/property/{item_id}/move")
-                    .route(post().to(staff_cases::property::property_move)),
+                route!("/cases/{id}/property/{item_id}/move", post => staff_cases::property::property_move),
             )
             .service(
-                resource("/cases/{id}/export").route(get().to(staff_cases::export::export_page)),
+                route!("/cases/{id}/export", get => staff_cases::export::export_page),
             )
             .service(
-                resource("/cases/{id}/export.csv").route(get().to(staff_cases::export::export_csv)),
+                route!("/cases/{id}/export.csv", get => staff_cases::export::export_csv),
             )
             .service(
-                resource("/cases/{id}/export.json")
-                    .route(get().to(staff_cases::export::export_json)),
+                route!("/cases/{id}/export.json", get => staff_cases::export::export_json),
             )
-            .service(resource("/cases/{id}/manage").route(get().to(staff_cases::manage::manage)))
+            .service(route!("/cases/{id}/manage", get => staff_cases::manage::manage))
             .service(
-                resource("/cases/{id}/manage/plan").route(post().to(staff_cases::manage::set_plan)),
-            )
-            .service(
-                resource("/cases/{id}/manage/close").route(post().to(staff_cases::manage::close)),
+                route!("/cases/{id}/manage/plan", post => staff_cases::manage::set_plan),
             )
             .service(
-                resource("/cases/{id}/manage/reopen").route(post().to(staff_cases::manage::reopen)),
+                route!("/cases/{id}/manage/close", post => staff_cases::manage::close),
             )
             .service(
-                resource("/cases/{id}/manage/link").route(post().to(staff_cases::manage::link)),
+                route!("/cases/{id}/manage/reopen", post => staff_cases::manage::reopen),
             )
             .service(
-                resource("/cases/{id}/messages")
-                    .route(get().to(messages::thread))
-                    .route(post().to(messages::send)),
+                route!("/cases/{id}/manage/link", post => staff_cases::manage::link),
             )
             .service(
-                resource("/cases/{id}/messages/{message_id}/acknowledge")
-                    .route(post().to(messages::acknowledge)),
+                route!("/cases/{id}/messages", get => messages::thread, post => messages::send),
             )
             .service(
-                resource("/cases/{id}/messages/{message_id}/close")
-                    .route(post().to(messages::close)),
+                route!("/cases/{id}/messages/{message_id}/acknowledge", post => messages::acknowledge),
             )
             .service(
-                resource("/cases/{id}/relatives/{relative_id}/invite")
-                    .route(post().to(messages::invite)),
+                route!("/cases/{id}/messages/{message_id}/close", post => messages::close),
             )
             .service(
-                resource("/cases/{id}/relatives/{relative_id}/suspend")
-                    .route(post().to(messages::suspend)),
+                route!("/cases/{id}/relatives/{relative_id}/invite", post => messages::invite),
             )
             .service(
-                resource("/cases/{id}/relatives/{relative_id}/reinstate")
-                    .route(post().to(messages::reinstate)),
+                route!("/cases/{id}/relatives/{relative_id}/suspend", post => messages::suspend),
             )
-            .service(resource("/messages").route(get().to(messages::inbox)))
-            .service(resource("/notifications").route(get().to(inbox::page)))
-            .service(resource("/notifications/read-all").route(post().to(inbox::read_all)))
-            .service(resource("/notifications/{id}/read").route(post().to(inbox::read)))
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/reinstate", post => messages::reinstate),
+            )
+            .service(route!("/messages", get => messages::inbox))
+            .service(route!("/notifications", get => inbox::page))
+            .service(route!("/notifications/read-all", post => inbox::read_all))
+            .service(route!("/notifications/{id}/read", post => inbox::read))
             .default_service(web::to(not_found)),
     );
 
@@ -566,42 +497,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         scope("/family")
             .wrap(from_fn(family::family_pages))
             .wrap(from_fn(csrf::ensure_cookie))
-            .service(resource("").route(get().to(family::reading::home)))
+            .service(route!("", get => family::reading::home))
             .service(
-                resource("/sign-in")
-                    .route(get().to(family::sign_in::sign_in_form))
-                    .route(post().to(family::sign_in::request_link)),
+                route!("/sign-in", get => family::sign_in::sign_in_form, post => family::sign_in::request_link),
             )
             .service(
-                resource("/sign-in/link")
-                    .route(get().to(family::sign_in::link_page))
-                    .route(post().to(family::sign_in::use_link)),
+                route!("/sign-in/link", get => family::sign_in::link_page, post => family::sign_in::use_link),
             )
-            .service(resource("/sign-out").route(post().to(family::sign_in::sign_out)))
+            .service(route!("/sign-out", post => family::sign_in::sign_out))
             .service(
-                resource("/sign-out-everywhere")
-                    .route(post().to(family::sign_in::sign_out_everywhere)),
+                route!("/sign-out-everywhere", post => family::sign_in::sign_out_everywhere),
             )
-            .service(resource("/language").route(post().to(family::sign_in::switch_language)))
-            .service(resource("/timeline").route(get().to(family::reading::timeline)))
-            .service(resource("/contacts").route(get().to(family::reading::contacts)))
-            .service(resource("/appointments").route(get().to(family::reading::appointments)))
+            .service(route!("/language", post => family::sign_in::switch_language))
+            .service(route!("/timeline", get => family::reading::timeline))
+            .service(route!("/contacts", get => family::reading::contacts))
+            .service(route!("/appointments", get => family::reading::appointments))
             .service(
-                resource("/appointments/{follow_up_id}.ics")
-                    .route(get().to(family::reading::appointment_ics)),
+                route!("/appointments/{follow_up_id}.ics", get => family::reading::appointment_ics),
             )
-            .service(resource("/property").route(get().to(family::reading::property)))
+            .service(route!("/property", get => family::reading::property))
             .service(
-                resource("/messages")
-                    .route(get().to(family::messages::messages_list))
-                    .route(post().to(family::messages::message_send)),
+                route!("/messages", get => family::messages::messages_list, post => family::messages::message_send),
             )
-            .service(resource("/notices").route(get().to(family::reading::notices)))
-            .service(resource("/notices/read-all").route(post().to(family::reading::notices_read)))
+            .service(route!("/notices", get => family::reading::notices))
+            .service(route!("/notices/read-all", post => family::reading::notices_read))
             .service(
-                resource("/preferences")
-                    .route(get().to(family::preferences::preferences))
-                    .route(post().to(family::preferences::preferences_save)),
+                route!("/preferences", get => family::preferences::preferences, post => family::preferences::preferences_save),
             )
             .default_service(web::to(family::not_found)),
     );
@@ -611,40 +532,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(pages::html_errors))
             .wrap(from_fn(pages::staff_session_cookie))
             .wrap(from_fn(csrf::ensure_cookie))
-            .service(resource("").route(get().to(admin::home)))
+            .service(route!("", get => admin::home))
             .service(
-                resource("/targets")
-                    .route(get().to(admin::targets::targets))
-                    .route(post().to(admin::targets::save_targets)),
+                route!("/targets", get => admin::targets::targets, post => admin::targets::save_targets),
             )
             .service(
-                resource("/users")
-                    .route(get().to(admin::users::users_list))
-                    .route(post().to(admin::users::create_user)),
+                route!("/users", get => admin::users::users_list, post => admin::users::create_user),
             )
-            .service(resource("/users/new").route(get().to(admin::users::new_user_form)))
-            .service(resource("/users/{id}").route(get().to(admin::users::user_detail)))
-            .service(resource("/users/{id}/role").route(post().to(admin::users::change_role)))
-            .service(resource("/users/{id}/deactivate").route(post().to(admin::users::deactivate)))
-            .service(resource("/users/{id}/reactivate").route(post().to(admin::users::reactivate)))
+            .service(route!("/users/new", get => admin::users::new_user_form))
+            .service(route!("/users/{id}", get => admin::users::user_detail))
+            .service(route!("/users/{id}/role", post => admin::users::change_role))
+            .service(route!("/users/{id}/deactivate", post => admin::users::deactivate))
+            .service(route!("/users/{id}/reactivate", post => admin::users::reactivate))
             .service(
-                resource("/users/{id}/password").route(post().to(admin::users::reset_password)),
+                route!("/users/{id}/password", post => admin::users::reset_password),
             )
             .service(
-                resource("/teams")
-                    .route(get().to(admin::teams::teams_list))
-                    .route(post().to(admin::teams::create_team)),
+                route!("/teams", get => admin::teams::teams_list, post => admin::teams::create_team),
             )
-            .service(resource("/teams/{id}").route(get().to(admin::teams::team_detail)))
-            .service(resource("/teams/{id}/members").route(post().to(admin::teams::add_member)))
+            .service(route!("/teams/{id}", get => admin::teams::team_detail))
+            .service(route!("/teams/{id}/members", post => admin::teams::add_member))
             .service(
-                resource("/teams/{id}/members/{user_id}/remove")
-                    .route(post().to(admin::teams::remove_member)),
+                route!("/teams/{id}/members/{user_id}/remove", post => admin::teams::remove_member),
             )
-            .service(resource("/audit").route(get().to(admin::audit::audit_log)))
-            .service(resource("/outbox").route(get().to(outbox::page)))
-            .service(resource("/outbox/{id}/retry").route(post().to(outbox::retry)))
-            .service(resource("/mail").route(get().to(outbox::mail_files)))
+            .service(route!("/audit", get => admin::audit::audit_log))
+            .service(route!("/outbox", get => outbox::page))
+            .service(route!("/outbox/{id}/retry", post => outbox::retry))
+            .service(route!("/mail", get => outbox::mail_files))
             .default_service(web::to(not_found)),
     );
 }

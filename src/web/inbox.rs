@@ -85,6 +85,7 @@ pub async fn read_all(
 
 #[utoipa::path(
     get,
+    operation_id = "notifications_list",
     path = "/api/v1/notifications",
     tag = "notifications",
     responses(

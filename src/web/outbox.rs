@@ -16,6 +16,7 @@ use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     status: Option<String>,
 }
@@ -101,10 +102,12 @@ pub async fn retry(
 
 #[utoipa::path(
     get,
+    operation_id = "outbox_list",
     path = "/api/v1/outbox",
     tag = "notifications",
     params(OutboxQuery),
     responses(
+        (status = 400, description = "The query could not be read (a parameter given twice, say)", body = crate::web::api::errors::ApiError),
         (status = 200, description = "E-mail notifications in a status", body = [OutboxRow]),
         (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
         (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),

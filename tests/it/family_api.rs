@@ -59,6 +59,15 @@ async fn a_relative_signs_in_with_a_link_and_reads_their_case_as_json() {
         Method::POST,
         "/api/v1/family/auth/token",
         "",
+        Some(json!({"link_token": "A".repeat(43)})),
+    )
+    .await;
+    assert_eq!((s, b["error"].as_str()), (401, Some("link_unknown")), "{b}");
+    let (s, b) = call(
+        &f.app,
+        Method::POST,
+        "/api/v1/family/auth/token",
+        "",
         Some(json!({"link_token": link, "keep_signed_in": true})),
     )
     .await;

@@ -87,6 +87,10 @@ pub async fn get_user(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(
+        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$",
+        max_length = 254
+    )]
     email: String,
     display_name: String,
     role: Role,
@@ -330,6 +334,7 @@ pub async fn get_team(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
+    #[schema(pattern = r"\S")]
     name: String,
 }
 

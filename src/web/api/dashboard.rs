@@ -18,11 +18,14 @@ use crate::timeliness::dashboard::{self, Dashboard, DashboardDates, MAX_DAYS, Sc
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimelinessQuery {
-    /// First day, `YYYY-MM-DD` (London). Default: 27 days before `to`.
+    /// First day, `YYYY-MM-DD` (London), from 2000 on. Default: 27 days before `to`.
+    #[param(format = Date)]
     from: Option<String>,
     /// Last day, included, `YYYY-MM-DD` (London). Default: today; a later day is cut to today.
+    #[param(format = Date)]
     to: Option<String>,
     /// One of the manager's teams; default all of them.
+    #[param(value_type = Option<crate::domain::TeamId>)]
     team_id: Option<String>,
 }
 
@@ -92,6 +95,7 @@ pub fn dates_of(
     tag = "dashboard",
     params(TimelinessQuery),
     responses(
+        (status = 400, description = "The query could not be read (a parameter given twice, say)", body = crate::web::api::errors::ApiError),
         (status = 200, description = "The figures; `note` says if the period was shortened", body = Dashboard),
         (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
         (status = 403, description = "Not allowed for this role, or team figures asked for by an officer", body = crate::web::api::errors::ApiError),

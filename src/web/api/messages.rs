@@ -62,6 +62,7 @@ pub async fn thread(
 #[serde(deny_unknown_fields)]
 pub struct StaffMessage {
     /// At most 5000 characters.
+    #[schema(pattern = r"\S")]
     body: String,
     /// The family message this answers; the first answer records who answered and when (and
     /// acknowledges it if nobody had). Leave out to write to the family unprompted.
@@ -138,12 +139,14 @@ pub async fn acknowledge(
 #[serde(deny_unknown_fields)]
 pub struct CloseConcern {
     /// The response to the family, on the record and shown to them. At most 5000 characters.
+    #[schema(pattern = r"\S")]
     response: String,
 }
 
 /// Closes a concern about the investigation with a recorded response.
 #[utoipa::path(
     post,
+    operation_id = "close_message",
     path = "/api/v1/cases/{id}/messages/{message_id}/close",
     tag = "messages",
     params(("id" = CaseId, Path), ("message_id" = MessageId, Path)),
@@ -243,6 +246,7 @@ pub async fn invite(
 #[serde(deny_unknown_fields)]
 pub struct SuspendAccess {
     /// Why; kept on the record, staff only. At most 500 characters.
+    #[schema(pattern = r"\S")]
     reason: String,
 }
 

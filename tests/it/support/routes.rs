@@ -14,33 +14,29 @@ pub fn all() -> Vec<Route> {
     let body = &body[..body.find("\n}\n").expect("end of routes")];
     let mut routes = Vec::new();
     let mut prefix = String::new();
-    let mut resource: Option<String> = None;
     let mut rest = body;
-    // Tokens in order of appearance: scope("..."), resource("..."), .route(get() ...
+    // Tokens in order of appearance: scope("..."), and route!("...", get => handler, ...).
     loop {
-        let next = ["scope(\"", "resource(\"", ".route("]
+        let next = ["scope(\"", "route!(\""]
             .iter()
             .filter_map(|t| rest.find(t).map(|i| (i, *t)))
             .min();
         let Some((i, token)) = next else { break };
         rest = &rest[i + token.len()..];
-        match token {
-            "scope(\"" => {
-                prefix = rest[..rest.find('"').unwrap()].to_owned();
-                resource = None;
-            }
-            "resource(\"" => resource = Some(rest[..rest.find('"').unwrap()].to_owned()),
-            _ => {
-                let method = rest[..rest.find('(').unwrap()].trim().to_uppercase();
-                let path = resource.clone().expect("a route belongs to a resource");
-                // Top-level resources (before the first scope) start with "/" and carry no prefix.
-                let full = if prefix.is_empty() {
-                    path
-                } else {
-                    format!("{prefix}{path}")
-                };
-                routes.push(Route { method, path: full });
-            }
+        if token == "scope(\"" {
+            prefix = rest[..rest.find('"').unwrap()].to_owned();
+            continue;
+        }
+        let path = &rest[..rest.find('"').unwrap()];
+        let declaration = &rest[..rest.find(')').unwrap()];
+        // Top-level resources (before the first scope) start with "/" and carry no prefix.
+        let full = format!("{prefix}{path}");
+        for method in declaration.split(',').skip(1) {
+            let (method, _) = method.split_once("=>").expect("method => handler");
+            routes.push(Route {
+                method: method.trim().to_uppercase(),
+                path: full.clone(),
+            });
         }
     }
     assert!(routes.len() > 20, "parsed only {} routes", routes.len());

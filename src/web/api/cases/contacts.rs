@@ -25,6 +25,8 @@ pub struct ContactBody {
     duration_minutes: Option<i64>,
     #[serde(default)]
     relatives: Vec<RelativeId>,
+    /// What was discussed (staff only); not empty.
+    #[schema(pattern = r"\S")]
     discussion: String,
     family_summary: Option<String>,
     agreed_actions: Option<String>,
@@ -228,6 +230,7 @@ pub async fn amendments_list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentBody {
+    #[schema(pattern = r"\S")]
     reason: String,
     occurred_at: Option<String>,
     channel: Option<ContactChannel>,

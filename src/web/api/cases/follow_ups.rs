@@ -18,8 +18,10 @@ use super::{Answer, ReasonBody, time};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpBody {
+    #[schema(pattern = r"\S")]
     purpose: String,
     assignee_id: Option<UserId>,
+    #[schema(format = DateTime)]
     due_at: String,
     relative_id: Option<RelativeId>,
     #[serde(default)]
@@ -220,6 +222,7 @@ pub async fn follow_up_reassign(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
+    #[schema(format = DateTime)]
     due_at: String,
 }
 

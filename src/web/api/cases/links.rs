@@ -45,6 +45,7 @@ pub async fn links_list(
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
     other_case_id: CaseId,
+    #[schema(pattern = r"\S")]
     reason: String,
 }
 

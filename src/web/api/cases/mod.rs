@@ -43,14 +43,24 @@ pub(super) fn date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError
 // ---- cases -------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub search: Option<String>,
+    #[param(value_type = Option<CaseStatus>)]
     pub status: Option<String>,
+    #[param(value_type = Option<Stage>)]
     pub stage: Option<String>,
+    /// Cases this officer holds now.
+    #[param(value_type = Option<UserId>)]
     pub officer: Option<String>,
     pub overdue: Option<bool>,
+    /// From 0.
+    #[param(minimum = 0, maximum = 100000)]
     pub page: Option<i64>,
 }
+
+/// The last page asked for that is read at all (a page past the end is empty).
+const MAX_PAGE: i64 = 100_000;
 
 impl ListQuery {
     pub fn to_filter(&self) -> Result<CaseFilter, AppError> {
@@ -84,7 +94,15 @@ impl ListQuery {
                 None => None,
             },
             overdue: self.overdue.unwrap_or(false),
-            page: self.page.unwrap_or(0).max(0),
+            page: match self.page.unwrap_or(0) {
+                page @ 0..=MAX_PAGE => page,
+                _ => {
+                    return Err(AppError::invalid(
+                        "page",
+                        format!("page must be a whole number from 0 to {MAX_PAGE}."),
+                    ));
+                }
+            },
         })
     }
 }
@@ -167,7 +185,9 @@ impl PlanBody {
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseBody {
     team_id: TeamId,
+    #[schema(pattern = r"\S")]
     deceased_name: String,
+    #[schema(format = Date)]
     date_of_death: String,
     circumstances: Option<String>,
     #[serde(default)]
@@ -296,8 +316,10 @@ pub async fn get(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseBody {
+    #[schema(pattern = r"\S")]
     how_liaison_ends: String,
     contact_afterwards: String,
+    #[schema(pattern = r"\S")]
     how_to_reactivate: String,
 }
 
@@ -357,6 +379,7 @@ pub async fn close(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
+    #[schema(pattern = r"\S")]
     reason: String,
 }
 
@@ -428,8 +451,14 @@ pub async fn plans(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPlanBody {
-    #[serde(flatten)]
-    plan: PlanBody,
+    interval_hours: i64,
+    preferred_channel: ContactChannel,
+    #[serde(default)]
+    preferred_hours: String,
+    #[schema(format = Date)]
+    agreed_on: String,
+    /// Why the plan changes (kept with it).
+    #[schema(pattern = r"\S")]
     reason: String,
 }
 
@@ -458,7 +487,13 @@ pub async fn set_plan(
     body: ApiJson<SetPlanBody>,
 ) -> Answer {
     let body = body.into_inner()?;
-    let plan = body.plan.parse()?;
+    let plan = PlanBody {
+        interval_hours: body.interval_hours,
+        preferred_channel: body.preferred_channel,
+        preferred_hours: body.preferred_hours,
+        agreed_on: body.agreed_on,
+    }
+    .parse()?;
     let reason = input::required("reason", &body.reason, limits::REASON)?;
     let (user, id) = (user.0, path.into_inner());
     let plans = state
@@ -477,6 +512,7 @@ pub async fn set_plan(
     tag = "cases",
     params(("id" = CaseId, Path), TimelineQuery),
     responses(
+        (status = 400, description = "The query could not be read (a parameter given twice, say)", body = crate::web::api::errors::ApiError),
         (status = 200, description = "The timeline, newest first", body = [timeline::Entry]),
         (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
         (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
@@ -504,8 +540,12 @@ pub async fn timeline(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// Comma-separated kinds: contact, correction, update, follow_up, property, stage, status.
+    #[param(
+        pattern = r"^ *((contact|correction|update|follow_up|property|stage|status) *(, *(contact|correction|update|follow_up|property|stage|status) *)*)?$"
+    )]
     pub kind: Option<String>,
 }
 

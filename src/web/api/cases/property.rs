@@ -46,6 +46,7 @@ pub async fn property_list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyBody {
+    #[schema(pattern = r"\S")]
     description: String,
     held_since: Option<String>,
     staff_notes: Option<String>,

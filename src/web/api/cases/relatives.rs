@@ -19,6 +19,7 @@ use super::{Answer, created};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelativeBody {
+    #[schema(pattern = r"\S")]
     full_name: String,
     relationship: String,
     email: Option<String>,

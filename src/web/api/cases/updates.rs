@@ -18,6 +18,7 @@ use super::Answer;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
+    #[schema(pattern = r"\S")]
     title: String,
     body: String,
     shared_with_family: bool,

@@ -63,6 +63,7 @@ pub async fn messages_read(state: web::Data<AppState>, user: FamilyUser) -> Answ
 pub struct NewFamilyMessage {
     category: Category,
     /// At most 5000 characters.
+    #[schema(pattern = r"\S")]
     body: String,
 }
 

@@ -62,6 +62,7 @@ pub async fn case(state: web::Data<AppState>, user: FamilyUser) -> Answer {
 /// relative has not yet read.
 #[utoipa::path(
     get,
+    operation_id = "family_timeline",
     path = "/api/v1/family/timeline",
     tag = "family",
     responses((status = 200, description = "The timeline", body = Vec<TimelineItem>), FamilyErrors),

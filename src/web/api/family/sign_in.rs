@@ -21,6 +21,10 @@ use super::{Answer, FamilyErrors, agent_of};
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
     /// The address the case team holds for the relative.
+    #[schema(
+        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$",
+        max_length = 254
+    )]
     email: String,
 }
 
@@ -75,6 +79,7 @@ pub async fn request_link(
 #[serde(deny_unknown_fields)]
 pub struct FamilyTokenRequest {
     /// The `token` of the sign-in link from the e-mail.
+    #[schema(pattern = r"^[A-Za-z0-9_-]{43}$")]
     link_token: String,
     /// Keep the session for 30 days on this device instead of 12 hours.
     #[serde(default)]
@@ -117,10 +122,10 @@ fn token_answer(
 
 fn link_problem(problem: LinkProblem) -> AppError {
     match problem {
-        LinkProblem::Unknown => AppError::invalid(
-            "link_token",
-            "This sign-in link is not one we recognise. Check it was copied in full, or ask for a new link.",
-        ),
+        LinkProblem::Unknown => AppError::NotRecognised {
+            code: "link_unknown",
+            message: "This sign-in link is not one we recognise. Check it was copied in full, or ask for a new link.",
+        },
         LinkProblem::Expired => AppError::Gone {
             code: "link_expired",
             message: "This sign-in link has expired. Ask for a new link with POST /api/v1/family/auth/link.".into(),
@@ -139,12 +144,14 @@ fn link_problem(problem: LinkProblem) -> AppError {
 /// Signs in with the token of a sign-in link (single use) and returns a bearer token.
 #[utoipa::path(
     post,
+    operation_id = "family_issue_token",
     path = "/api/v1/family/auth/token",
     tag = "family",
     request_body = FamilyTokenRequest,
     responses(
         (status = 200, description = "Signed in", body = FamilyToken),
         (status = 403, description = "Portal access is suspended", body = ApiError),
+        (status = 401, description = "The link is not one we know (`link_unknown`)", body = ApiError),
         (status = 410, description = "The link expired or was already used; ask for a new one", body = ApiError),
         BodyErrors,
     ),
@@ -155,9 +162,16 @@ pub async fn issue_token(
     body: ApiJson<FamilyTokenRequest>,
 ) -> Answer {
     let body = body.into_inner()?;
+    let token = body.link_token.trim().to_owned();
+    if !crate::family::links::well_formed(&token) {
+        return Err(AppError::invalid(
+            "link_token",
+            "This is not a whole sign-in link token: it has 43 letters, digits, - and _.",
+        ));
+    }
     let outcome = redeem_link(
         &state,
-        body.link_token.trim().to_owned(),
+        token,
         Client::Api,
         body.keep_signed_in,
         client_ip(&req),
@@ -204,6 +218,7 @@ pub async fn refresh_token(state: web::Data<AppState>, user: FamilyUser) -> Answ
 /// Signs out this session.
 #[utoipa::path(
     delete,
+    operation_id = "family_revoke_token",
     path = "/api/v1/family/auth/token",
     tag = "family",
     responses((status = 204, description = "Signed out"), FamilyErrors),
