@@ -90,7 +90,7 @@ pub async fn read_all(
     tag = "notifications",
     responses(
         (status = 200, description = "My portal inbox", body = InboxList),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
     ),
     security(("bearer" = [])),
 )]
@@ -117,8 +117,8 @@ pub struct InboxList {
     params(("id" = NotificationId, Path)),
     responses(
         (status = 204, description = "Marked read"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotFoundHere,
     ),
     security(("bearer" = [])),
 )]
@@ -137,7 +137,7 @@ pub async fn api_read(
     tag = "notifications",
     responses(
         (status = 204, description = "All marked read"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
     ),
     security(("bearer" = [])),
 )]

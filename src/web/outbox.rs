@@ -107,11 +107,11 @@ pub async fn retry(
     tag = "notifications",
     params(OutboxQuery),
     responses(
-        (status = 400, description = "The query could not be read (a parameter given twice, say)", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::QueryUnreadable,
         (status = 200, description = "E-mail notifications in a status", body = [OutboxRow]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
+        crate::web::api::errors::BreaksARule,
     ),
     security(("bearer" = [])),
 )]
@@ -135,10 +135,8 @@ pub async fn api_list(
     params(("id" = NotificationId, Path)),
     responses(
         (status = 204, description = "Queued again"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]

@@ -34,8 +34,8 @@ fn with_teams(conn: &mut crate::db::DbConn, user: User) -> Result<UserWithTeams,
     tag = "accounts",
     responses(
         (status = 200, description = "Every account", body = [UserWithTeams]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
     ),
     security(("bearer" = [])),
 )]
@@ -62,9 +62,7 @@ pub async fn list_users(
     params(("id" = UserId, Path)),
     responses(
         (status = 200, description = "The account", body = UserWithTeams),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -108,13 +106,10 @@ pub struct CreateUser {
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserWithTeams),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 413, description = "Too large", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -173,13 +168,9 @@ pub struct UpdateUser {
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Changed", body = UserWithTeams),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -208,10 +199,8 @@ pub async fn update_user(
     params(("id" = UserId, Path)),
     responses(
         (status = 200, description = "Deactivated; every session ended", body = UserWithTeams),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -238,9 +227,7 @@ pub async fn deactivate_user(
     params(("id" = UserId, Path)),
     responses(
         (status = 200, description = "Reactivated", body = UserWithTeams),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -281,8 +268,8 @@ fn with_members(conn: &mut crate::db::DbConn, team: Team) -> Result<TeamWithMemb
     tag = "accounts",
     responses(
         (status = 200, description = "Every team", body = [TeamWithMembers]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
     ),
     security(("bearer" = [])),
 )]
@@ -309,9 +296,7 @@ pub async fn list_teams(
     params(("id" = TeamId, Path)),
     responses(
         (status = 200, description = "The team", body = TeamWithMembers),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -345,12 +330,10 @@ pub struct CreateTeam {
     request_body = CreateTeam,
     responses(
         (status = 201, description = "Created", body = TeamWithMembers),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -388,13 +371,9 @@ pub struct AddMember {
     request_body = AddMember,
     responses(
         (status = 200, description = "Added", body = TeamWithMembers),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -424,9 +403,7 @@ pub async fn add_member(
     params(("id" = TeamId, Path), ("user_id" = UserId, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -450,9 +427,9 @@ pub async fn remove_member(
     params(AuditFilter),
     responses(
         (status = 200, description = "Audit events, newest first", body = [audit::AuditEvent]),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Unreadable,
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
     ),
     security(("bearer" = [])),
 )]

@@ -38,12 +38,10 @@ pub struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
         (status = 429, description = "Too many attempts", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::BodyErrors,
     ),
 )]
 pub async fn issue_token(
@@ -102,7 +100,7 @@ pub async fn issue_token(
     tag = "auth",
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
     ),
     security(("bearer" = [])),
 )]
@@ -142,7 +140,7 @@ pub struct Me {
     tag = "auth",
     responses(
         (status = 200, description = "The signed-in account", body = Me),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
     ),
     security(("bearer" = [])),
 )]

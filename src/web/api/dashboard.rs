@@ -95,9 +95,9 @@ pub fn dates_of(
     tag = "dashboard",
     params(TimelinessQuery),
     responses(
-        (status = 400, description = "The query could not be read (a parameter given twice, say)", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::QueryUnreadable,
         (status = 200, description = "The figures; `note` says if the period was shortened", body = Dashboard),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
         (status = 403, description = "Not allowed for this role, or team figures asked for by an officer", body = crate::web::api::errors::ApiError),
         (status = 404, description = "No such team, or not one of yours", body = crate::web::api::errors::ApiError),
         (status = 422, description = "A date that is not a date, or a period inverted or longer than 366 days", body = crate::web::api::errors::ApiError),

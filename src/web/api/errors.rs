@@ -42,3 +42,66 @@ pub enum CaseErrors {
     #[response(status = 404)]
     NotFound(#[to_schema] ApiError),
 }
+
+// One answer each, named where a route lists what it can answer (the descriptions are
+// written once, here).
+
+/// Not signed in, or the token is no good.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 401, description = "Not signed in, or the token is no good")]
+#[allow(dead_code)]
+pub struct SignInNeeded(#[to_schema] ApiError);
+
+/// Not allowed for this role.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 403, description = "Not allowed for this role")]
+#[allow(dead_code)]
+pub struct NotAllowed(#[to_schema] ApiError);
+
+/// No such record, or not one you may see.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "No such record, or not one you may see")]
+#[allow(dead_code)]
+pub struct NotFoundHere(#[to_schema] ApiError);
+
+/// Breaks a rule; `field` names the input.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 422, description = "Breaks a rule; `field` names the input")]
+#[allow(dead_code)]
+pub struct BreaksARule(#[to_schema] ApiError);
+
+/// The request could not be read.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 400, description = "The request could not be read")]
+#[allow(dead_code)]
+pub struct Unreadable(#[to_schema] ApiError);
+
+/// Not JSON.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 415, description = "Not JSON")]
+#[allow(dead_code)]
+pub struct NotJson(#[to_schema] ApiError);
+
+/// Conflicts with the record as it now stands.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 409,
+    description = "Conflicts with the record as it now stands"
+)]
+#[allow(dead_code)]
+pub struct Conflicts(#[to_schema] ApiError);
+
+/// Too large.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 413, description = "Too large")]
+#[allow(dead_code)]
+pub struct TooLarge(#[to_schema] ApiError);
+
+/// The query could not be read (a parameter given twice, say).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 400,
+    description = "The query could not be read (a parameter given twice, say)"
+)]
+#[allow(dead_code)]
+pub struct QueryUnreadable(#[to_schema] ApiError);

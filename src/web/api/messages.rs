@@ -192,8 +192,8 @@ pub struct WaitingMessages {
     tag = "messages",
     responses(
         (status = 200, description = "What is waiting", body = WaitingMessages),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
     ),
     security(("bearer" = [])),
 )]

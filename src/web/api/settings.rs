@@ -71,8 +71,8 @@ async fn answer(state: &AppState) -> Result<TargetsAnswer, AppError> {
     tag = "settings",
     responses(
         (status = 200, description = "The targets in force, and their changes", body = TargetsAnswer),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
     ),
     security(("bearer" = [])),
 )]
@@ -90,8 +90,8 @@ pub async fn get_targets(
     request_body = TargetsBody,
     responses(
         (status = 200, description = "Saved; in force from now", body = TargetsAnswer),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::SignInNeeded,
+        crate::web::api::errors::NotAllowed,
         BodyErrors,
     ),
     security(("bearer" = [])),

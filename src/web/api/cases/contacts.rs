@@ -41,9 +41,7 @@ pub struct ContactBody {
     params(("id" = CaseId, Path)),
     responses(
         (status = 200, description = "The contact log, most recent first", body = [contacts::ContactView]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -100,14 +98,9 @@ fn parse_contact(officer: &UserId, b: ContactBody) -> Result<NewContact, AppErro
     request_body = ContactBody,
     responses(
         (status = 201, description = "Logged", body = contacts::ContactView),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 413, description = "Too large", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -175,10 +168,8 @@ pub async fn contact_log(
     params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
     responses(
         (status = 200, description = "The contact, its corrections and its current reading", body = contacts::ContactView),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
         (status = 405, description = "Records here are append-only", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -205,9 +196,7 @@ pub async fn contact_get(
     params(("id" = CaseId, Path), ("contact_id" = ContactId, Path)),
     responses(
         (status = 200, description = "Corrections, oldest first", body = [contacts::Amendment]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -249,12 +238,8 @@ pub struct AmendmentBody {
     request_body = AmendmentBody,
     responses(
         (status = 201, description = "Corrected; the original stands beside it", body = contacts::ContactView),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]

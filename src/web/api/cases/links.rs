@@ -19,9 +19,7 @@ use super::{Answer, ReasonBody};
     params(("id" = CaseId, Path)),
     responses(
         (status = 200, description = "Current links", body = [links::Link]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -57,13 +55,9 @@ pub struct LinkBody {
     request_body = LinkBody,
     responses(
         (status = 201, description = "Linked", body = links::Link),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -91,12 +85,8 @@ pub async fn link(
     request_body = ReasonBody,
     responses(
         (status = 204, description = "Unlinked, with the reason kept"),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]

@@ -21,9 +21,7 @@ use super::{Answer, date};
     params(("id" = CaseId, Path)),
     responses(
         (status = 200, description = "The property register", body = [property::ItemView]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -60,13 +58,9 @@ pub struct PropertyBody {
     request_body = PropertyBody,
     responses(
         (status = 201, description = "Added", body = property::ItemView),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -111,13 +105,9 @@ pub struct MoveBody {
     request_body = MoveBody,
     responses(
         (status = 200, description = "Moved forward", body = property::ItemView),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]

@@ -46,9 +46,7 @@ impl UpdateBody {
     params(("id" = CaseId, Path)),
     responses(
         (status = 200, description = "Updates, newest first", body = [updates::Update]),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::CaseErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -76,13 +74,9 @@ pub async fn updates_list(
     request_body = UpdateBody,
     responses(
         (status = 201, description = "Posted", body = updates::Update),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
@@ -109,13 +103,9 @@ pub async fn update_post(
     request_body = UpdateBody,
     responses(
         (status = 201, description = "Posted to this case and every linked case", body = [updates::Update]),
-        (status = 400, description = "The request could not be read", body = crate::web::api::errors::ApiError),
-        (status = 401, description = "Not signed in, or the token is no good", body = crate::web::api::errors::ApiError),
-        (status = 403, description = "Not allowed for this role", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such record, or not one you may see", body = crate::web::api::errors::ApiError),
-        (status = 409, description = "Conflicts with the record as it now stands", body = crate::web::api::errors::ApiError),
-        (status = 415, description = "Not JSON", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "Breaks a rule; `field` names the input", body = crate::web::api::errors::ApiError),
+        crate::web::api::errors::Conflicts,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
     security(("bearer" = [])),
 )]
