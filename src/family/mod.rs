@@ -12,5 +12,6 @@ pub mod portal;
 pub mod preferences;
 pub mod session;
 pub mod sign_in;
+pub mod visible;
 
 pub use session::FamilyUser;
