@@ -296,6 +296,34 @@ fn bump(conn: &mut DbConn, id: &FollowUpId) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// A change to an open follow-up, as the pages and the API ask for it.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Done, by the contact that did it where there was one.
+    Complete(Option<ContactId>),
+    /// Not going ahead, and why.
+    Cancel(LimitedText),
+    Reassign(UserId),
+    Reschedule(NaiveDateTime),
+}
+
+/// Applies `change` to an open follow-up of a case the caller may see: the one entry point the
+/// pages and the API share. Answers the follow-up as it now stands.
+pub fn change(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    case_id: &CaseId,
+    id: &FollowUpId,
+    change: &Change,
+) -> Result<FollowUp, AppError> {
+    match change {
+        Change::Complete(contact) => complete(conn, user, case_id, id, contact.as_ref()),
+        Change::Cancel(reason) => cancel(conn, user, case_id, id, reason),
+        Change::Reassign(assignee) => reassign(conn, user, case_id, id, assignee),
+        Change::Reschedule(due_at) => reschedule(conn, user, case_id, id, *due_at),
+    }
+}
+
 /// Gives an open follow-up to someone else who works on the case.
 pub fn reassign(
     conn: &mut DbConn,

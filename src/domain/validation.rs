@@ -91,18 +91,43 @@ impl Validator {
         }
     }
 
+    /// The value built from the checked parts when every check passed; otherwise the collected
+    /// errors (or the first non-validation error). Build the value with `?` on each checked
+    /// part, so that no caller unwraps: `v.finish_with((|| Some(New { a: a?, b: b? }))())`.
+    pub fn finish_with<T>(self, value: Option<T>) -> Result<T, Result<FormErrors, AppError>> {
+        self.finish()?;
+        // A check gives `None` only after recording why, so `finish` has failed already.
+        value.ok_or_else(|| {
+            Err(AppError::Internal(anyhow::anyhow!(
+                "a check failed without recording why"
+            )))
+        })
+    }
+
+    /// As `finish_with`, for the API: the first error as an `AppError`.
+    pub fn finish_api_with<T>(self, value: Option<T>) -> Result<T, AppError> {
+        match self.finish_with(value) {
+            Ok(value) => Ok(value),
+            Err(Err(e)) => Err(e),
+            Err(Ok(errors)) => Err(first_error(errors)),
+        }
+    }
+
     /// For the API: the first error as an `AppError`.
     pub fn finish_api(self) -> Result<(), AppError> {
         match self.finish() {
             Ok(()) => Ok(()),
             Err(Err(e)) => Err(e),
-            Err(Ok(errors)) => {
-                let first = &errors.list[0];
-                Err(AppError::Invalid {
-                    field: Some(first.field.clone()),
-                    message: first.message.clone(),
-                })
-            }
+            Err(Ok(errors)) => Err(first_error(errors)),
         }
+    }
+}
+
+/// The first of a form's errors, as the API reports it.
+fn first_error(errors: FormErrors) -> AppError {
+    let first = &errors.list[0];
+    AppError::Invalid {
+        field: Some(first.field.clone()),
+        message: first.message.clone(),
     }
 }

@@ -122,23 +122,20 @@ pub async fn create_user(
         ),
     };
     let password = v.check(NewPassword::parse("password", &form.password));
-    if let Err(errors) = v.finish() {
-        return new_user_page(
-            &req,
-            &state,
-            &admin,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors?,
-        )
-        .await;
-    }
-    let (Some(name), Some(email), Some(role), Some(phone), Some(password)) =
-        (name, email, role, phone, password)
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
+    let checked = (|| Some((name?, email?, role?, phone?, password?)))();
+    let (name, email, role, phone, password) = match v.finish_with(checked) {
+        Ok(values) => values,
+        Err(errors) => {
+            return new_user_page(
+                &req,
+                &state,
+                &admin,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors?,
+            )
+            .await;
+        }
     };
     let new = users::NewUser {
         email,

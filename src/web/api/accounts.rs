@@ -124,14 +124,8 @@ pub async fn create_user(
     let name = v.check(PersonName::parse("display_name", &body.display_name));
     let phone = v.check(users::parse_phone("phone", body.phone.as_deref()));
     let password = v.check(NewPassword::parse("password", &body.password));
-    v.finish_api()?;
-    let (Some(email), Some(display_name), Some(phone), Some(password)) =
-        (email, name, phone, password)
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
+    let checked = (|| Some((email?, name?, phone?, password?)))();
+    let (email, display_name, phone, password) = v.finish_api_with(checked)?;
     let new = users::NewUser {
         email,
         display_name,

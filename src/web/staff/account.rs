@@ -322,18 +322,16 @@ pub async fn change_password(
         }
         Err(e) => return Err(e),
     }
-    if let Err(errors) = v.finish() {
-        return Ok(password_page(
-            &req,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &user,
-            errors?,
-        ));
-    }
-    let Some(new_password) = new_password else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated password missing"
-        )));
+    let new_password = match v.finish_with(new_password) {
+        Ok(values) => values,
+        Err(errors) => {
+            return Ok(password_page(
+                &req,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &user,
+                errors?,
+            ));
+        }
     };
     let hash = password::hash_new(new_password).await?;
     let (uid, sid) = (user.id.clone(), user.session_id.clone());

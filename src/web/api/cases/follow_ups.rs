@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
-use crate::casework::follow_ups::{self, NewFollowUp};
+use crate::casework::follow_ups::{self, Change, NewFollowUp};
 use crate::casework::{input, limits};
 use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId};
 use crate::error::AppError;
@@ -129,12 +129,7 @@ pub async fn follow_up_complete(
     body: ApiJson<CompleteBody>,
 ) -> Answer {
     let b = body.into_inner()?;
-    let (user, (id, f)) = (user.0, path.into_inner());
-    let done = state
-        .db
-        .run(move |conn| follow_ups::complete(conn, &user, &id, &f, b.contact_id.as_ref()))
-        .await?;
-    Ok(HttpResponse::Ok().json(done))
+    apply(&state, user, path, Change::Complete(b.contact_id)).await
 }
 
 #[utoipa::path(
@@ -158,12 +153,7 @@ pub async fn follow_up_cancel(
     body: ApiJson<ReasonBody>,
 ) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
-    let (user, (id, f)) = (user.0, path.into_inner());
-    let done = state
-        .db
-        .run(move |conn| follow_ups::cancel(conn, &user, &id, &f, &reason))
-        .await?;
-    Ok(HttpResponse::Ok().json(done))
+    apply(&state, user, path, Change::Cancel(reason)).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -193,12 +183,7 @@ pub async fn follow_up_reassign(
     body: ApiJson<ReassignBody>,
 ) -> Answer {
     let b = body.into_inner()?;
-    let (user, (id, f)) = (user.0, path.into_inner());
-    let done = state
-        .db
-        .run(move |conn| follow_ups::reassign(conn, &user, &id, &f, &b.assignee_id))
-        .await?;
-    Ok(HttpResponse::Ok().json(done))
+    apply(&state, user, path, Change::Reassign(b.assignee_id)).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -229,10 +214,20 @@ pub async fn follow_up_reschedule(
     body: ApiJson<RescheduleBody>,
 ) -> Answer {
     let due = input::due_at("due_at", time("due_at", &body.into_inner()?.due_at)?)?;
+    apply(&state, user, path, Change::Reschedule(due)).await
+}
+
+/// Every change to a follow-up answers the same way: the follow-up as it now stands.
+async fn apply(
+    state: &AppState,
+    user: CaseworkOnCase,
+    path: web::Path<(CaseId, FollowUpId)>,
+    change: Change,
+) -> Answer {
     let (user, (id, f)) = (user.0, path.into_inner());
     let done = state
         .db
-        .run(move |conn| follow_ups::reschedule(conn, &user, &id, &f, due))
+        .run(move |conn| follow_ups::change(conn, &user, &id, &f, &change))
         .await?;
     Ok(HttpResponse::Ok().json(done))
 }

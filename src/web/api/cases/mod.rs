@@ -254,14 +254,8 @@ pub async fn open(
         Some(p) => v.check(p.parse()).map(Some),
         None => Some(None),
     };
-    v.finish_api()?;
-    let (Some(deceased_name), Some(date_of_death), Some(circumstances), Some(needs), Some(plan)) =
-        (name, died, circumstances, needs, plan)
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
+    let checked = (|| Some((name?, died?, circumstances?, needs?, plan?)))();
+    let (deceased_name, date_of_death, circumstances, needs, plan) = v.finish_api_with(checked)?;
     let new = NewCase {
         team_id: body.team_id,
         deceased_name,

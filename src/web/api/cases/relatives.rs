@@ -72,31 +72,21 @@ impl RelativeBody {
             self.quiet_hours_start.as_deref(),
             self.quiet_hours_end.as_deref(),
         ));
-        v.finish_api()?;
-        match (full_name, relationship, email, phone, address, quiet) {
-            (
-                Some(full_name),
-                Some(relationship),
-                Some(email),
-                Some(phone),
-                Some(address),
-                Some(quiet_hours),
-            ) => Ok(RelativeInput {
-                full_name,
-                relationship,
-                email,
-                phone,
-                address,
-                preferred_channel: self.preferred_channel,
-                language: self.language,
-                point_of_contact: self.point_of_contact,
-                notify_by_email: self.notify_by_email,
-                quiet_hours,
-            }),
-            _ => Err(AppError::Internal(anyhow::anyhow!(
-                "validated fields missing"
-            ))),
-        }
+        let checked = (|| Some((full_name?, relationship?, email?, phone?, address?, quiet?)))();
+        let (full_name, relationship, email, phone, address, quiet_hours) =
+            v.finish_api_with(checked)?;
+        Ok(RelativeInput {
+            full_name,
+            relationship,
+            email,
+            phone,
+            address,
+            preferred_channel: self.preferred_channel,
+            language: self.language,
+            point_of_contact: self.point_of_contact,
+            notify_by_email: self.notify_by_email,
+            quiet_hours,
+        })
     }
 }
 

@@ -164,32 +164,23 @@ pub async fn assign(
         Some(&form.cover_note),
         limits::NOTE,
     ));
-    if let Err(errors) = v.finish() {
-        return assign_page(
-            &req,
-            &state,
-            &user,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors?,
-        )
-        .await;
-    }
-    let (
-        Some(user_id),
-        Some(role),
-        Some(contact_phone),
-        Some(contact_email),
-        Some(working_hours),
-        Some(cover_user_id),
-        Some(cover_note),
-    ) = (person, role, phone, email, hours, cover, cover_note)
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
+    let checked = (|| Some((person?, role?, phone?, email?, hours?, cover?, cover_note?)))();
+    let (user_id, role, contact_phone, contact_email, working_hours, cover_user_id, cover_note) =
+        match v.finish_with(checked) {
+            Ok(values) => values,
+            Err(errors) => {
+                return assign_page(
+                    &req,
+                    &state,
+                    &user,
+                    &id,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &form,
+                    errors?,
+                )
+                .await;
+            }
+        };
     let new = assignments::NewAssignment {
         user_id,
         role,

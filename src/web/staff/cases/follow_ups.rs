@@ -8,7 +8,7 @@ use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
-use crate::casework::follow_ups::{self, NewFollowUp};
+use crate::casework::follow_ups::{self, Change, NewFollowUp};
 use crate::casework::relatives::{self};
 use crate::casework::time::{parse_local, to_local_input};
 use crate::casework::{assignments, input, limits};
@@ -146,24 +146,21 @@ pub async fn follow_up_create(
             .map(Some),
     };
     let place = v.check(input::optional("place", Some(&form.place), limits::PLACE));
-    if let Err(errors) = v.finish() {
-        return follow_up_page(
-            &req,
-            &state,
-            &user,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors?,
-        )
-        .await;
-    }
-    let (Some(purpose), Some(assignee), Some(due_at), Some(relative_id), Some(place)) =
-        (purpose, assignee, due, relative, place)
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
+    let checked = (|| Some((purpose?, assignee?, due?, relative?, place?)))();
+    let (purpose, assignee, due_at, relative_id, place) = match v.finish_with(checked) {
+        Ok(values) => values,
+        Err(errors) => {
+            return follow_up_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors?,
+            )
+            .await;
+        }
     };
     let new = NewFollowUp {
         purpose,
@@ -219,15 +216,14 @@ pub async fn follow_up_complete(
                 AppError::invalid("contact_id", "Choose a contact from the list.")
             })?),
         };
-    let (me, (id, f)) = (user.0, path.into_inner());
-    let back = case_url(&id);
-    state
-        .db
-        .run(move |conn| follow_ups::complete(conn, &me, &id, &f, contact.as_ref()))
-        .await?;
-    Ok(see_other(&format!(
-        "{back}?saved=follow_up_done#follow-ups"
-    )))
+    apply(
+        &state,
+        user,
+        path,
+        Change::Complete(contact),
+        "follow_up_done",
+    )
+    .await
 }
 
 pub async fn follow_up_cancel(
@@ -237,13 +233,29 @@ pub async fn follow_up_cancel(
     form: CsrfForm<ReasonForm>,
 ) -> Page {
     let reason = input::required("reason", &form.into_inner()?.reason, limits::REASON)?;
+    apply(
+        &state,
+        user,
+        path,
+        Change::Cancel(reason),
+        "follow_up_cancelled",
+    )
+    .await
+}
+
+/// Applies a change to a follow-up and goes back to the case, saying what was saved.
+async fn apply(
+    state: &AppState,
+    user: CaseworkOnCase,
+    path: web::Path<(CaseId, FollowUpId)>,
+    change: Change,
+    saved: &str,
+) -> Page {
     let (me, (id, f)) = (user.0, path.into_inner());
     let back = case_url(&id);
     state
         .db
-        .run(move |conn| follow_ups::cancel(conn, &me, &id, &f, &reason))
+        .run(move |conn| follow_ups::change(conn, &me, &id, &f, &change))
         .await?;
-    Ok(see_other(&format!(
-        "{back}?saved=follow_up_cancelled#follow-ups"
-    )))
+    Ok(see_other(&format!("{back}?saved={saved}#follow-ups")))
 }

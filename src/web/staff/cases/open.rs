@@ -168,30 +168,22 @@ pub async fn create_case(
             }
         }
     };
-    if let Err(errors) = v.finish() {
-        return new_case_page(
-            &req,
-            &state,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors?,
-        )
-        .await;
-    }
-    let (
-        Some(team_id),
-        Some(deceased_name),
-        Some(date_of_death),
-        Some(circumstances),
-        Some(needs),
-        Some(plan),
-    ) = (team, name, died, circumstances, needs, plan)
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
+    let checked = (|| Some((team?, name?, died?, circumstances?, needs?, plan?)))();
+    let (team_id, deceased_name, date_of_death, circumstances, needs, plan) =
+        match v.finish_with(checked) {
+            Ok(values) => values,
+            Err(errors) => {
+                return new_case_page(
+                    &req,
+                    &state,
+                    &user,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &form,
+                    errors?,
+                )
+                .await;
+            }
+        };
     let new = NewCase {
         team_id,
         deceased_name,

@@ -120,23 +120,21 @@ pub async fn property_add(
         Some(&form.staff_notes),
         limits::NOTE,
     ));
-    if let Err(errors) = v.finish() {
-        return property_page(
-            &req,
-            &state,
-            &user,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors?,
-        )
-        .await;
-    }
-    let (Some(description), Some(held_since), Some(staff_notes)) = (description, held, notes)
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
+    let checked = (|| Some((description?, held?, notes?)))();
+    let (description, held_since, staff_notes) = match v.finish_with(checked) {
+        Ok(values) => values,
+        Err(errors) => {
+            return property_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors?,
+            )
+            .await;
+        }
     };
     let new = NewItem {
         description,

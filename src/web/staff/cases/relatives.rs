@@ -102,42 +102,40 @@ impl RelativeForm {
             Some(&self.quiet_hours_start),
             Some(&self.quiet_hours_end),
         ));
-        v.finish()?;
-        match (
+        let checked = (|| {
+            Some((
+                full_name?,
+                relationship?,
+                email?,
+                phone?,
+                address?,
+                channel?,
+                language?,
+                quiet?,
+            ))
+        })();
+        let (
             full_name,
             relationship,
             email,
             phone,
             address,
-            channel,
+            preferred_channel,
             language,
-            quiet,
-        ) {
-            (
-                Some(full_name),
-                Some(relationship),
-                Some(email),
-                Some(phone),
-                Some(address),
-                Some(preferred_channel),
-                Some(language),
-                Some(quiet_hours),
-            ) => Ok(RelativeInput {
-                full_name,
-                relationship,
-                email,
-                phone,
-                address,
-                preferred_channel,
-                language,
-                point_of_contact: self.point_of_contact.is_some(),
-                notify_by_email: self.notify_by_email.is_some(),
-                quiet_hours,
-            }),
-            _ => Err(Err(AppError::Internal(anyhow::anyhow!(
-                "validated fields missing"
-            )))),
-        }
+            quiet_hours,
+        ) = v.finish_with(checked)?;
+        Ok(RelativeInput {
+            full_name,
+            relationship,
+            email,
+            phone,
+            address,
+            preferred_channel,
+            language,
+            point_of_contact: self.point_of_contact.is_some(),
+            notify_by_email: self.notify_by_email.is_some(),
+            quiet_hours,
+        })
     }
 }
 

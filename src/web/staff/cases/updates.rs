@@ -116,22 +116,21 @@ pub async fn update_create(
             )
             .map(Some),
     };
-    if let Err(errors) = v.finish() {
-        return update_page(
-            &req,
-            &state,
-            &user,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors?,
-        )
-        .await;
-    }
-    let (Some(title), Some(body), Some(stage)) = (title, body, stage) else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
+    let checked = (|| Some((title?, body?, stage?)))();
+    let (title, body, stage) = match v.finish_with(checked) {
+        Ok(values) => values,
+        Err(errors) => {
+            return update_page(
+                &req,
+                &state,
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                errors?,
+            )
+            .await;
+        }
     };
     let new = NewUpdate {
         title,
