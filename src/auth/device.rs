@@ -5,10 +5,11 @@
 //! that others failing from the same address (a police station, a family's shared
 //! connection, one proxy) cannot lock a real person out.
 
+use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
-use actix_web::{HttpRequest, web};
 
 use crate::auth::cookies;
+use crate::auth::extract::state_of;
 use crate::state::AppState;
 
 /// How long a browser is remembered after its last sign-in.
@@ -49,16 +50,12 @@ fn tags_in(req: &HttpRequest, secure: bool) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn state_of(req: &HttpRequest) -> Option<&web::Data<AppState>> {
-    req.app_data::<web::Data<AppState>>()
-}
-
 /// Whether the account at `address` has signed in on this browser before.
 pub fn knows(req: &HttpRequest, account: Account, address: &str) -> bool {
-    let Some(state) = state_of(req) else {
+    let Ok(state) = state_of(req) else {
         return false;
     };
-    let wanted = tag(state, account, address);
+    let wanted = tag(&state, account, address);
     tags_in(req, state.config.cookie_secure)
         .iter()
         .any(|t| subtle::ConstantTimeEq::ct_eq(t.as_bytes(), wanted.as_bytes()).into())
@@ -67,9 +64,9 @@ pub fn knows(req: &HttpRequest, account: Account, address: &str) -> bool {
 /// The cookie to set after a successful sign-in: this account first, then the others this
 /// browser already knew.
 pub fn remember(req: &HttpRequest, account: Account, address: &str) -> Option<Cookie<'static>> {
-    let state = state_of(req)?;
+    let state = state_of(req).ok()?;
     let secure = state.config.cookie_secure;
-    let first = tag(state, account, address);
+    let first = tag(&state, account, address);
     let mut tags = vec![first.clone()];
     tags.extend(
         tags_in(req, secure)

@@ -112,15 +112,6 @@ impl Validator {
             Err(Ok(errors)) => Err(first_error(errors)),
         }
     }
-
-    /// For the API: the first error as an `AppError`.
-    pub fn finish_api(self) -> Result<(), AppError> {
-        match self.finish() {
-            Ok(()) => Ok(()),
-            Err(Err(e)) => Err(e),
-            Err(Ok(errors)) => Err(first_error(errors)),
-        }
-    }
 }
 
 /// The first of a form's errors, as the API reports it.

@@ -240,7 +240,8 @@ fn imports(modules: &BTreeMap<String, PathBuf>) -> BTreeMap<String, BTreeSet<Str
     for (name, code) in &codes {
         for tree in public_uses(code) {
             for p in expand(&tree) {
-                let alias = tree_alias(&tree, &p);
+                // An `as` rename is rare in a signpost and read as the original name.
+                let alias = p.rsplit("::").next().unwrap_or(&p).trim().to_owned();
                 if let Some(t) = resolve(&p, name, modules, &BTreeMap::new()) {
                     reexports
                         .entry((*name).clone())
@@ -271,12 +272,6 @@ fn imports(modules: &BTreeMap<String, PathBuf>) -> BTreeMap<String, BTreeSet<Str
         graph.insert((*name).clone(), targets);
     }
     graph
-}
-
-/// The name a re-exported path is known by: its last segment (an `as` rename is rare in a
-/// signpost and read as the original name).
-fn tree_alias(_tree: &str, path: &str) -> String {
-    path.rsplit("::").next().unwrap_or(path).trim().to_owned()
 }
 
 /// The trees of every `use` declaration, wherever it stands, and whether it is `pub`.

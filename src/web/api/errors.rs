@@ -76,12 +76,6 @@ pub struct BreaksARule(#[to_schema] ApiError);
 #[allow(dead_code)]
 pub struct Unreadable(#[to_schema] ApiError);
 
-/// Not JSON.
-#[derive(utoipa::IntoResponses)]
-#[response(status = 415, description = "Not JSON")]
-#[allow(dead_code)]
-pub struct NotJson(#[to_schema] ApiError);
-
 /// Conflicts with the record as it now stands.
 #[derive(utoipa::IntoResponses)]
 #[response(
@@ -90,12 +84,6 @@ pub struct NotJson(#[to_schema] ApiError);
 )]
 #[allow(dead_code)]
 pub struct Conflicts(#[to_schema] ApiError);
-
-/// Too large.
-#[derive(utoipa::IntoResponses)]
-#[response(status = 413, description = "Too large")]
-#[allow(dead_code)]
-pub struct TooLarge(#[to_schema] ApiError);
 
 /// The query could not be read (a parameter given twice, say).
 #[derive(utoipa::IntoResponses)]
