@@ -85,7 +85,7 @@ async fn a_contact_is_logged_with_its_follow_ups_in_one_go_and_never_half_writte
     .await;
     assert_eq!(
         fus[0]["assignee_id"],
-        f.officer_id.as_str(),
+        f.officer.id.as_str(),
         "follow-ups default to the officer who logged the contact"
     );
     assert_eq!(fus[0]["source_contact_id"], c["original"]["id"]);
@@ -368,12 +368,12 @@ async fn follow_ups_are_completed_once_cancelled_with_a_reason_and_stay_with_the
         Method::POST,
         &f.case(&format!("/follow-ups/{id2}/reassign")),
         &f.officer,
-        Some(json!({"assignee_id": f.manager_id})),
+        Some(json!({"assignee_id": f.manager.id})),
     )
     .await;
     assert_eq!(
         (status, moved["assignee_id"].as_str()),
-        (200, Some(f.manager_id.as_str()))
+        (200, Some(f.manager.id.as_str()))
     );
     let (status, _) = call(
         &f.app,
@@ -676,7 +676,7 @@ async fn the_case_list_searches_filters_and_pages_within_what_the_caller_may_see
     let (_, by_officer) = call(
         &f.app,
         Method::GET,
-        &format!("/api/v1/cases?officer={}", f.officer_id),
+        &format!("/api/v1/cases?officer={}", f.officer.id),
         &f.manager,
         None,
     )

@@ -93,7 +93,7 @@ async fn the_dashboard_counts_each_measure_and_lists_cases_in_breach_first() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|o| o["user_id"] == f.officer_id.as_str())
+        .find(|o| o["user_id"] == f.officer.id.as_str())
         .expect("the FLO has a row");
     assert_eq!(officer["summary"]["cases"], 1);
     assert_eq!(officer["workload"]["active_cases"], 1);
@@ -139,7 +139,7 @@ async fn the_dashboard_counts_each_measure_and_lists_cases_in_breach_first() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["user_id"] == f.officer_id.as_str() && a["role"] == "flo")
+        .find(|a| a["user_id"] == f.officer.id.as_str() && a["role"] == "flo")
         .unwrap()["id"]
         .as_str()
         .unwrap()

@@ -422,13 +422,13 @@ async fn nothing_staff_only_reaches_a_family_page() {
         Method::POST,
         &f.case("/follow-ups"),
         o,
-        Some(json!({"purpose": purpose, "assignee_id": f.officer_id, "due_at": due})),
+        Some(json!({"purpose": purpose, "assignee_id": f.officer.id, "due_at": due})),
     )
     .await);
     ok(call(&f.app, Method::POST, &f.case("/follow-ups"), o,
-        Some(json!({"purpose": "Visit at home to talk through the examination", "assignee_id": f.officer_id, "due_at": due, "is_appointment": true, "place": "Your home"}))).await);
+        Some(json!({"purpose": "Visit at home to talk through the examination", "assignee_id": f.officer.id, "due_at": due, "is_appointment": true, "place": "Your home"}))).await);
     let cancelled = ok(call(&f.app, Method::POST, &f.case("/follow-ups"), o,
-        Some(json!({"purpose": "Meeting that was called off", "assignee_id": f.officer_id, "due_at": due, "is_appointment": true, "place": "The station"}))).await);
+        Some(json!({"purpose": "Meeting that was called off", "assignee_id": f.officer.id, "due_at": due, "is_appointment": true, "place": "The station"}))).await);
     ok(call(
         &f.app,
         Method::POST,
@@ -846,7 +846,7 @@ async fn a_relative_reaches_only_their_own_case() {
     let f = fixture().await;
     let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let (_, a) = call(&f.app, Method::POST, &f.case("/follow-ups"), &f.officer,
-        Some(json!({"purpose": "Meet at the station", "assignee_id": f.officer_id, "due_at": due, "is_appointment": true, "place": "Riverside station"}))).await;
+        Some(json!({"purpose": "Meet at the station", "assignee_id": f.officer.id, "due_at": due, "is_appointment": true, "place": "Riverside station"}))).await;
     let appointment = a["id"].as_str().unwrap().to_owned();
     // A relative of another case.
     let (_, other) = call(&f.app, Method::POST, "/api/v1/cases", &f.manager,

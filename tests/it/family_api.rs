@@ -24,7 +24,7 @@ async fn share_things(f: &Fixture) -> String {
     assert_eq!(s, 201, "{b}");
     let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let (s, a) = call(&f.app, Method::POST, &f.case("/follow-ups"), &f.officer,
-        Some(json!({"purpose": "Meet at the station", "assignee_id": f.officer_id, "due_at": due, "is_appointment": true, "place": "Riverside station"}))).await;
+        Some(json!({"purpose": "Meet at the station", "assignee_id": f.officer.id, "due_at": due, "is_appointment": true, "place": "Riverside station"}))).await;
     assert_eq!(s, 201, "{a}");
     let (s, p) = call(
         &f.app,

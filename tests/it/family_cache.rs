@@ -160,7 +160,7 @@ async fn a_change_through_this_instance_shows_on_the_next_request() {
     home_from_memory(&address, &family).await;
     let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let (status, body) = call(&f.app, Method::POST, &f.case("/follow-ups"), &f.officer,
-        Some(json!({"purpose": "Visit to talk through the examination", "assignee_id": f.officer_id, "due_at": due, "is_appointment": true, "place": "Your home"}))).await;
+        Some(json!({"purpose": "Visit to talk through the examination", "assignee_id": f.officer.id, "due_at": due, "is_appointment": true, "place": "Your home"}))).await;
     assert_eq!(status, 201, "{body}");
     let (_, page) = family.get("/family").await;
     assert!(
@@ -294,7 +294,7 @@ async fn whatever_the_case_team_does_the_page_from_memory_is_the_page_read_afres
         json!({"reason": "Wrong word", "family_summary": "We talked about the funeral arrangements."})).await;
     check("an amended summary").await;
     let due = |days| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
-    let appointment = post(f.case("/follow-ups"), &o, json!({"purpose": "Visit at home", "assignee_id": f.officer_id, "due_at": due(3), "is_appointment": true, "place": "Your home"})).await;
+    let appointment = post(f.case("/follow-ups"), &o, json!({"purpose": "Visit at home", "assignee_id": f.officer.id, "due_at": due(3), "is_appointment": true, "place": "Your home"})).await;
     check("an appointment").await;
     let id = appointment["id"].as_str().unwrap();
     post(

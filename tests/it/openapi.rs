@@ -501,14 +501,14 @@ async fn real_answers_match_the_documented_schemas() {
     let mut failures = Vec::new();
     for (method, template, path, who, body) in calls {
         let token = match who {
-            "officer" => f.officer.clone(),
-            "other_officer" => f.other_officer.clone(),
-            "manager" => f.manager.clone(),
-            "admin" => f.admin.clone(),
-            "relative" => family.clone(),
-            _ => String::new(),
+            "officer" => f.officer.as_str(),
+            "other_officer" => f.other_officer.as_str(),
+            "manager" => f.manager.as_str(),
+            "admin" => f.admin.as_str(),
+            "relative" => family.as_str(),
+            _ => "",
         };
-        let (status, answer) = call(&f.app, method.clone(), &path, &token, body).await;
+        let (status, answer) = call(&f.app, method.clone(), &path, token, body).await;
         if let Err(e) = check(&doc, method.as_str(), &template, status, &answer) {
             failures.push(e);
         }

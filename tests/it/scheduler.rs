@@ -103,12 +103,12 @@ async fn a_follow_up_is_reminded_then_overdue_then_escalated_once_each_over_many
     // of the case's team only (not the other team's manager).
     let reminder = rows(&f, "follow_up_due_soon").await;
     assert_eq!(reminder.len(), 1);
-    assert_eq!(reminder[0].0.as_deref(), Some(f.officer_id.as_str()));
+    assert_eq!(reminder[0].0.as_deref(), Some(f.officer.id.as_str()));
     assert!(reminder[0].1.contains(&id));
     assert_eq!(rows(&f, "follow_up_overdue").await.len(), 1);
     let escalated = rows(&f, "escalation_follow_up_overdue").await;
     assert_eq!(escalated.len(), 1, "one escalation: {escalated:?}");
-    assert_eq!(escalated[0].0.as_deref(), Some(f.manager_id.as_str()));
+    assert_eq!(escalated[0].0.as_deref(), Some(f.manager.id.as_str()));
     assert!(
         rows(&f, "follow_up_due_soon")
             .await
@@ -251,7 +251,7 @@ async fn scheduled_notices_are_delivered_by_email_to_the_right_people() {
     let mail = smtp.wait_for(5, StdDuration::from_secs(30)).await;
     assert_eq!(mail.len(), 5, "five e-mails");
     let ((officer, officer_name), (manager, _)): ((String, String), (String, String)) = {
-        let (o, m) = (f.officer_id.clone(), f.manager_id.clone());
+        let (o, m) = (f.officer.id.clone(), f.manager.id.clone());
         f.app
             .with_conn(move |conn| {
                 let email = |conn: &mut liaison::db::DbConn, id: &str| -> (String, String) {

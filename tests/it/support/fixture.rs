@@ -1,23 +1,59 @@
 //! The casework fixture most tests start from, and a JSON call helper.
 
 use diesel::prelude::*;
+use liaison::accounts::User;
 use liaison::domain::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, spawn_app_with};
 
+/// Someone the tests call the API as: who they are, their role, and the bearer token they
+/// hold. It reads as its token wherever a token (`&str`) is asked for.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: String,
+    pub role: Role,
+    pub token: String,
+}
+
+impl std::ops::Deref for Caller {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.token
+    }
+}
+
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.token)
+    }
+}
+
+impl Caller {
+    pub fn as_str(&self) -> &str {
+        &self.token
+    }
+
+    pub async fn of(app: &TestApp, user: &User) -> Caller {
+        Caller {
+            id: user.id.to_string(),
+            role: user.role,
+            token: app.token_for(user).await,
+        }
+    }
+}
+
 /// Two teams; on team A a manager, an officer assigned to the case and one who is not; on
 /// team B a manager; an administrator; and one open case on team A with two relatives.
 pub struct Fixture {
     pub app: TestApp,
-    pub officer: String,
-    pub officer_id: String,
-    pub other_officer: String,
-    pub manager: String,
-    pub manager_id: String,
-    pub other_manager: String,
-    pub admin: String,
+    pub officer: Caller,
+    pub other_officer: Caller,
+    pub manager: Caller,
+    pub other_manager: Caller,
+    pub admin: Caller,
     pub case_id: String,
     pub reference: String,
     pub relatives: Vec<String>,
@@ -99,13 +135,15 @@ pub async fn fixture_with(adjust: impl FnOnce(&mut liaison::config::Settings)) -
         relatives.push(r["id"].as_str().unwrap().to_owned());
     }
     Fixture {
-        officer: app.token_for(&officer).await,
-        officer_id: officer.id.to_string(),
-        other_officer: app.token_for(&other_officer).await,
-        manager: m,
-        manager_id: manager.id.to_string(),
-        other_manager: app.token_for(&other_manager).await,
-        admin: app.token_for(&admin).await,
+        officer: Caller::of(&app, &officer).await,
+        other_officer: Caller::of(&app, &other_officer).await,
+        manager: Caller {
+            id: manager.id.to_string(),
+            role: manager.role,
+            token: m,
+        },
+        other_manager: Caller::of(&app, &other_manager).await,
+        admin: Caller::of(&app, &admin).await,
         reference: case["reference"].as_str().unwrap().to_owned(),
         case_id,
         relatives,
