@@ -40,25 +40,23 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Team>> {
 
 /// The teams a user belongs to.
 pub fn of_user(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<Team>> {
-    let ids: Vec<TeamId> = team_members::table
+    let mine = team_members::table
         .filter(team_members::user_id.eq(user_id))
-        .select(team_members::team_id)
-        .load(conn)?;
+        .select(team_members::team_id);
     teams::table
-        .filter(teams::id.eq_any(ids))
+        .filter(teams::id.eq_any(mine))
         .select(Team::as_select())
         .order(teams::name.asc())
         .load(conn)
 }
 
 pub fn members(conn: &mut DbConn, team_id: &TeamId) -> QueryResult<Vec<User>> {
-    let ids: Vec<UserId> = team_members::table
-        .filter(team_members::team_id.eq(team_id))
-        .select(team_members::user_id)
-        .load(conn)?;
     use crate::db::schema::users as u;
+    let theirs = team_members::table
+        .filter(team_members::team_id.eq(team_id))
+        .select(team_members::user_id);
     u::table
-        .filter(u::id.eq_any(ids))
+        .filter(u::id.eq_any(theirs))
         .select(User::as_select())
         .order(u::display_name.asc())
         .load(conn)

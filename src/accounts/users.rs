@@ -9,7 +9,9 @@ use crate::audit::{self, Actor};
 use crate::auth::session;
 use crate::db::schema::{team_members, users};
 use crate::db::{self, DbConn};
-use crate::domain::{EmailAddress, PersonName, Role, TeamId, UserId};
+use crate::domain::{
+    EmailAddress, NewPassword, PersonName, Picked, Role, TeamId, UserId, Validator,
+};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -32,6 +34,67 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     #[serde(serialize_with = "crate::domain::utc::utc_opt")]
     pub deactivated_at: Option<NaiveDateTime>,
+}
+
+/// A new account as an administrator's form or body gives it.
+pub struct UserFields<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Picked<Role>,
+    pub phone: Option<&'a str>,
+    pub password: &'a str,
+    pub teams: Vec<Picked<TeamId>>,
+}
+
+/// A new account's details, checked; `hashed` makes it a `NewUser`.
+pub struct CheckedUser {
+    email: EmailAddress,
+    display_name: PersonName,
+    role: Role,
+    phone: Option<String>,
+    password: NewPassword,
+    teams: Vec<TeamId>,
+}
+
+pub fn check_new(f: UserFields<'_>, v: &mut Validator) -> Option<CheckedUser> {
+    let email = v.check(EmailAddress::parse("email", f.email));
+    let display_name = v.check(PersonName::parse("display_name", f.display_name));
+    let role = v.check(f.role.required("role", "Choose a role."));
+    let phone = v.check(parse_phone("phone", f.phone));
+    let teams: Vec<_> = f
+        .teams
+        .into_iter()
+        .map(|t| v.check(t.optional("team", "Choose a team from the list.")))
+        .collect();
+    let password = v.check(NewPassword::parse("password", f.password));
+    Some(CheckedUser {
+        email: email?,
+        display_name: display_name?,
+        role: role?,
+        phone: phone?,
+        password: password?,
+        teams: teams
+            .into_iter()
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
+    })
+}
+
+impl CheckedUser {
+    /// The account to create; someone other than the user chose its password.
+    pub async fn hashed(self) -> Result<NewUser, AppError> {
+        Ok(NewUser {
+            email: self.email,
+            display_name: self.display_name,
+            role: self.role,
+            phone: self.phone,
+            password_hash: crate::auth::password::hash_new(self.password).await?,
+            password_change_required: true,
+            teams: self.teams,
+        })
+    }
 }
 
 /// A parsed request to create an account. The password is already hashed.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::auth::tokens::Claims;
 use crate::db::schema::{sessions, users};
 use crate::db::{self, DbConn};
-use crate::domain::{Role, SessionId, UserId};
+use crate::domain::{RelativeId, Role, SessionId, UserId};
 use crate::error::AppError;
 
 crate::text_enum!(
@@ -37,6 +37,55 @@ pub struct StaffUser {
     pub unread_notifications: i64,
 }
 
+/// Who a session signs in.
+pub enum Principal<'a> {
+    Staff(&'a UserId),
+    Relative(&'a RelativeId),
+}
+
+/// Where and how a session was started.
+pub struct Origin<'a> {
+    pub client: Client,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// Records a new session that ends at `expires_at` at the latest (a staff session is never
+/// persistent). The user agent is kept to 300 characters.
+pub fn insert(
+    conn: &mut DbConn,
+    principal: Principal<'_>,
+    origin: Origin<'_>,
+    persistent: bool,
+    expires_at: NaiveDateTime,
+) -> QueryResult<SessionId> {
+    let id = SessionId::new();
+    let now = db::now();
+    let (kind, user_id, relative_id) = match principal {
+        Principal::Staff(user) => ("staff", Some(user), None),
+        Principal::Relative(relative) => ("relative", None, Some(relative)),
+    };
+    let user_agent = origin
+        .user_agent
+        .map(|ua| ua.chars().take(300).collect::<String>());
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::principal_kind.eq(kind),
+            sessions::user_id.eq(user_id),
+            sessions::relative_id.eq(relative_id),
+            sessions::client.eq(origin.client),
+            sessions::persistent.eq(persistent && relative_id.is_some()),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+            sessions::ip.eq(origin.ip),
+            sessions::user_agent.eq(user_agent.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
 /// Records a new staff session that ends at `expires_at` at the latest.
 pub fn create_staff_session(
     conn: &mut DbConn,
@@ -46,24 +95,12 @@ pub fn create_staff_session(
     ip: Option<&str>,
     user_agent: Option<&str>,
 ) -> QueryResult<SessionId> {
-    let id = SessionId::new();
-    let now = db::now();
-    let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::id.eq(&id),
-            sessions::principal_kind.eq("staff"),
-            sessions::user_id.eq(Some(user_id)),
-            sessions::client.eq(client),
-            sessions::persistent.eq(false),
-            sessions::created_at.eq(now),
-            sessions::last_seen_at.eq(now),
-            sessions::expires_at.eq(expires_at),
-            sessions::ip.eq(ip),
-            sessions::user_agent.eq(user_agent.as_deref()),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    let origin = Origin {
+        client,
+        ip,
+        user_agent,
+    };
+    insert(conn, Principal::Staff(user_id), origin, false, expires_at)
 }
 
 #[derive(Queryable)]
@@ -174,7 +211,9 @@ pub fn resolve_staff(
     }
     // The unread count is for the pages' navigation; API clients ask for the inbox.
     let unread_notifications = match session.client {
-        Client::Browser => crate::notify::inbox::unread_for_staff(conn, &user.id)?,
+        Client::Browser => {
+            crate::notify::inbox::unread(conn, crate::notify::inbox::Recipient::Staff(&user.id))?
+        }
         Client::Api => 0,
     };
     Ok(Ok(StaffUser {

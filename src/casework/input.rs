@@ -3,11 +3,22 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use crate::casework::cases::{Needs, PlanInput};
+use crate::casework::assignments::NewAssignment;
+use crate::casework::cases::{Needs, NewCase, PlanInput};
+use crate::casework::contacts::{NewAmendment, NewContact};
+use crate::casework::follow_ups::NewFollowUp;
 use crate::casework::limits;
-use crate::casework::types::ContactChannel;
-use crate::domain::{LimitedText, clean_text};
+use crate::casework::property::NewItem;
+use crate::casework::relatives::RelativeInput;
+use crate::casework::time::{london_date, parse_date, parse_local, parse_rfc3339};
+use crate::casework::types::{AssignmentRole, ContactChannel, Direction, Stage};
+use crate::casework::updates::NewUpdate;
+pub use crate::domain::Picked;
+use crate::domain::{
+    EmailAddress, LimitedText, PersonName, RelativeId, TeamId, UserId, Validator, clean_text,
+};
 use crate::error::AppError;
+use crate::i18n::Lang;
 
 /// Optional free text: empty means absent; otherwise bounded.
 pub fn optional(
@@ -43,23 +54,26 @@ pub fn clearable(field: &str, raw: Option<&str>, max: usize) -> Result<Option<St
     }
 }
 
-pub fn needs(
-    language: Option<&str>,
-    interpreter: bool,
-    accessibility: Option<&str>,
-    faith_culture: Option<&str>,
-    other: Option<&str>,
-) -> Result<Needs, AppError> {
+/// What the family needs from the police to take part (for a case, or changed later).
+pub struct NeedsFields<'a> {
+    pub language: Option<&'a str>,
+    pub interpreter: bool,
+    pub accessibility: Option<&'a str>,
+    pub faith_culture: Option<&'a str>,
+    pub other: Option<&'a str>,
+}
+
+pub fn needs(f: NeedsFields<'_>) -> Result<Needs, AppError> {
     Ok(Needs {
-        language: optional("needs_language", language, limits::NEED)?,
-        interpreter,
-        accessibility: optional("needs_accessibility", accessibility, limits::NEED)?,
-        faith_culture: optional("needs_faith_culture", faith_culture, limits::NEED)?,
-        other: optional("needs_other", other, limits::NEED)?,
+        language: optional("needs_language", f.language, limits::NEED)?,
+        interpreter: f.interpreter,
+        accessibility: optional("needs_accessibility", f.accessibility, limits::NEED)?,
+        faith_culture: optional("needs_faith_culture", f.faith_culture, limits::NEED)?,
+        other: optional("needs_other", f.other, limits::NEED)?,
     })
 }
 
-pub fn plan(
+fn plan_of(
     interval_hours: i64,
     channel: ContactChannel,
     preferred_hours: &str,
@@ -164,6 +178,409 @@ pub fn due_at(field: &str, t: NaiveDateTime) -> Result<NaiveDateTime, AppError> 
         ));
     }
     Ok(t)
+}
+
+/// A contact plan agreed with the family.
+pub struct PlanFields<'a> {
+    pub interval_hours: Picked<i64>,
+    pub channel: Picked<ContactChannel>,
+    pub preferred_hours: &'a str,
+    /// Absent is today.
+    pub agreed_on: Option<&'a str>,
+}
+
+pub fn plan(f: PlanFields<'_>, v: &mut Validator) -> Option<PlanInput> {
+    let hours = v.check(f.interval_hours.required(
+        "interval_hours",
+        "Enter the number of hours between contacts, like 48.",
+    ));
+    let channel = v.check(f.channel.required(
+        "preferred_channel",
+        "Choose how the family prefers to be contacted.",
+    ));
+    let agreed_on = v.check(match f.agreed_on {
+        Some(raw) => parse_date("agreed_on", raw),
+        None => Ok(london_date(crate::db::now())),
+    });
+    v.check(plan_of(hours?, channel?, f.preferred_hours, agreed_on?))
+}
+
+/// A new case, with the family's needs and (if agreed already) the contact plan.
+pub struct CaseFields<'a> {
+    pub team: Picked<TeamId>,
+    pub deceased_name: &'a str,
+    pub date_of_death: &'a str,
+    pub circumstances: Option<&'a str>,
+    pub needs: NeedsFields<'a>,
+    pub plan: Option<PlanFields<'a>>,
+}
+
+pub fn case(f: CaseFields<'_>, v: &mut Validator) -> Option<NewCase> {
+    let team_id = v.check(f.team.required("team_id", "Choose a team."));
+    let deceased_name = v.check(PersonName::parse("deceased_name", f.deceased_name));
+    let date_of_death = v.check(date_of_death(f.date_of_death));
+    let circumstances = v.check(optional(
+        "circumstances",
+        f.circumstances,
+        limits::CIRCUMSTANCES,
+    ));
+    let needs = v.check(needs(f.needs));
+    let plan = match f.plan {
+        Some(p) => plan(p, v).map(Some),
+        None => Some(None),
+    };
+    Some(NewCase {
+        team_id: team_id?,
+        deceased_name: deceased_name?,
+        date_of_death: date_of_death?,
+        circumstances: circumstances?,
+        needs: needs?,
+        plan: plan?,
+    })
+}
+
+// ---- one parser per input, for the page and the API alike ----------------------------------
+//
+// A transport reads only its own formats into the `...Fields` below: a JSON body gives typed
+// values (or leaves them out), a form gives text. Every rule, and every message a person reads
+// about it, is in the functions that turn the fields into the use case's `New...` input. They
+// record each error in the `Validator`; a page shows all of them, the API the first.
+
+/// A time as a transport gives it: a form's London wall-clock time, an API's RFC 3339
+/// instant, or nothing.
+pub enum Moment<'a> {
+    Absent,
+    Local(&'a str),
+    Exact(&'a str),
+}
+
+impl<'a> Moment<'a> {
+    /// An API's optional time.
+    pub fn exact(raw: Option<&'a str>) -> Moment<'a> {
+        raw.map_or(Moment::Absent, Moment::Exact)
+    }
+
+    fn read(&self, field: &str) -> Result<Option<NaiveDateTime>, AppError> {
+        match self {
+            Moment::Absent => Ok(None),
+            Moment::Local(raw) => parse_local(field, raw).map(Some),
+            Moment::Exact(raw) => parse_rfc3339(field, raw).map(Some),
+        }
+    }
+
+    fn required(&self, field: &str) -> Result<NaiveDateTime, AppError> {
+        self.read(field)?
+            .ok_or_else(|| AppError::invalid(field, "Enter a date and time."))
+    }
+
+    fn or_now(&self, field: &str) -> Result<NaiveDateTime, AppError> {
+        Ok(self.read(field)?.unwrap_or_else(crate::db::now))
+    }
+}
+
+const CHANNEL: &str = "Choose how the contact happened.";
+const DIRECTION: &str = "Choose who made contact.";
+const DURATION: &str = "Enter the duration as a number of minutes, like 30.";
+const PERSON: &str = "Choose a person.";
+
+fn duration_of(picked: Picked<i64>) -> Result<Option<i32>, AppError> {
+    duration(picked.optional("duration_minutes", DURATION)?)
+}
+
+/// A follow-up, on its own or agreed in a contact.
+pub struct FollowUpFields<'a> {
+    pub purpose: &'a str,
+    pub assignee: Picked<UserId>,
+    pub due_at: Moment<'a>,
+    pub relative: Picked<RelativeId>,
+    pub is_appointment: bool,
+    pub place: Option<&'a str>,
+}
+
+/// `name` gives each field's name as the transport reports it (inside a contact, the
+/// follow-up's place in the list is part of it).
+pub fn follow_up(
+    f: FollowUpFields<'_>,
+    name: impl Fn(&str) -> String,
+    v: &mut Validator,
+) -> Option<NewFollowUp> {
+    let purpose = v.check(required(&name("purpose"), f.purpose, limits::PURPOSE));
+    let assignee = v.check(
+        f.assignee
+            .required(&name("assignee_id"), "Choose who will do it."),
+    );
+    let due = name("due_at");
+    let due_at = v.check(f.due_at.required(&due).and_then(|t| due_at(&due, t)));
+    let relative_id = v.check(
+        f.relative
+            .optional(&name("relative_id"), "Choose a relative from the list."),
+    );
+    let place = v.check(optional(&name("place"), f.place, limits::PLACE));
+    Some(NewFollowUp {
+        purpose: purpose?,
+        assignee: assignee?,
+        due_at: due_at?,
+        relative_id: relative_id?,
+        is_appointment: f.is_appointment,
+        place: place?,
+    })
+}
+
+/// A contact with the family, with the follow-ups agreed in it.
+pub struct ContactFields<'a> {
+    /// Absent is now.
+    pub occurred_at: Moment<'a>,
+    pub channel: Picked<ContactChannel>,
+    pub direction: Picked<Direction>,
+    pub duration_minutes: Picked<i64>,
+    pub relatives: Vec<Picked<RelativeId>>,
+    pub discussion: &'a str,
+    pub family_summary: Option<&'a str>,
+    pub agreed_actions: Option<&'a str>,
+    pub follow_ups: Vec<FollowUpFields<'a>>,
+    /// The name of field `f` of the `i`th follow-up (from 0), as the transport reports it.
+    pub follow_up_field: fn(usize, &str) -> String,
+}
+
+pub fn contact(f: ContactFields<'_>, v: &mut Validator) -> Option<NewContact> {
+    let occurred_at = v.check(f.occurred_at.or_now("occurred_at"));
+    let channel = v.check(f.channel.required("channel", CHANNEL));
+    let direction = v.check(f.direction.required("direction", DIRECTION));
+    let duration_minutes = v.check(duration_of(f.duration_minutes));
+    let relatives: Vec<_> = f
+        .relatives
+        .into_iter()
+        .map(|r| v.check(r.required("relatives", "Choose relatives from the list.")))
+        .collect();
+    let discussion = v.check(required("discussion", f.discussion, limits::DISCUSSION));
+    let family_summary = v.check(optional(
+        "family_summary",
+        f.family_summary,
+        limits::FAMILY_SUMMARY,
+    ));
+    let agreed_actions = v.check(optional(
+        "agreed_actions",
+        f.agreed_actions,
+        limits::AGREED_ACTIONS,
+    ));
+    let name = f.follow_up_field;
+    let follow_ups: Vec<_> = f
+        .follow_ups
+        .into_iter()
+        .enumerate()
+        .map(|(i, fu)| follow_up(fu, |field| name(i, field), v))
+        .collect();
+    Some(NewContact {
+        occurred_at: occurred_at?,
+        channel: channel?,
+        direction: direction?,
+        duration_minutes: duration_minutes?,
+        relatives: relatives.into_iter().collect::<Option<_>>()?,
+        discussion: discussion?,
+        family_summary: family_summary?,
+        agreed_actions: agreed_actions?,
+        follow_ups: follow_ups.into_iter().collect::<Option<_>>()?,
+    })
+}
+
+/// A correction to a contact: what is absent stays as it was.
+pub struct AmendmentFields<'a> {
+    pub reason: &'a str,
+    pub occurred_at: Moment<'a>,
+    pub channel: Picked<ContactChannel>,
+    pub direction: Picked<Direction>,
+    pub duration_minutes: Picked<i64>,
+    pub discussion: Option<&'a str>,
+    /// Empty removes it.
+    pub family_summary: Option<&'a str>,
+    /// Empty removes it.
+    pub agreed_actions: Option<&'a str>,
+}
+
+pub fn amendment(f: AmendmentFields<'_>, v: &mut Validator) -> Option<NewAmendment> {
+    let reason = v.check(required("reason", f.reason, limits::REASON));
+    let occurred_at = v.check(f.occurred_at.read("occurred_at"));
+    let channel = v.check(f.channel.optional("channel", CHANNEL));
+    let direction = v.check(f.direction.optional("direction", DIRECTION));
+    let duration_minutes = v.check(duration_of(f.duration_minutes));
+    let discussion = v.check(
+        f.discussion
+            .map(|d| required("discussion", d, limits::DISCUSSION))
+            .transpose(),
+    );
+    let family_summary = v.check(clearable(
+        "family_summary",
+        f.family_summary,
+        limits::FAMILY_SUMMARY,
+    ));
+    let agreed_actions = v.check(clearable(
+        "agreed_actions",
+        f.agreed_actions,
+        limits::AGREED_ACTIONS,
+    ));
+    Some(NewAmendment {
+        reason: Some(reason?),
+        occurred_at: occurred_at?,
+        channel: channel?,
+        direction: direction?,
+        duration_minutes: duration_minutes?,
+        discussion: discussion?,
+        family_summary: family_summary?,
+        agreed_actions: agreed_actions?,
+    })
+}
+
+/// An update on the case timeline.
+pub struct UpdateFields<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub shared_with_family: bool,
+    pub stage: Picked<Stage>,
+    pub key_event: bool,
+}
+
+pub fn update(f: UpdateFields<'_>, v: &mut Validator) -> Option<NewUpdate> {
+    let title = v.check(required("title", f.title, limits::UPDATE_TITLE));
+    let body = v.check(required("body", f.body, limits::UPDATE_BODY));
+    let stage = v.check(f.stage.optional("stage", "Choose a stage from the list."))?;
+    Some(NewUpdate {
+        title: title?,
+        body: body?,
+        shared_with_family: f.shared_with_family,
+        stage,
+        // A change of stage is always a key event.
+        key_event: f.key_event || stage.is_some(),
+    })
+}
+
+/// A relative of the person who died, as the case team records them.
+pub struct RelativeFields<'a> {
+    pub full_name: &'a str,
+    pub relationship: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub preferred_channel: Picked<ContactChannel>,
+    pub language: Picked<Lang>,
+    pub point_of_contact: bool,
+    pub notify_by_email: bool,
+    pub quiet_hours_start: Option<&'a str>,
+    pub quiet_hours_end: Option<&'a str>,
+}
+
+pub fn relative(f: RelativeFields<'_>, v: &mut Validator) -> Option<RelativeInput> {
+    let full_name = v.check(PersonName::parse("full_name", f.full_name));
+    let relationship = v.check(required(
+        "relationship",
+        f.relationship,
+        limits::RELATIONSHIP,
+    ));
+    let email = v.check(
+        f.email
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| EmailAddress::parse("email", e))
+            .transpose(),
+    );
+    let phone = v.check(crate::accounts::users::parse_phone("phone", f.phone));
+    let address = v.check(optional("address", f.address, limits::ADDRESS));
+    let preferred_channel = v.check(f.preferred_channel.required(
+        "preferred_channel",
+        "Choose how they prefer to be contacted.",
+    ));
+    let language = v.check(f.language.required("language", "Choose a language."));
+    let quiet_hours = v.check(quiet_hours(f.quiet_hours_start, f.quiet_hours_end));
+    Some(RelativeInput {
+        full_name: full_name?,
+        relationship: relationship?,
+        email: email?,
+        phone: phone?,
+        address: address?,
+        preferred_channel: preferred_channel?,
+        language: language?,
+        point_of_contact: f.point_of_contact,
+        notify_by_email: f.notify_by_email,
+        quiet_hours: quiet_hours?,
+    })
+}
+
+/// An item of property held for the family.
+pub struct ItemFields<'a> {
+    pub description: &'a str,
+    /// Absent is today.
+    pub held_since: Option<&'a str>,
+    pub staff_notes: Option<&'a str>,
+}
+
+pub fn item(f: ItemFields<'_>, v: &mut Validator) -> Option<NewItem> {
+    let description = v.check(required(
+        "description",
+        f.description,
+        limits::PROPERTY_DESCRIPTION,
+    ));
+    let held_since = v.check(match f.held_since {
+        Some(raw) => parse_date("held_since", raw),
+        None => Ok(london_date(crate::db::now())),
+    });
+    let staff_notes = v.check(optional("staff_notes", f.staff_notes, limits::NOTE));
+    Some(NewItem {
+        description: description?,
+        held_since: held_since?,
+        staff_notes: staff_notes?,
+    })
+}
+
+/// An officer named to the family in a role.
+pub struct AssignmentFields<'a> {
+    pub user: Picked<UserId>,
+    pub role: Picked<AssignmentRole>,
+    /// Absent is now.
+    pub starts_at: Moment<'a>,
+    /// Absent is open-ended.
+    pub ends_at: Moment<'a>,
+    pub visible_to_family: bool,
+    pub contact_phone: Option<&'a str>,
+    pub contact_email: Option<&'a str>,
+    pub working_hours: Option<&'a str>,
+    pub cover: Picked<UserId>,
+    pub cover_note: Option<&'a str>,
+}
+
+pub fn assignment(f: AssignmentFields<'_>, v: &mut Validator) -> Option<NewAssignment> {
+    let user_id = v.check(f.user.required("user_id", PERSON));
+    let role = v.check(f.role.required("role", "Choose a role."));
+    let starts_at = v.check(f.starts_at.or_now("starts_at"));
+    let ends_at = v.check(f.ends_at.read("ends_at"));
+    let contact_phone = v.check(crate::accounts::users::parse_phone(
+        "contact_phone",
+        f.contact_phone,
+    ));
+    let contact_email = v.check(
+        f.contact_email
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| EmailAddress::parse("contact_email", e))
+            .transpose(),
+    );
+    let working_hours = v.check(optional(
+        "working_hours",
+        f.working_hours,
+        limits::WORKING_HOURS,
+    ));
+    let cover_user_id = v.check(f.cover.optional("cover_user_id", PERSON));
+    let cover_note = v.check(optional("cover_note", f.cover_note, limits::NOTE));
+    Some(NewAssignment {
+        user_id: user_id?,
+        role: role?,
+        starts_at: starts_at?,
+        ends_at: ends_at?,
+        visible_to_family: f.visible_to_family,
+        contact_phone: contact_phone?,
+        contact_email: contact_email?,
+        working_hours: working_hours?,
+        cover_user_id: cover_user_id?,
+        cover_note: cover_note?,
+    })
 }
 
 #[cfg(test)]

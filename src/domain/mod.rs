@@ -11,7 +11,7 @@ pub mod validation;
 pub use email::{EmailAddress, mask_email};
 pub use ids::*;
 pub use text::{LimitedText, NewPassword, PersonName, TeamName, clean_text};
-pub use validation::{FormErrors, Validator};
+pub use validation::{FormErrors, Picked, Validator};
 
 /// Defines a closed set of codes stored as text, with parsing, display, serde and diesel
 /// support on both engines.

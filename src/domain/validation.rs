@@ -52,6 +52,45 @@ impl FormErrors {
     }
 }
 
+/// A value chosen from a list (or a number), as a transport read it.
+pub enum Picked<T> {
+    Absent,
+    Given(T),
+    /// Sent, but not a value of the list: only a form's text can be this.
+    Unreadable,
+}
+
+impl<T> Picked<T> {
+    /// From a form's text: empty is absent; otherwise `parse` must read it.
+    pub fn text(raw: &str, parse: impl FnOnce(&str) -> Option<T>) -> Picked<T> {
+        match raw.trim() {
+            "" => Picked::Absent,
+            s => parse(s).map_or(Picked::Unreadable, Picked::Given),
+        }
+    }
+
+    pub fn required(self, field: &str, message: &str) -> Result<T, AppError> {
+        match self {
+            Picked::Given(value) => Ok(value),
+            Picked::Absent | Picked::Unreadable => Err(AppError::invalid(field, message)),
+        }
+    }
+
+    pub fn optional(self, field: &str, message: &str) -> Result<Option<T>, AppError> {
+        match self {
+            Picked::Absent => Ok(None),
+            Picked::Given(value) => Ok(Some(value)),
+            Picked::Unreadable => Err(AppError::invalid(field, message)),
+        }
+    }
+}
+
+impl<T> From<Option<T>> for Picked<T> {
+    fn from(value: Option<T>) -> Picked<T> {
+        value.map_or(Picked::Absent, Picked::Given)
+    }
+}
+
 /// Runs several parses and keeps every `Invalid` error.
 #[derive(Default)]
 pub struct Validator {

@@ -94,7 +94,8 @@ pub struct Waiting {
     pub answered: bool,
 }
 
-#[derive(Queryable)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = messages)]
 struct Row {
     id: MessageId,
     #[allow(dead_code)]
@@ -114,42 +115,6 @@ struct Row {
     closing_response: Option<String>,
 }
 
-type Columns = (
-    messages::id,
-    messages::case_id,
-    messages::from_relative_id,
-    messages::from_user_id,
-    messages::category,
-    messages::body,
-    messages::in_reply_to,
-    messages::sent_at,
-    messages::acknowledged_at,
-    messages::acknowledged_by,
-    messages::answered_at,
-    messages::answered_by,
-    messages::closed_at,
-    messages::closed_by,
-    messages::closing_response,
-);
-
-const COLUMNS: Columns = (
-    messages::id,
-    messages::case_id,
-    messages::from_relative_id,
-    messages::from_user_id,
-    messages::category,
-    messages::body,
-    messages::in_reply_to,
-    messages::sent_at,
-    messages::acknowledged_at,
-    messages::acknowledged_by,
-    messages::answered_at,
-    messages::answered_by,
-    messages::closed_at,
-    messages::closed_by,
-    messages::closing_response,
-);
-
 fn category_label(category: Category, lang: Option<Lang>) -> String {
     match lang {
         Some(lang) => crate::family::portal::tr(lang, &format!("category-{}", category.as_str())),
@@ -166,7 +131,7 @@ pub fn thread(
 ) -> QueryResult<Vec<ThreadItem>> {
     let rows: Vec<Row> = messages::table
         .filter(messages::case_id.eq(case_id))
-        .select(COLUMNS)
+        .select(Row::as_select())
         .order((messages::sent_at.asc(), messages::id.asc()))
         .load(conn)?;
     let staff: HashMap<UserId, String> = users::table
@@ -373,7 +338,7 @@ fn find_family_message(
         .filter(messages::id.eq(id))
         .filter(messages::case_id.eq(case_id))
         .filter(messages::from_relative_id.is_not_null())
-        .select(COLUMNS)
+        .select(Row::as_select())
         .first(conn)
         .optional()?;
     row.ok_or(AppError::NotFound)

@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::session::{Client, SessionRejection};
+use crate::auth::session::{Client, Origin, Principal, SessionRejection, insert};
 use crate::auth::tokens::Claims;
 use crate::casework::types::AccessState;
 use crate::db::schema::{relatives, sessions};
@@ -65,24 +65,19 @@ pub fn create(
     ip: Option<&str>,
     user_agent: Option<&str>,
 ) -> QueryResult<SessionId> {
-    let id = SessionId::new();
-    let now = db::now();
-    let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::id.eq(&id),
-            sessions::principal_kind.eq("relative"),
-            sessions::relative_id.eq(Some(relative)),
-            sessions::client.eq(client),
-            sessions::persistent.eq(persistent),
-            sessions::created_at.eq(now),
-            sessions::last_seen_at.eq(now),
-            sessions::expires_at.eq(now + lifetime(persistent)),
-            sessions::ip.eq(ip),
-            sessions::user_agent.eq(user_agent.as_deref()),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    let origin = Origin {
+        client,
+        ip,
+        user_agent,
+    };
+    let expires_at = db::now() + lifetime(persistent);
+    insert(
+        conn,
+        Principal::Relative(relative),
+        origin,
+        persistent,
+        expires_at,
+    )
 }
 
 #[derive(Queryable)]
@@ -168,7 +163,10 @@ pub fn resolve(
             .execute(conn)?;
     }
     let unread_notices = match row.client {
-        Client::Browser => crate::notify::inbox::unread_for_relative(conn, &rid)?,
+        Client::Browser => crate::notify::inbox::unread(
+            conn,
+            crate::notify::inbox::Recipient::Relative(&rid, row.language),
+        )?,
         Client::Api => 0,
     };
     Ok(Ok(FamilyUser {

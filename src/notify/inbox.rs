@@ -10,6 +10,7 @@ use crate::db::schema::notifications;
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, NotificationId, RelativeId, UserId};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::notify::render::{self, EmailTemplates};
 use crate::notify::{Channel, Kind};
 
@@ -25,19 +26,41 @@ pub struct InboxItem {
     pub read_at: Option<NaiveDateTime>,
 }
 
-pub fn unread_for_staff(conn: &mut DbConn, user: &UserId) -> QueryResult<i64> {
-    notifications::table
-        .filter(notifications::recipient_user_id.eq(user))
+/// Whose portal inbox.
+#[derive(Clone, Copy)]
+pub enum Recipient<'a> {
+    Staff(&'a UserId),
+    /// A relative reads their notices in their language.
+    Relative(&'a RelativeId, Lang),
+}
+
+/// The portal copies of `recipient`'s notifications.
+fn portal_of<'a>(
+    recipient: Recipient<'a>,
+) -> notifications::BoxedQuery<'a, crate::db::MultiBackend> {
+    let portal = notifications::table
         .filter(notifications::channel.eq(Channel::Portal))
+        .into_boxed();
+    match recipient {
+        Recipient::Staff(user) => portal.filter(notifications::recipient_user_id.eq(user)),
+        Recipient::Relative(relative, _) => {
+            portal.filter(notifications::recipient_relative_id.eq(relative))
+        }
+    }
+}
+
+pub fn unread(conn: &mut DbConn, recipient: Recipient<'_>) -> QueryResult<i64> {
+    portal_of(recipient)
         .filter(notifications::read_at.is_null())
         .count()
         .get_result(conn)
 }
 
-/// A staff member's inbox, newest first.
-pub fn for_staff(
+/// An inbox, newest first. A relative's notices are summarised in the same words as the
+/// e-mail's subject, so never with any case detail; staff summaries name the case.
+pub fn list(
     conn: &mut DbConn,
-    user: &UserId,
+    recipient: Recipient<'_>,
     templates: &EmailTemplates,
     limit: i64,
 ) -> QueryResult<Vec<InboxItem>> {
@@ -49,9 +72,7 @@ pub fn for_staff(
         NaiveDateTime,
         Option<NaiveDateTime>,
     );
-    let rows: Vec<Row> = notifications::table
-        .filter(notifications::recipient_user_id.eq(user))
-        .filter(notifications::channel.eq(Channel::Portal))
+    let rows: Vec<Row> = portal_of(recipient)
         .select((
             notifications::id,
             notifications::kind,
@@ -66,84 +87,15 @@ pub fn for_staff(
     Ok(rows
         .into_iter()
         .map(|(id, kind, case_id, payload, created_at, read_at)| {
-            let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-            let summary = templates
-                .subject(kind, &render::staff_context("", "", &payload))
-                .unwrap_or_else(|_| kind.label().to_owned());
-            InboxItem {
-                id,
-                kind,
-                summary,
-                case_id,
-                created_at,
-                read_at,
-            }
-        })
-        .collect())
-}
-
-/// Marks one item (or, with `None`, every item) read. Returns how many changed.
-pub fn mark_read_for_staff(
-    conn: &mut DbConn,
-    user: &UserId,
-    id: Option<&NotificationId>,
-) -> QueryResult<usize> {
-    let mine = notifications::table
-        .filter(notifications::recipient_user_id.eq(user))
-        .filter(notifications::channel.eq(Channel::Portal))
-        .filter(notifications::read_at.is_null());
-    match id {
-        Some(id) => diesel::update(mine.filter(notifications::id.eq(id)))
-            .set(notifications::read_at.eq(Some(db::now())))
-            .execute(conn),
-        None => diesel::update(mine)
-            .set(notifications::read_at.eq(Some(db::now())))
-            .execute(conn),
-    }
-}
-
-pub fn unread_for_relative(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<i64> {
-    notifications::table
-        .filter(notifications::recipient_relative_id.eq(relative))
-        .filter(notifications::channel.eq(Channel::Portal))
-        .filter(notifications::read_at.is_null())
-        .count()
-        .get_result(conn)
-}
-
-/// A relative's portal notices, newest first, each summarised in their language (the same
-/// words as the e-mail's subject, so never any case detail).
-pub fn for_relative(
-    conn: &mut DbConn,
-    relative: &RelativeId,
-    lang: crate::i18n::Lang,
-    templates: &EmailTemplates,
-    limit: i64,
-) -> QueryResult<Vec<InboxItem>> {
-    type Row = (
-        NotificationId,
-        Kind,
-        Option<CaseId>,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-    );
-    let rows: Vec<Row> = notifications::table
-        .filter(notifications::recipient_relative_id.eq(relative))
-        .filter(notifications::channel.eq(Channel::Portal))
-        .select((
-            notifications::id,
-            notifications::kind,
-            notifications::case_id,
-            notifications::created_at,
-            notifications::read_at,
-        ))
-        .order(notifications::created_at.desc())
-        .limit(limit.clamp(1, 200))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, case_id, created_at, read_at)| {
-            let ctx = render::family_context(kind, lang, "", "", &Value::Null);
+            let ctx = match recipient {
+                Recipient::Staff(_) => {
+                    let payload = serde_json::from_str(&payload).unwrap_or(Value::Null);
+                    render::staff_context("", "", &payload)
+                }
+                Recipient::Relative(_, lang) => {
+                    render::family_context(kind, lang, "", "", &Value::Null)
+                }
+            };
             let summary = templates
                 .subject(kind, &ctx)
                 .unwrap_or_else(|_| kind.label().to_owned());
@@ -159,16 +111,22 @@ pub fn for_relative(
         .collect())
 }
 
-/// Marks every unread notice of a relative read.
-pub fn mark_all_read_for_relative(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<usize> {
-    diesel::update(
-        notifications::table
-            .filter(notifications::recipient_relative_id.eq(relative))
-            .filter(notifications::channel.eq(Channel::Portal))
-            .filter(notifications::read_at.is_null()),
-    )
-    .set(notifications::read_at.eq(Some(db::now())))
-    .execute(conn)
+/// Marks one unread item (or, with `None`, every one) read. Returns how many changed.
+pub fn mark_read(
+    conn: &mut DbConn,
+    recipient: Recipient<'_>,
+    id: Option<&NotificationId>,
+) -> QueryResult<usize> {
+    let ids = portal_of(recipient)
+        .filter(notifications::read_at.is_null())
+        .select(notifications::id);
+    let ids: Vec<NotificationId> = match id {
+        Some(id) => ids.filter(notifications::id.eq(id)).load(conn)?,
+        None => ids.load(conn)?,
+    };
+    diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
+        .set(notifications::read_at.eq(Some(db::now())))
+        .execute(conn)
 }
 
 /// A staff member's own notice, or 404 (someone else's is as good as missing).

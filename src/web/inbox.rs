@@ -24,7 +24,14 @@ async fn load(state: &AppState, user: &StaffUser) -> Result<Vec<InboxItem>, AppE
     let (id, templates) = (user.id.clone(), state.emails.clone());
     state
         .db
-        .run(move |conn| Ok(inbox::for_staff(conn, &id, &templates, PAGE_SIZE)?))
+        .run(move |conn| {
+            Ok(inbox::list(
+                conn,
+                inbox::Recipient::Staff(&id),
+                &templates,
+                PAGE_SIZE,
+            )?)
+        })
         .await
 }
 
@@ -56,7 +63,7 @@ async fn mark(
             if let Some(id) = &id {
                 inbox::require_own(conn, &uid, id)?;
             }
-            inbox::mark_read_for_staff(conn, &uid, id.as_ref())?;
+            inbox::mark_read(conn, inbox::Recipient::Staff(&uid), id.as_ref())?;
             Ok(())
         })
         .await
@@ -92,7 +99,6 @@ pub async fn read_all(
         (status = 200, description = "My portal inbox", body = InboxList),
         crate::web::api::errors::SignInNeeded,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn api_list(
     state: web::Data<AppState>,
@@ -120,7 +126,6 @@ pub struct InboxList {
         crate::web::api::errors::SignInNeeded,
         crate::web::api::errors::NotFoundHere,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn api_read(
     state: web::Data<AppState>,
@@ -139,7 +144,6 @@ pub async fn api_read(
         (status = 204, description = "All marked read"),
         crate::web::api::errors::SignInNeeded,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn api_read_all(
     state: web::Data<AppState>,

@@ -16,7 +16,7 @@ use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::pages::{ok, see_other};
-use crate::web::staff::cases::{case_page, case_url, load};
+use crate::web::staff::cases::{case_page, case_url, load, save};
 
 type Page = Result<HttpResponse, AppError>;
 
@@ -135,29 +135,20 @@ pub async fn send(
         "" => None,
         raw => Some(MessageId::parse(raw).ok_or(AppError::NotFound)?),
     };
-    let body = match parse_body("body", &form.body, "your message") {
-        Ok(b) => b,
-        Err(e) => {
-            let errors = FormErrors::from_error(e, "body")?;
-            return thread_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-                false,
-            )
-            .await;
-        }
-    };
+    let checked = parse_body("body", &form.body, "your message");
     let (me, cid) = (user.0.clone(), id.clone());
-    state
-        .db
-        .run(move |conn| messages::send_from_staff(conn, &me, &cid, &body, in_reply_to.as_ref()))
-        .await?;
-    Ok(see_other(&format!("{}/messages?sent=1", case_url(&id))))
+    save(
+        &state,
+        checked.map_err(|e| FormErrors::from_error(e, "body")),
+        move |conn, body| messages::send_from_staff(conn, &me, &cid, &body, in_reply_to.as_ref()),
+        "body",
+        |_| format!("{}/messages?sent=1", case_url(&id)),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            thread_page(&req, &state, &user, &id, status, &form, errors, false).await
+        },
+    )
+    .await
 }
 
 pub async fn acknowledge(
@@ -193,19 +184,11 @@ pub async fn close(
                 body: form.response.clone(),
                 in_reply_to: message.to_string(),
             };
-            return thread_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &reply,
-                errors,
-                false,
-            )
-            .await;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return thread_page(&req, &state, &user, &id, status, &reply, errors, false).await;
         }
     };
+    // Closing what is not an open concern is a conflict with the record, answered as such.
     let (me, cid) = (user.0.clone(), id.clone());
     state
         .db

@@ -113,7 +113,6 @@ pub async fn retry(
         crate::web::api::errors::NotAllowed,
         crate::web::api::errors::BreaksARule,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn api_list(
     state: web::Data<AppState>,
@@ -138,7 +137,6 @@ pub async fn api_list(
         crate::web::api::errors::Conflicts,
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn api_retry(
     state: web::Data<AppState>,

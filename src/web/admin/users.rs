@@ -1,10 +1,11 @@
 //! Accounts: the list, creating one (the person chooses their own password at first sign-in), changing a role, deactivating, reactivating and resetting a password.
 
+use crate::accounts::users::UserFields;
 use crate::accounts::{Team, User, teams, users};
 use crate::audit::Actor;
 use crate::auth::AdminUser;
 use crate::auth::csrf::CsrfForm;
-use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TeamId, UserId};
+use crate::domain::{NewPassword, Picked, Role, TeamId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
@@ -109,63 +110,34 @@ pub async fn create_user(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner()?;
     let mut v = Validator::default();
-    let name = v.check(PersonName::parse("display_name", &form.display_name));
-    let email = v.check(EmailAddress::parse("email", &form.email));
-    let role =
-        v.check(Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Choose a role.")));
-    let phone = v.check(users::parse_phone("phone", Some(&form.phone)));
-    let team = match form.team.trim() {
-        "" => None,
-        t => v.check(
-            TeamId::parse(t)
-                .ok_or_else(|| AppError::invalid("team", "Choose a team from the list.")),
-        ),
-    };
-    let password = v.check(NewPassword::parse("password", &form.password));
-    let checked = (|| Some((name?, email?, role?, phone?, password?)))();
-    let (name, email, role, phone, password) = match v.finish_with(checked) {
-        Ok(values) => values,
-        Err(errors) => {
-            return new_user_page(
-                &req,
-                &state,
-                &admin,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors?,
-            )
-            .await;
+    let checked = users::check_new(
+        UserFields {
+            email: &form.email,
+            display_name: &form.display_name,
+            role: Picked::text(&form.role, Role::parse),
+            phone: Some(&form.phone),
+            password: &form.password,
+            teams: vec![Picked::text(&form.team, TeamId::parse)],
+        },
+        &mut v,
+    );
+    let errors = match v.finish_with(checked) {
+        Ok(checked) => {
+            let new = checked.hashed().await?;
+            let actor = Actor::Staff(admin.id.clone());
+            match state
+                .db
+                .run(move |conn| users::create(conn, &actor, new))
+                .await
+            {
+                Ok(user) => return Ok(see_other(&format!("/admin/users/{}", user.id))),
+                Err(e) => FormErrors::from_error(e, "email")?,
+            }
         }
+        Err(errors) => errors?,
     };
-    let new = users::NewUser {
-        email,
-        display_name: name,
-        role,
-        phone,
-        password_hash: crate::auth::password::hash_new(password).await?,
-        password_change_required: true,
-        teams: team.into_iter().collect(),
-    };
-    let actor = Actor::Staff(admin.id.clone());
-    match state
-        .db
-        .run(move |conn| users::create(conn, &actor, new))
-        .await
-    {
-        Ok(user) => Ok(see_other(&format!("/admin/users/{}", user.id))),
-        Err(e) => {
-            let errors = FormErrors::from_error(e, "email")?;
-            new_user_page(
-                &req,
-                &state,
-                &admin,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
-        }
-    }
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    new_user_page(&req, &state, &admin, status, &form, errors).await
 }
 
 #[derive(Serialize)]

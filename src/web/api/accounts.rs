@@ -3,10 +3,11 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::users::UserFields;
 use crate::accounts::{Team, User, teams, users};
 use crate::audit::{self, Actor};
 use crate::auth::{AdminUser, AuditReader};
-use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TeamId, TeamName, UserId};
+use crate::domain::{Picked, Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::admin::audit::AuditFilter;
@@ -37,7 +38,6 @@ fn with_teams(conn: &mut crate::db::DbConn, user: User) -> Result<UserWithTeams,
         crate::web::api::errors::SignInNeeded,
         crate::web::api::errors::NotAllowed,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn list_users(
     state: web::Data<AppState>,
@@ -64,7 +64,6 @@ pub async fn list_users(
         (status = 200, description = "The account", body = UserWithTeams),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn get_user(
     state: web::Data<AppState>,
@@ -111,7 +110,6 @@ pub struct CreateUser {
         crate::web::api::errors::Conflicts,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn create_user(
     state: web::Data<AppState>,
@@ -120,21 +118,18 @@ pub async fn create_user(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner()?;
     let mut v = Validator::default();
-    let email = v.check(EmailAddress::parse("email", &body.email));
-    let name = v.check(PersonName::parse("display_name", &body.display_name));
-    let phone = v.check(users::parse_phone("phone", body.phone.as_deref()));
-    let password = v.check(NewPassword::parse("password", &body.password));
-    let checked = (|| Some((email?, name?, phone?, password?)))();
-    let (email, display_name, phone, password) = v.finish_api_with(checked)?;
-    let new = users::NewUser {
-        email,
-        display_name,
-        role: body.role,
-        phone,
-        password_hash: crate::auth::password::hash_new(password).await?,
-        password_change_required: true,
-        teams: body.teams,
-    };
+    let checked = users::check_new(
+        UserFields {
+            email: &body.email,
+            display_name: &body.display_name,
+            role: Picked::Given(body.role),
+            phone: body.phone.as_deref(),
+            password: &body.password,
+            teams: body.teams.iter().cloned().map(Picked::Given).collect(),
+        },
+        &mut v,
+    );
+    let new = v.finish_api_with(checked)?.hashed().await?;
     let actor = Actor::Staff(admin.id.clone());
     let user = state
         .db
@@ -166,7 +161,6 @@ pub struct UpdateUser {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn update_user(
     state: web::Data<AppState>,
@@ -196,7 +190,6 @@ pub async fn update_user(
         crate::web::api::errors::Conflicts,
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn deactivate_user(
     state: web::Data<AppState>,
@@ -223,7 +216,6 @@ pub async fn deactivate_user(
         (status = 200, description = "Reactivated", body = UserWithTeams),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn reactivate_user(
     state: web::Data<AppState>,
@@ -265,7 +257,6 @@ fn with_members(conn: &mut crate::db::DbConn, team: Team) -> Result<TeamWithMemb
         crate::web::api::errors::SignInNeeded,
         crate::web::api::errors::NotAllowed,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn list_teams(
     state: web::Data<AppState>,
@@ -292,7 +283,6 @@ pub async fn list_teams(
         (status = 200, description = "The team", body = TeamWithMembers),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn get_team(
     state: web::Data<AppState>,
@@ -329,7 +319,6 @@ pub struct CreateTeam {
         crate::web::api::errors::Conflicts,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn create_team(
     state: web::Data<AppState>,
@@ -369,7 +358,6 @@ pub struct AddMember {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn add_member(
     state: web::Data<AppState>,
@@ -399,7 +387,6 @@ pub async fn add_member(
         (status = 204, description = "Removed"),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn remove_member(
     state: web::Data<AppState>,
@@ -425,7 +412,6 @@ pub async fn remove_member(
         crate::web::api::errors::SignInNeeded,
         crate::web::api::errors::NotAllowed,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn audit_log(
     state: web::Data<AppState>,

@@ -43,6 +43,7 @@ pub struct TokenResponse {
         (status = 429, description = "Too many attempts", body = crate::web::api::errors::ApiError),
         crate::web::api::errors::BodyErrors,
     ),
+    security(()),
 )]
 pub async fn issue_token(
     req: HttpRequest,
@@ -102,7 +103,6 @@ pub async fn issue_token(
         (status = 204, description = "Signed out"),
         crate::web::api::errors::SignInNeeded,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn revoke_token(
     req: HttpRequest,
@@ -142,7 +142,6 @@ pub struct Me {
         (status = 200, description = "The signed-in account", body = Me),
         crate::web::api::errors::SignInNeeded,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn me(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, AppError> {
     let id = user.id.clone();

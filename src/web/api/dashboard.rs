@@ -102,7 +102,6 @@ pub fn dates_of(
         (status = 404, description = "No such team, or not one of yours", body = crate::web::api::errors::ApiError),
         (status = 422, description = "A date that is not a date, or a period inverted or longer than 366 days", body = crate::web::api::errors::ApiError),
     ),
-    security(("bearer" = [])),
 )]
 pub async fn timeliness(
     state: web::Data<AppState>,

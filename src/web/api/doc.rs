@@ -124,6 +124,7 @@ impl Modify for BearerAuth {
     ),
     components(schemas(ApiError)),
     modifiers(&BearerAuth),
+    security(("bearer" = [])),
 )]
 pub struct ApiDoc;
 

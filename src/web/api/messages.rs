@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
-use crate::web::api::errors::{BodyErrors, CaseErrors};
+use crate::web::api::errors::CaseErrors;
 use crate::web::api::{ApiJson, NoBody};
 
 type Answer = Result<HttpResponse, AppError>;
@@ -48,7 +48,6 @@ async fn thread_of(
     tag = "messages",
     params(("id" = CaseId, Path)),
     responses((status = 200, description = "The thread", body = Vec<ThreadItem>), CaseErrors),
-    security(("bearer" = [])),
 )]
 pub async fn thread(
     state: web::Data<AppState>,
@@ -79,10 +78,9 @@ pub struct StaffMessage {
     request_body = StaffMessage,
     responses(
         (status = 201, description = "Sent; the thread", body = Vec<ThreadItem>),
-        CaseErrors,
-        BodyErrors,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn send(
     state: web::Data<AppState>,
@@ -114,10 +112,9 @@ pub async fn send(
     params(("id" = CaseId, Path), ("message_id" = MessageId, Path)),
     responses(
         (status = 200, description = "Acknowledged (again is harmless: the first time stands); the thread", body = Vec<ThreadItem>),
-        BodyErrors,
-        CaseErrors,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn acknowledge(
     state: web::Data<AppState>,
@@ -154,10 +151,9 @@ pub struct CloseConcern {
     responses(
         (status = 200, description = "Closed; the thread", body = Vec<ThreadItem>),
         (status = 409, description = "Not an open concern", body = crate::web::api::errors::ApiError),
-        CaseErrors,
-        BodyErrors,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn close(
     state: web::Data<AppState>,
@@ -195,7 +191,6 @@ pub struct WaitingMessages {
         crate::web::api::errors::SignInNeeded,
         crate::web::api::errors::NotAllowed,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     let me = user.0.clone();
@@ -221,10 +216,9 @@ pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     responses(
         (status = 200, description = "Invited", body = Relative),
         (status = 409, description = "Access suspended, or the case is closed", body = crate::web::api::errors::ApiError),
-        BodyErrors,
-        CaseErrors,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn invite(
     state: web::Data<AppState>,
@@ -261,10 +255,9 @@ pub struct SuspendAccess {
     responses(
         (status = 200, description = "Suspended", body = Relative),
         (status = 409, description = "Already suspended", body = crate::web::api::errors::ApiError),
-        CaseErrors,
-        BodyErrors,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn suspend(
     state: web::Data<AppState>,
@@ -298,10 +291,9 @@ pub async fn suspend(
     responses(
         (status = 200, description = "Reinstated", body = Relative),
         (status = 409, description = "Not suspended", body = crate::web::api::errors::ApiError),
-        BodyErrors,
-        CaseErrors,
+        crate::web::api::errors::CaseErrors,
+        crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn reinstate(
     state: web::Data<AppState>,

@@ -74,7 +74,6 @@ async fn answer(state: &AppState) -> Result<TargetsAnswer, AppError> {
         crate::web::api::errors::SignInNeeded,
         crate::web::api::errors::NotAllowed,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn get_targets(
     state: web::Data<AppState>,
@@ -94,7 +93,6 @@ pub async fn get_targets(
         crate::web::api::errors::NotAllowed,
         BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn put_targets(
     state: web::Data<AppState>,

@@ -169,9 +169,8 @@ pub async fn notices(req: HttpRequest, state: web::Data<AppState>, user: FamilyU
     let items = state
         .db
         .run(move |conn| {
-            Ok(crate::notify::inbox::for_relative(
-                conn, &rid, lang, &emails, 100,
-            )?)
+            let me = crate::notify::inbox::Recipient::Relative(&rid, lang);
+            Ok(crate::notify::inbox::list(conn, me, &emails, 100)?)
         })
         .await?;
     Ok(render(
@@ -190,12 +189,16 @@ pub async fn notices_read(
     form: CsrfForm<EmptyForm>,
 ) -> Page {
     form.into_inner()?;
-    let rid = user.relative_id.clone();
+    let (rid, lang) = (user.relative_id.clone(), user.lang);
     state
         .db
         .run(move |conn| {
             db::write(conn, |conn| {
-                crate::notify::inbox::mark_all_read_for_relative(conn, &rid)
+                crate::notify::inbox::mark_read(
+                    conn,
+                    crate::notify::inbox::Recipient::Relative(&rid, lang),
+                    None,
+                )
             })?;
             Ok(())
         })

@@ -5,13 +5,14 @@ use serde::Deserialize;
 
 use crate::auth::CaseworkUser;
 use crate::auth::ManagerOnCase;
+use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
-use crate::casework::{assignments, input, limits};
-use crate::domain::{AssignmentId, CaseId, EmailAddress, UserId};
+use crate::casework::{assignments, limits};
+use crate::domain::{AssignmentId, CaseId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, time};
+use super::{Answer, ReasonBody, on_case};
 
 #[utoipa::path(
     get,
@@ -22,22 +23,17 @@ use super::{Answer, ReasonBody, time};
         (status = 200, description = "Every assignment, current first", body = [assignments::Assignment]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn assignments_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let list = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "assignments")?;
-            Ok(assignments::list(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let id = path.into_inner();
+    on_case(&state, user, id, "assignments", |conn, id| {
+        Ok(assignments::list(conn, id)?)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -68,7 +64,6 @@ pub struct AssignBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn assign(
     state: web::Data<AppState>,
@@ -77,37 +72,23 @@ pub async fn assign(
     body: ApiJson<AssignBody>,
 ) -> Answer {
     let b = body.into_inner()?;
-    let new = assignments::NewAssignment {
-        user_id: b.user_id,
-        role: b.role,
-        starts_at: match &b.starts_at {
-            Some(t) => time("starts_at", t)?,
-            None => crate::db::now(),
+    let mut v = Validator::default();
+    let new = input::assignment(
+        AssignmentFields {
+            user: Picked::Given(b.user_id.clone()),
+            role: Picked::Given(b.role),
+            starts_at: Moment::exact(b.starts_at.as_deref()),
+            ends_at: Moment::exact(b.ends_at.as_deref()),
+            visible_to_family: b.visible_to_family,
+            contact_phone: b.contact_phone.as_deref(),
+            contact_email: b.contact_email.as_deref(),
+            working_hours: b.working_hours.as_deref(),
+            cover: b.cover_user_id.clone().into(),
+            cover_note: b.cover_note.as_deref(),
         },
-        ends_at: b
-            .ends_at
-            .as_deref()
-            .map(|t| time("ends_at", t))
-            .transpose()?,
-        visible_to_family: b.visible_to_family,
-        contact_phone: crate::accounts::users::parse_phone(
-            "contact_phone",
-            b.contact_phone.as_deref(),
-        )?,
-        contact_email: b
-            .contact_email
-            .as_deref()
-            .filter(|e| !e.trim().is_empty())
-            .map(|e| EmailAddress::parse("contact_email", e))
-            .transpose()?,
-        working_hours: input::optional(
-            "working_hours",
-            b.working_hours.as_deref(),
-            limits::WORKING_HOURS,
-        )?,
-        cover_user_id: b.cover_user_id,
-        cover_note: input::optional("cover_note", b.cover_note.as_deref(), limits::NOTE)?,
-    };
+        &mut v,
+    );
+    let new = v.finish_api_with(new)?;
     let (user, id) = (user.0, path.into_inner());
     let made = state
         .db
@@ -127,7 +108,6 @@ pub async fn assign(
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn end_assignment(
     state: web::Data<AppState>,

@@ -5,16 +5,16 @@ use serde::Deserialize;
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::{CaseworkCaller, CaseworkUser};
-use crate::casework::contacts::{self, NewAmendment, NewContact};
+use crate::casework::contacts::{self, NewContact};
+use crate::casework::input::{self, AmendmentFields, ContactFields, Moment, Picked};
 use crate::casework::types::{ContactChannel, Direction};
-use crate::casework::{input, limits};
-use crate::domain::{CaseId, ContactId, RelativeId, UserId};
+use crate::domain::{CaseId, ContactId, RelativeId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
 use super::follow_ups::FollowUpBody;
-use super::{Answer, created, time};
+use super::{Answer, created, on_case};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,51 +43,37 @@ pub struct ContactBody {
         (status = 200, description = "The contact log, most recent first", body = [contacts::ContactView]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn contacts_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let list = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "contacts")?;
-            Ok(contacts::list(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let id = path.into_inner();
+    on_case(&state, user, id, "contacts", |conn, id| {
+        Ok(contacts::list(conn, id)?)
+    })
+    .await
 }
 
-fn parse_contact(officer: &UserId, b: ContactBody) -> Result<NewContact, AppError> {
-    let mut follow_ups = Vec::with_capacity(b.follow_ups.len());
-    for (i, f) in b.follow_ups.iter().enumerate() {
-        follow_ups.push(f.parse(officer).map_err(|e| e.in_item("follow_ups", i))?);
-    }
-    Ok(NewContact {
-        occurred_at: match &b.occurred_at {
-            Some(t) => time("occurred_at", t)?,
-            None => crate::db::now(),
+fn parse_contact(officer: &UserId, b: &ContactBody) -> Result<NewContact, AppError> {
+    let mut v = Validator::default();
+    let new = input::contact(
+        ContactFields {
+            occurred_at: Moment::exact(b.occurred_at.as_deref()),
+            channel: Picked::Given(b.channel),
+            direction: Picked::Given(b.direction),
+            duration_minutes: b.duration_minutes.into(),
+            relatives: b.relatives.iter().cloned().map(Picked::Given).collect(),
+            discussion: &b.discussion,
+            family_summary: b.family_summary.as_deref(),
+            agreed_actions: b.agreed_actions.as_deref(),
+            follow_ups: b.follow_ups.iter().map(|f| f.fields(officer)).collect(),
+            follow_up_field: |i, field| format!("follow_ups[{i}].{field}"),
         },
-        channel: b.channel,
-        direction: b.direction,
-        duration_minutes: input::duration(b.duration_minutes)?,
-        relatives: b.relatives,
-        discussion: input::required("discussion", &b.discussion, limits::DISCUSSION)?,
-        family_summary: input::optional(
-            "family_summary",
-            b.family_summary.as_deref(),
-            limits::FAMILY_SUMMARY,
-        )?,
-        agreed_actions: input::optional(
-            "agreed_actions",
-            b.agreed_actions.as_deref(),
-            limits::AGREED_ACTIONS,
-        )?,
-        follow_ups,
-    })
+        &mut v,
+    );
+    v.finish_api_with(new)
 }
 
 #[utoipa::path(
@@ -102,7 +88,6 @@ fn parse_contact(officer: &UserId, b: ContactBody) -> Result<NewContact, AppErro
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn contact_log(
     state: web::Data<AppState>,
@@ -134,7 +119,7 @@ pub async fn contact_log(
                     Ok(user) => user,
                     Err(found) => return Ok(Outcome::Refused(found)),
                 };
-                match body.and_then(|b| parse_contact(&user.id, b)) {
+                match body.and_then(|b| parse_contact(&user.id, &b)) {
                     Ok(new) => {
                         contacts::log(conn, &user, &id, &new).map(|c| Outcome::Logged(Box::new(c)))
                     }
@@ -171,7 +156,6 @@ pub async fn contact_log(
         (status = 405, description = "Records here are append-only", body = crate::web::api::errors::ApiError),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn contact_get(
     state: web::Data<AppState>,
@@ -198,7 +182,6 @@ pub async fn contact_get(
         (status = 200, description = "Corrections, oldest first", body = [contacts::Amendment]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn amendments_list(
     state: web::Data<AppState>,
@@ -241,7 +224,6 @@ pub struct AmendmentBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn amend(
     state: web::Data<AppState>,
@@ -250,32 +232,21 @@ pub async fn amend(
     body: ApiJson<AmendmentBody>,
 ) -> Answer {
     let b = body.into_inner()?;
-    let amendment = NewAmendment {
-        reason: Some(input::required("reason", &b.reason, limits::REASON)?),
-        occurred_at: b
-            .occurred_at
-            .as_deref()
-            .map(|t| time("occurred_at", t))
-            .transpose()?,
-        channel: b.channel,
-        direction: b.direction,
-        duration_minutes: input::duration(b.duration_minutes)?,
-        discussion: b
-            .discussion
-            .as_deref()
-            .map(|d| input::required("discussion", d, limits::DISCUSSION))
-            .transpose()?,
-        family_summary: input::clearable(
-            "family_summary",
-            b.family_summary.as_deref(),
-            limits::FAMILY_SUMMARY,
-        )?,
-        agreed_actions: input::clearable(
-            "agreed_actions",
-            b.agreed_actions.as_deref(),
-            limits::AGREED_ACTIONS,
-        )?,
-    };
+    let mut v = Validator::default();
+    let amendment = input::amendment(
+        AmendmentFields {
+            reason: &b.reason,
+            occurred_at: Moment::exact(b.occurred_at.as_deref()),
+            channel: b.channel.into(),
+            direction: b.direction.into(),
+            duration_minutes: b.duration_minutes.into(),
+            discussion: b.discussion.as_deref(),
+            family_summary: b.family_summary.as_deref(),
+            agreed_actions: b.agreed_actions.as_deref(),
+        },
+        &mut v,
+    );
+    let amendment = v.finish_api_with(amendment)?;
     let (user, (id, contact)) = (user.0, path.into_inner());
     let view = state
         .db

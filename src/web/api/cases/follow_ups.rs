@@ -5,14 +5,14 @@ use serde::Deserialize;
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
-use crate::casework::follow_ups::{self, Change, NewFollowUp};
-use crate::casework::{input, limits};
-use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId};
-use crate::error::AppError;
+use crate::casework::follow_ups::{self, Change};
+use crate::casework::input::{self, FollowUpFields, Moment, Picked};
+use crate::casework::limits;
+use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, time};
+use super::{Answer, ReasonBody, on_case, time};
 
 /// A follow-up as the API takes it (also inside a contact, for what was agreed).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -30,18 +30,20 @@ pub struct FollowUpBody {
 }
 
 impl FollowUpBody {
-    pub(super) fn parse(&self, default_assignee: &UserId) -> Result<NewFollowUp, AppError> {
-        Ok(NewFollowUp {
-            purpose: input::required("purpose", &self.purpose, limits::PURPOSE)?,
-            assignee: self
-                .assignee_id
-                .clone()
-                .unwrap_or_else(|| default_assignee.clone()),
-            due_at: input::due_at("due_at", time("due_at", &self.due_at)?)?,
-            relative_id: self.relative_id.clone(),
+    /// Its fields for `input::follow_up`; without an assignee, it is `default_assignee`'s.
+    pub(super) fn fields(&self, default_assignee: &UserId) -> FollowUpFields<'_> {
+        FollowUpFields {
+            purpose: &self.purpose,
+            assignee: Picked::Given(
+                self.assignee_id
+                    .clone()
+                    .unwrap_or_else(|| default_assignee.clone()),
+            ),
+            due_at: Moment::Exact(&self.due_at),
+            relative: self.relative_id.clone().into(),
             is_appointment: self.is_appointment,
-            place: input::optional("place", self.place.as_deref(), limits::PLACE)?,
-        })
+            place: self.place.as_deref(),
+        }
     }
 }
 
@@ -54,22 +56,17 @@ impl FollowUpBody {
         (status = 200, description = "Follow-ups", body = [follow_ups::FollowUpView]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn follow_ups_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let list = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "follow-ups")?;
-            Ok(follow_ups::list(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let id = path.into_inner();
+    on_case(&state, user, id, "follow-ups", |conn, id| {
+        Ok(follow_ups::list(conn, id)?)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -84,7 +81,6 @@ pub async fn follow_ups_list(
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn follow_up_create(
     state: web::Data<AppState>,
@@ -93,7 +89,10 @@ pub async fn follow_up_create(
     body: ApiJson<FollowUpBody>,
 ) -> Answer {
     let user = user.0;
-    let new = body.into_inner()?.parse(&user.id)?;
+    let body = body.into_inner()?;
+    let mut v = Validator::default();
+    let new = input::follow_up(body.fields(&user.id), str::to_owned, &mut v);
+    let new = v.finish_api_with(new)?;
     let id = path.into_inner();
     let made = state
         .db
@@ -120,7 +119,6 @@ pub struct CompleteBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn follow_up_complete(
     state: web::Data<AppState>,
@@ -144,7 +142,6 @@ pub async fn follow_up_complete(
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn follow_up_cancel(
     state: web::Data<AppState>,
@@ -174,7 +171,6 @@ pub struct ReassignBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn follow_up_reassign(
     state: web::Data<AppState>,
@@ -205,7 +201,6 @@ pub struct RescheduleBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn follow_up_reschedule(
     state: web::Data<AppState>,
@@ -241,7 +236,6 @@ async fn apply(
         crate::web::api::errors::SignInNeeded,
         crate::web::api::errors::NotAllowed,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn my_follow_ups(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     let user = user.0;

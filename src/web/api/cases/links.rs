@@ -10,7 +10,7 @@ use crate::domain::CaseId;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody};
+use super::{Answer, ReasonBody, on_case};
 
 #[utoipa::path(
     get,
@@ -21,22 +21,17 @@ use super::{Answer, ReasonBody};
         (status = 200, description = "Current links", body = [links::Link]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn links_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let list = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "links")?;
-            Ok(links::list(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let id = path.into_inner();
+    on_case(&state, user, id, "links", |conn, id| {
+        Ok(links::list(conn, id)?)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -59,7 +54,6 @@ pub struct LinkBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn link(
     state: web::Data<AppState>,
@@ -88,7 +82,6 @@ pub async fn link(
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn unlink(
     state: web::Data<AppState>,

@@ -14,11 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::ManagerOnCase;
 use crate::auth::{CaseworkUser, ManagerUser};
-use crate::casework::cases::{self, Case, CaseFilter, ExitPlan, NewCase};
+use crate::casework::cases::{self, Case, CaseFilter, ExitPlan};
+use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
+use crate::casework::limits;
 use crate::casework::timeline::{self, EntryKind};
 use crate::casework::types::{CaseStatus, ContactChannel, Stage};
-use crate::casework::{input, limits};
-use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
+use crate::db::DbConn;
+use crate::domain::{CaseId, TeamId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -32,6 +34,25 @@ pub(super) fn created<T: Serialize>(location: String, body: &T) -> HttpResponse 
 }
 
 /// Parses a time sent to the API (RFC 3339).
+/// What anyone on a case's team may read of it: the read is audited as `what`.
+pub(super) async fn on_case<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    user: CaseworkUser,
+    id: CaseId,
+    what: &'static str,
+    read: impl FnOnce(&mut DbConn, &CaseId) -> Result<T, AppError> + Send + 'static,
+) -> Answer {
+    let user = user.0;
+    let found = state
+        .db
+        .run(move |conn| {
+            crate::casework::read(conn, &user, &id, what)?;
+            read(conn, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
 pub(super) fn time(field: &str, raw: &str) -> Result<chrono::NaiveDateTime, AppError> {
     crate::casework::time::parse_rfc3339(field, raw)
 }
@@ -127,7 +148,6 @@ pub struct CaseList {
         crate::web::api::errors::NotAllowed,
         crate::web::api::errors::BreaksARule,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn list(
     state: web::Data<AppState>,
@@ -171,13 +191,13 @@ pub struct PlanBody {
 }
 
 impl PlanBody {
-    fn parse(&self) -> Result<cases::PlanInput, AppError> {
-        input::plan(
-            self.interval_hours,
-            self.preferred_channel,
-            &self.preferred_hours,
-            date("agreed_on", &self.agreed_on)?,
-        )
+    fn fields(&self) -> PlanFields<'_> {
+        PlanFields {
+            interval_hours: Picked::Given(self.interval_hours),
+            channel: Picked::Given(self.preferred_channel),
+            preferred_hours: &self.preferred_hours,
+            agreed_on: Some(&self.agreed_on),
+        }
     }
 }
 
@@ -226,7 +246,6 @@ fn detail(conn: &mut crate::db::DbConn, case: Case) -> Result<CaseDetail, AppErr
         crate::web::api::errors::NotAllowed,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn open(
     state: web::Data<AppState>,
@@ -234,36 +253,26 @@ pub async fn open(
     body: ApiJson<OpenCaseBody>,
 ) -> Answer {
     let body = body.into_inner()?;
-    let mut v = Validator::default();
-    let name = v.check(PersonName::parse("deceased_name", &body.deceased_name));
-    let died = v.check(input::date_of_death(&body.date_of_death));
-    let circumstances = v.check(input::optional(
-        "circumstances",
-        body.circumstances.as_deref(),
-        limits::CIRCUMSTANCES,
-    ));
     let n = &body.needs;
-    let needs = v.check(input::needs(
-        n.language.as_deref(),
-        n.interpreter,
-        n.accessibility.as_deref(),
-        n.faith_culture.as_deref(),
-        n.other.as_deref(),
-    ));
-    let plan = match &body.contact_plan {
-        Some(p) => v.check(p.parse()).map(Some),
-        None => Some(None),
-    };
-    let checked = (|| Some((name?, died?, circumstances?, needs?, plan?)))();
-    let (deceased_name, date_of_death, circumstances, needs, plan) = v.finish_api_with(checked)?;
-    let new = NewCase {
-        team_id: body.team_id,
-        deceased_name,
-        date_of_death,
-        circumstances,
-        needs,
-        plan,
-    };
+    let mut v = Validator::default();
+    let new = input::case(
+        CaseFields {
+            team: Picked::Given(body.team_id.clone()),
+            deceased_name: &body.deceased_name,
+            date_of_death: &body.date_of_death,
+            circumstances: body.circumstances.as_deref(),
+            needs: NeedsFields {
+                language: n.language.as_deref(),
+                interpreter: n.interpreter,
+                accessibility: n.accessibility.as_deref(),
+                faith_culture: n.faith_culture.as_deref(),
+                other: n.other.as_deref(),
+            },
+            plan: body.contact_plan.as_ref().map(PlanBody::fields),
+        },
+        &mut v,
+    );
+    let new = v.finish_api_with(new)?;
     let user = user.0;
     let case = state
         .db
@@ -284,7 +293,6 @@ pub async fn open(
         (status = 200, description = "The case", body = CaseDetail),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn get(
     state: web::Data<AppState>,
@@ -324,7 +332,6 @@ pub struct CloseBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn close(
     state: web::Data<AppState>,
@@ -380,7 +387,6 @@ pub struct ReasonBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn reopen(
     state: web::Data<AppState>,
@@ -409,22 +415,17 @@ pub async fn reopen(
         (status = 200, description = "Every version of the contact plan, newest first", body = [cases::ContactPlan]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn plans(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let plans = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "contact plan")?;
-            Ok(cases::plans(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(plans))
+    let id = path.into_inner();
+    on_case(&state, user, id, "contact plan", |conn, id| {
+        Ok(cases::plans(conn, id)?)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -453,7 +454,6 @@ pub struct SetPlanBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn set_plan(
     state: web::Data<AppState>,
@@ -462,14 +462,18 @@ pub async fn set_plan(
     body: ApiJson<SetPlanBody>,
 ) -> Answer {
     let body = body.into_inner()?;
-    let plan = PlanBody {
-        interval_hours: body.interval_hours,
-        preferred_channel: body.preferred_channel,
-        preferred_hours: body.preferred_hours,
-        agreed_on: body.agreed_on,
-    }
-    .parse()?;
-    let reason = input::required("reason", &body.reason, limits::REASON)?;
+    let mut v = Validator::default();
+    let plan = input::plan(
+        PlanFields {
+            interval_hours: Picked::Given(body.interval_hours),
+            channel: Picked::Given(body.preferred_channel),
+            preferred_hours: &body.preferred_hours,
+            agreed_on: Some(&body.agreed_on),
+        },
+        &mut v,
+    );
+    let reason = v.check(input::required("reason", &body.reason, limits::REASON));
+    let (plan, reason) = v.finish_api_with((|| Some((plan?, reason?)))())?;
     let (user, id) = (user.0, path.into_inner());
     let plans = state
         .db
@@ -492,7 +496,6 @@ pub async fn set_plan(
         crate::web::api::errors::BreaksARule,
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn timeline(
     state: web::Data<AppState>,
@@ -553,7 +556,6 @@ impl TimelineQuery {
         (status = 200, description = "The disclosure record", body = crate::casework::export::Disclosure),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn export(
     state: web::Data<AppState>,

@@ -5,14 +5,15 @@ use serde::Deserialize;
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
-use crate::casework::property::{self, Move, NewItem};
+use crate::casework::input::{self, ItemFields};
+use crate::casework::limits;
+use crate::casework::property::{self, Move};
 use crate::casework::types::PropertyStatus;
-use crate::casework::{input, limits};
-use crate::domain::{CaseId, PropertyItemId};
+use crate::domain::{CaseId, PropertyItemId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, date};
+use super::{Answer, date, on_case};
 
 #[utoipa::path(
     get,
@@ -23,22 +24,17 @@ use super::{Answer, date};
         (status = 200, description = "The property register", body = [property::ItemView]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn property_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let list = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "property")?;
-            Ok(property::list(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let id = path.into_inner();
+    on_case(&state, user, id, "property", |conn, id| {
+        Ok(property::list(conn, id)?)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -62,7 +58,6 @@ pub struct PropertyBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn property_add(
     state: web::Data<AppState>,
@@ -71,14 +66,16 @@ pub async fn property_add(
     body: ApiJson<PropertyBody>,
 ) -> Answer {
     let b = body.into_inner()?;
-    let new = NewItem {
-        description: input::required("description", &b.description, limits::PROPERTY_DESCRIPTION)?,
-        held_since: match &b.held_since {
-            Some(d) => date("held_since", d)?,
-            None => crate::casework::time::london_date(crate::db::now()),
+    let mut v = Validator::default();
+    let new = input::item(
+        ItemFields {
+            description: &b.description,
+            held_since: b.held_since.as_deref(),
+            staff_notes: b.staff_notes.as_deref(),
         },
-        staff_notes: input::optional("staff_notes", b.staff_notes.as_deref(), limits::NOTE)?,
-    };
+        &mut v,
+    );
+    let new = v.finish_api_with(new)?;
     let (user, id) = (user.0, path.into_inner());
     let item = state
         .db
@@ -109,7 +106,6 @@ pub struct MoveBody {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn property_move(
     state: web::Data<AppState>,

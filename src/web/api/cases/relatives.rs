@@ -5,16 +5,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
+use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::relatives::{self, Edited, RelativeInput};
 use crate::casework::types::ContactChannel;
-use crate::casework::{input, limits};
-use crate::domain::{CaseId, EmailAddress, PersonName, RelativeId, Validator};
+use crate::domain::{CaseId, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, created};
+use super::{Answer, created, on_case};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,44 +49,23 @@ fn yes() -> bool {
 impl RelativeBody {
     fn parse(&self) -> Result<RelativeInput, AppError> {
         let mut v = Validator::default();
-        let full_name = v.check(PersonName::parse("full_name", &self.full_name));
-        let relationship = v.check(input::required(
-            "relationship",
-            &self.relationship,
-            limits::RELATIONSHIP,
-        ));
-        let email = match self.email.as_deref().filter(|e| !e.trim().is_empty()) {
-            Some(e) => v.check(EmailAddress::parse("email", e)).map(Some),
-            None => Some(None),
-        };
-        let phone = v.check(crate::accounts::users::parse_phone(
-            "phone",
-            self.phone.as_deref(),
-        ));
-        let address = v.check(input::optional(
-            "address",
-            self.address.as_deref(),
-            limits::ADDRESS,
-        ));
-        let quiet = v.check(input::quiet_hours(
-            self.quiet_hours_start.as_deref(),
-            self.quiet_hours_end.as_deref(),
-        ));
-        let checked = (|| Some((full_name?, relationship?, email?, phone?, address?, quiet?)))();
-        let (full_name, relationship, email, phone, address, quiet_hours) =
-            v.finish_api_with(checked)?;
-        Ok(RelativeInput {
-            full_name,
-            relationship,
-            email,
-            phone,
-            address,
-            preferred_channel: self.preferred_channel,
-            language: self.language,
-            point_of_contact: self.point_of_contact,
-            notify_by_email: self.notify_by_email,
-            quiet_hours,
-        })
+        let input = input::relative(
+            RelativeFields {
+                full_name: &self.full_name,
+                relationship: &self.relationship,
+                email: self.email.as_deref(),
+                phone: self.phone.as_deref(),
+                address: self.address.as_deref(),
+                preferred_channel: Picked::Given(self.preferred_channel),
+                language: Picked::Given(self.language),
+                point_of_contact: self.point_of_contact,
+                notify_by_email: self.notify_by_email,
+                quiet_hours_start: self.quiet_hours_start.as_deref(),
+                quiet_hours_end: self.quiet_hours_end.as_deref(),
+            },
+            &mut v,
+        );
+        v.finish_api_with(input)
     }
 }
 
@@ -99,22 +78,17 @@ impl RelativeBody {
         (status = 200, description = "Relatives", body = [relatives::Relative]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn relatives_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let list = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "relatives")?;
-            Ok(relatives::list(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let id = path.into_inner();
+    on_case(&state, user, id, "relatives", |conn, id| {
+        Ok(relatives::list(conn, id)?)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -129,7 +103,6 @@ pub async fn relatives_list(
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn relative_add(
     state: web::Data<AppState>,
@@ -161,7 +134,6 @@ pub async fn relative_add(
         (status = 200, description = "The relative", body = relatives::Relative),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn relative_get(
     state: web::Data<AppState>,
@@ -198,7 +170,6 @@ pub struct StaleEdit {
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn relative_edit(
     state: web::Data<AppState>,

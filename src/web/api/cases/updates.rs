@@ -5,15 +5,15 @@ use serde::Deserialize;
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
+use crate::casework::input::{self, UpdateFields};
 use crate::casework::types::Stage;
 use crate::casework::updates::{self, NewUpdate};
-use crate::casework::{input, limits};
-use crate::domain::CaseId;
+use crate::domain::{CaseId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::Answer;
+use super::{Answer, on_case};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,13 +29,18 @@ pub struct UpdateBody {
 
 impl UpdateBody {
     fn parse(&self) -> Result<NewUpdate, AppError> {
-        Ok(NewUpdate {
-            title: input::required("title", &self.title, limits::UPDATE_TITLE)?,
-            body: input::required("body", &self.body, limits::UPDATE_BODY)?,
-            shared_with_family: self.shared_with_family,
-            stage: self.stage,
-            key_event: self.key_event || self.stage.is_some(),
-        })
+        let mut v = Validator::default();
+        let new = input::update(
+            UpdateFields {
+                title: &self.title,
+                body: &self.body,
+                shared_with_family: self.shared_with_family,
+                stage: self.stage.into(),
+                key_event: self.key_event,
+            },
+            &mut v,
+        );
+        v.finish_api_with(new)
     }
 }
 
@@ -48,22 +53,17 @@ impl UpdateBody {
         (status = 200, description = "Updates, newest first", body = [updates::Update]),
         crate::web::api::errors::CaseErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn updates_list(
     state: web::Data<AppState>,
     user: CaseworkUser,
     path: web::Path<CaseId>,
 ) -> Answer {
-    let (user, id) = (user.0, path.into_inner());
-    let list = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "updates")?;
-            Ok(updates::list(conn, &id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let id = path.into_inner();
+    on_case(&state, user, id, "updates", |conn, id| {
+        Ok(updates::list(conn, id)?)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -78,7 +78,6 @@ pub async fn updates_list(
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn update_post(
     state: web::Data<AppState>,
@@ -107,7 +106,6 @@ pub async fn update_post(
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn update_post_linked(
     state: web::Data<AppState>,

@@ -20,7 +20,6 @@ use super::{Answer, FamilyErrors};
     path = "/api/v1/family/messages",
     tag = "family",
     responses((status = 200, description = "The thread", body = Vec<ThreadItem>), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn messages_list(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let thread = state
@@ -42,7 +41,6 @@ pub async fn messages_list(state: web::Data<AppState>, user: FamilyUser) -> Answ
     path = "/api/v1/family/messages/read",
     tag = "family",
     responses((status = 204, description = "Marked read"), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn messages_read(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     state
@@ -79,7 +77,6 @@ pub struct NewFamilyMessage {
         FamilyErrors,
         BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn message_send(
     state: web::Data<AppState>,

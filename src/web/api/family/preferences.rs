@@ -18,7 +18,6 @@ pub use crate::family::preferences::{FamilyPreferences, NoticeChannel};
     path = "/api/v1/family/preferences",
     tag = "family",
     responses((status = 200, description = "The relative's preferences", body = FamilyPreferences), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn preferences(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     Ok(HttpResponse::Ok().json(read_preferences(&state, &user).await?))
@@ -35,7 +34,6 @@ pub async fn preferences(state: web::Data<AppState>, user: FamilyUser) -> Answer
         FamilyErrors,
         BodyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn preferences_save(
     state: web::Data<AppState>,

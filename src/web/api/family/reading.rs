@@ -36,7 +36,6 @@ pub struct FamilyHome {
     path = "/api/v1/family/case",
     tag = "family",
     responses((status = 200, description = "The family's view of the case", body = FamilyHome), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn case(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let u = user.clone();
@@ -45,7 +44,10 @@ pub async fn case(state: web::Data<AppState>, user: FamilyUser) -> Answer {
         .run(move |conn| {
             let overview = portal::overview(conn, &u)?;
             let unread = messages::unread_for(conn, &u.case_id, &u.relative_id)?;
-            let notices = crate::notify::inbox::unread_for_relative(conn, &u.relative_id)?;
+            let notices = crate::notify::inbox::unread(
+                conn,
+                crate::notify::inbox::Recipient::Relative(&u.relative_id, u.lang),
+            )?;
             Ok((overview, unread, notices))
         })
         .await?;
@@ -66,7 +68,6 @@ pub async fn case(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     path = "/api/v1/family/timeline",
     tag = "family",
     responses((status = 200, description = "The timeline", body = Vec<TimelineItem>), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn timeline(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let items = state
@@ -83,7 +84,6 @@ pub async fn timeline(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     path = "/api/v1/family/timeline/read",
     tag = "family",
     responses((status = 204, description = "Marked read"), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn timeline_read(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     state
@@ -104,7 +104,6 @@ pub async fn timeline_read(state: web::Data<AppState>, user: FamilyUser) -> Answ
     path = "/api/v1/family/contacts",
     tag = "family",
     responses((status = 200, description = "Named contacts, current first", body = Vec<NamedContact>), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn contacts(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let mut list = state
@@ -121,7 +120,6 @@ pub async fn contacts(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     path = "/api/v1/family/appointments",
     tag = "family",
     responses((status = 200, description = "Upcoming appointments", body = Vec<Appointment>), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn appointments(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let list = state
@@ -147,7 +145,6 @@ pub async fn appointments(state: web::Data<AppState>, user: FamilyUser) -> Answe
         (status = 200, description = "An iCalendar file", content_type = "text/calendar", body = String),
         FamilyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn appointment_calendar(
     state: web::Data<AppState>,
@@ -163,7 +160,6 @@ pub async fn appointment_calendar(
     path = "/api/v1/family/property",
     tag = "family",
     responses((status = 200, description = "Property", body = Vec<PropertyView>), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn property(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let items = state
@@ -179,20 +175,14 @@ pub async fn property(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     path = "/api/v1/family/notices",
     tag = "family",
     responses((status = 200, description = "Notices", body = Vec<InboxItem>), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn notices(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let emails = state.emails.clone();
     let items = state
         .db
         .run(move |conn| {
-            Ok(crate::notify::inbox::for_relative(
-                conn,
-                &user.relative_id,
-                user.lang,
-                &emails,
-                100,
-            )?)
+            let me = crate::notify::inbox::Recipient::Relative(&user.relative_id, user.lang);
+            Ok(crate::notify::inbox::list(conn, me, &emails, 100)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(items))
@@ -204,14 +194,14 @@ pub async fn notices(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     path = "/api/v1/family/notices/read",
     tag = "family",
     responses((status = 204, description = "Marked read"), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn notices_read(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     state
         .db
         .run(move |conn| {
             db::write(conn, |conn| {
-                crate::notify::inbox::mark_all_read_for_relative(conn, &user.relative_id)
+                let me = crate::notify::inbox::Recipient::Relative(&user.relative_id, user.lang);
+                crate::notify::inbox::mark_read(conn, me, None)
             })?;
             Ok(())
         })

@@ -48,6 +48,7 @@ pub struct LinkRequested {
         (status = 429, description = "Too many requests; try again in an hour", body = ApiError),
         BodyErrors,
     ),
+    security(()),
 )]
 pub async fn request_link(
     req: HttpRequest,
@@ -155,6 +156,7 @@ fn link_problem(problem: LinkProblem) -> AppError {
         (status = 410, description = "The link expired or was already used; ask for a new one", body = ApiError),
         BodyErrors,
     ),
+    security(()),
 )]
 pub async fn issue_token(
     req: HttpRequest,
@@ -198,7 +200,6 @@ pub async fn issue_token(
         (status = 200, description = "A new token; the old one still works until it expires", body = FamilyToken),
         FamilyErrors,
     ),
-    security(("bearer" = [])),
 )]
 pub async fn refresh_token(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let sid = user.session_id.clone();
@@ -222,7 +223,6 @@ pub async fn refresh_token(state: web::Data<AppState>, user: FamilyUser) -> Answ
     path = "/api/v1/family/auth/token",
     tag = "family",
     responses((status = 204, description = "Signed out"), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn revoke_token(
     req: HttpRequest,
@@ -239,7 +239,6 @@ pub async fn revoke_token(
     path = "/api/v1/family/auth/sign-out-everywhere",
     tag = "family",
     responses((status = 204, description = "Every session ended"), FamilyErrors),
-    security(("bearer" = [])),
 )]
 pub async fn sign_out_everywhere(
     req: HttpRequest,

@@ -8,15 +8,14 @@ use crate::auth::ManagerOnCase;
 use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
+use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
-use crate::casework::{assignments, input, limits};
-use crate::db::{self};
-use crate::domain::{AssignmentId, CaseId, EmailAddress, FormErrors, UserId, Validator};
-use crate::error::AppError;
+use crate::casework::{assignments, limits};
+use crate::domain::{AssignmentId, CaseId, FormErrors, UserId, Validator};
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, ReasonForm, case_page, case_url, choices, form_errors, load};
+use super::{Choice, Page, ReasonForm, case_page, case_url, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct AssignForm {
@@ -129,94 +128,34 @@ pub async fn assign(
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
-    let person = v.check(
-        UserId::parse(form.user_id.trim())
-            .ok_or_else(|| AppError::invalid("user_id", "Choose a person.")),
+    let new = input::assignment(
+        AssignmentFields {
+            user: Picked::text(&form.user_id, UserId::parse),
+            role: Picked::text(&form.role, AssignmentRole::parse),
+            starts_at: Moment::Absent,
+            ends_at: Moment::Absent,
+            visible_to_family: form.visible_to_family.is_some(),
+            contact_phone: Some(&form.contact_phone),
+            contact_email: Some(&form.contact_email),
+            working_hours: Some(&form.working_hours),
+            cover: Picked::text(&form.cover_user_id, UserId::parse),
+            cover_note: Some(&form.cover_note),
+        },
+        &mut v,
     );
-    let role = v.check(
-        AssignmentRole::parse(&form.role)
-            .ok_or_else(|| AppError::invalid("role", "Choose a role.")),
-    );
-    let phone = v.check(crate::accounts::users::parse_phone(
-        "contact_phone",
-        Some(&form.contact_phone),
-    ));
-    let email = match form.contact_email.trim() {
-        "" => Some(None),
-        e => v.check(EmailAddress::parse("contact_email", e)).map(Some),
-    };
-    let hours = v.check(input::optional(
-        "working_hours",
-        Some(&form.working_hours),
-        limits::WORKING_HOURS,
-    ));
-    let cover = match form.cover_user_id.trim() {
-        "" => Some(None),
-        c => v
-            .check(
-                UserId::parse(c)
-                    .ok_or_else(|| AppError::invalid("cover_user_id", "Choose a person.")),
-            )
-            .map(Some),
-    };
-    let cover_note = v.check(input::optional(
-        "cover_note",
-        Some(&form.cover_note),
-        limits::NOTE,
-    ));
-    let checked = (|| Some((person?, role?, phone?, email?, hours?, cover?, cover_note?)))();
-    let (user_id, role, contact_phone, contact_email, working_hours, cover_user_id, cover_note) =
-        match v.finish_with(checked) {
-            Ok(values) => values,
-            Err(errors) => {
-                return assign_page(
-                    &req,
-                    &state,
-                    &user,
-                    &id,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &form,
-                    errors?,
-                )
-                .await;
-            }
-        };
-    let new = assignments::NewAssignment {
-        user_id,
-        role,
-        starts_at: db::now(),
-        ends_at: None,
-        visible_to_family: form.visible_to_family.is_some(),
-        contact_phone,
-        contact_email,
-        working_hours,
-        cover_user_id,
-        cover_note,
-    };
     let (me, cid) = (user.0.clone(), id.clone());
-    match state
-        .db
-        .run(move |conn| assignments::assign(conn, &me, &cid, &new))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?saved=assignment#contacts",
-            case_url(&id)
-        ))),
-        Err(e) => {
-            let errors = form_errors(e, "user_id")?;
-            assign_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
-        }
-    }
+    save(
+        &state,
+        v.finish_with(new),
+        move |conn, new| assignments::assign(conn, &me, &cid, &new),
+        "user_id",
+        |_| format!("{}?saved=assignment#contacts", case_url(&id)),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            assign_page(&req, &state, &user, &id, status, &form, errors).await
+        },
+    )
+    .await
 }
 
 pub async fn end_assignment(

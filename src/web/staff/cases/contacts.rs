@@ -8,19 +8,20 @@ use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
-use crate::casework::contacts::{self, NewAmendment, NewContact};
-use crate::casework::follow_ups::NewFollowUp;
+use crate::casework::contacts::{self, NewContact};
+use crate::casework::input::{
+    self, AmendmentFields, ContactFields, FollowUpFields, Moment, Picked,
+};
+use crate::casework::limits;
 use crate::casework::relatives::{self};
-use crate::casework::time::{parse_local, to_local_input};
+use crate::casework::time::to_local_input;
 use crate::casework::types::{ContactChannel, Direction};
-use crate::casework::{input, limits};
 use crate::db::{self};
 use crate::domain::{CaseId, ContactId, FormErrors, RelativeId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load};
+use super::{Choice, Page, case_page, case_url, channel_choices, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ContactForm {
@@ -155,111 +156,58 @@ pub async fn contact_form(
     .await
 }
 
-fn parse_contact(form: &ContactForm, me: &UserId) -> Result<NewContact, FormErrors> {
-    let mut v = Validator::default();
-    let occurred_at = v.check(parse_local("occurred_at", &form.occurred_at));
-    let channel = v.check(
-        ContactChannel::parse(&form.channel)
-            .ok_or_else(|| AppError::invalid("channel", "Choose how the contact happened.")),
-    );
-    let direction = v.check(
-        Direction::parse(&form.direction)
-            .ok_or_else(|| AppError::invalid("direction", "Choose who made contact.")),
-    );
-    let duration = match form.duration_minutes.trim() {
-        "" => Some(None),
-        d => match d.parse::<i64>() {
-            Ok(m) => v.check(input::duration(Some(m))),
-            Err(_) => {
-                v.add(
-                    "duration_minutes",
-                    "Enter the duration as a number of minutes, like 30.",
-                );
-                None
-            }
-        },
-    };
-    let mut relatives = Vec::new();
-    for r in &form.relatives {
-        match RelativeId::parse(r) {
-            Some(id) => relatives.push(id),
-            None => v.add("relatives", "Choose relatives from the list."),
-        }
-    }
-    let discussion = v.check(input::required(
-        "discussion",
-        &form.discussion,
-        limits::DISCUSSION,
-    ));
-    let summary = v.check(input::optional(
-        "family_summary",
-        Some(&form.family_summary),
-        limits::FAMILY_SUMMARY,
-    ));
-    let actions = v.check(input::optional(
-        "agreed_actions",
-        Some(&form.agreed_actions),
-        limits::AGREED_ACTIONS,
-    ));
-    let mut follow_ups = Vec::new();
-    for (i, purpose) in form.follow_up_purpose.iter().enumerate() {
-        let due = form.follow_up_due.get(i).map(String::as_str).unwrap_or("");
-        if purpose.trim().is_empty() && due.trim().is_empty() {
-            continue;
-        }
-        let field = |f: &str| format!("follow_up_{}_{f}", i + 1);
-        let purpose = v.check(input::required(&field("purpose"), purpose, limits::PURPOSE));
-        let due =
-            v.check(parse_local(&field("due"), due).and_then(|t| input::due_at(&field("due"), t)));
-        if let (Some(purpose), Some(due_at)) = (purpose, due) {
-            follow_ups.push(NewFollowUp {
-                purpose,
-                assignee: me.clone(),
-                due_at,
-                relative_id: None,
-                is_appointment: false,
-                place: None,
-            });
-        }
-    }
-    match v.finish() {
-        Ok(()) => match (
-            occurred_at,
-            channel,
-            direction,
-            duration,
-            discussion,
-            summary,
-            actions,
-        ) {
+/// The form's follow-up rows are numbered from 1 and name their time `due`.
+fn follow_up_field(i: usize, field: &str) -> String {
+    let field = if field == "due_at" { "due" } else { field };
+    format!("follow_up_{}_{field}", i + 1)
+}
+
+fn parse_contact(
+    form: &ContactForm,
+    me: &UserId,
+) -> Result<NewContact, Result<FormErrors, AppError>> {
+    // A follow-up row left empty is not asked for.
+    let follow_ups = form
+        .follow_up_purpose
+        .iter()
+        .enumerate()
+        .map(|(i, purpose)| {
             (
-                Some(occurred_at),
-                Some(channel),
-                Some(direction),
-                Some(duration_minutes),
-                Some(discussion),
-                Some(family_summary),
-                Some(agreed_actions),
-            ) => Ok(NewContact {
-                occurred_at,
-                channel,
-                direction,
-                duration_minutes,
-                relatives,
-                discussion,
-                family_summary,
-                agreed_actions,
-                follow_ups,
-            }),
-            _ => Err(FormErrors::default()),
+                purpose,
+                form.follow_up_due.get(i).map_or("", String::as_str),
+            )
+        })
+        .filter(|(purpose, due)| !(purpose.trim().is_empty() && due.trim().is_empty()))
+        .map(|(purpose, due)| FollowUpFields {
+            purpose,
+            assignee: Picked::Given(me.clone()),
+            due_at: Moment::Local(due),
+            relative: Picked::Absent,
+            is_appointment: false,
+            place: None,
+        })
+        .collect();
+    let mut v = Validator::default();
+    let new = input::contact(
+        ContactFields {
+            occurred_at: Moment::Local(&form.occurred_at),
+            channel: Picked::text(&form.channel, ContactChannel::parse),
+            direction: Picked::text(&form.direction, Direction::parse),
+            duration_minutes: Picked::text(&form.duration_minutes, |d| d.parse().ok()),
+            relatives: form
+                .relatives
+                .iter()
+                .map(|r| Picked::text(r, RelativeId::parse))
+                .collect(),
+            discussion: &form.discussion,
+            family_summary: Some(&form.family_summary),
+            agreed_actions: Some(&form.agreed_actions),
+            follow_ups,
+            follow_up_field,
         },
-        Err(Ok(errors)) => Err(errors),
-        Err(Err(e)) => {
-            let mut errors = FormErrors::default();
-            errors.add("form", e.to_string());
-            Err(errors)
-        }
-    }
+        &mut v,
+    );
+    v.finish_with(new)
 }
 
 pub async fn contact_create(
@@ -271,45 +219,20 @@ pub async fn contact_create(
 ) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
-    let new = match parse_contact(&form, &user.id) {
-        Ok(new) => new,
-        Err(errors) => {
-            return contact_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await;
-        }
-    };
-    let (me, cid) = (user.0.clone(), id.clone());
-    match state
-        .db
-        .run(move |conn| contacts::log(conn, &me, &cid, &new))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?saved=contact#timeline",
-            case_url(&id)
-        ))),
-        Err(e) => {
-            let errors = form_errors(e, "discussion")?;
-            contact_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
-        }
-    }
+    let me = user.0.clone();
+    let cid = id.clone();
+    save(
+        &state,
+        parse_contact(&form, &user.id),
+        move |conn, new| contacts::log(conn, &me, &cid, &new),
+        "discussion",
+        |_| format!("{}?saved=contact#timeline", case_url(&id)),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            contact_page(&req, &state, &user, &id, status, &form, errors).await
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -426,90 +349,40 @@ pub async fn contact_amend(
     let form = form.into_inner()?;
     let (id, contact) = path.into_inner();
     let mut v = Validator::default();
-    let reason = v.check(input::required("reason", &form.reason, limits::REASON));
-    let occurred_at = v.check(parse_local("occurred_at", &form.occurred_at));
-    let channel = v.check(
-        ContactChannel::parse(&form.channel)
-            .ok_or_else(|| AppError::invalid("channel", "Choose how the contact happened.")),
-    );
-    let direction = v.check(
-        Direction::parse(&form.direction)
-            .ok_or_else(|| AppError::invalid("direction", "Choose who made contact.")),
-    );
-    let duration = match form.duration_minutes.trim() {
-        "" => Some(None),
-        d => match d.parse::<i64>() {
-            Ok(m) => v.check(input::duration(Some(m))),
-            Err(_) => {
-                v.add(
-                    "duration_minutes",
-                    "Enter the duration as a number of minutes, like 30.",
-                );
-                None
-            }
+    let amendment = input::amendment(
+        AmendmentFields {
+            reason: &form.reason,
+            occurred_at: Moment::Local(&form.occurred_at),
+            channel: Picked::text(&form.channel, ContactChannel::parse),
+            direction: Picked::text(&form.direction, Direction::parse),
+            duration_minutes: Picked::text(&form.duration_minutes, |d| d.parse().ok()),
+            discussion: Some(&form.discussion),
+            family_summary: Some(&form.family_summary),
+            agreed_actions: Some(&form.agreed_actions),
         },
-    };
-    let discussion = v.check(input::required(
-        "discussion",
-        &form.discussion,
-        limits::DISCUSSION,
-    ));
-    let summary = v.check(input::clearable(
-        "family_summary",
-        Some(&form.family_summary),
-        limits::FAMILY_SUMMARY,
-    ));
-    let actions = v.check(input::clearable(
-        "agreed_actions",
-        Some(&form.agreed_actions),
-        limits::AGREED_ACTIONS,
-    ));
-    if let Err(errors) = v.finish() {
-        return contact_detail_page(
-            &req,
-            &state,
-            &user,
-            &id,
-            &contact,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(&form),
-            errors?,
-        )
-        .await;
-    }
-    let amendment = NewAmendment {
-        reason,
-        occurred_at,
-        channel,
-        direction,
-        duration_minutes: duration.flatten(),
-        discussion,
-        family_summary: summary.flatten(),
-        agreed_actions: actions.flatten(),
-    };
+        &mut v,
+    );
     let (me, cid, ctid) = (user.0.clone(), id.clone(), contact.clone());
-    match state
-        .db
-        .run(move |conn| contacts::amend(conn, &me, &cid, &ctid, &amendment))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}/contacts/{contact}?saved=1",
-            case_url(&id)
-        ))),
-        Err(e) => {
-            let errors = form_errors(e, "reason")?;
+    save(
+        &state,
+        v.finish_with(amendment),
+        move |conn, amendment| contacts::amend(conn, &me, &cid, &ctid, &amendment),
+        "reason",
+        |_| format!("{}/contacts/{contact}?saved=1", case_url(&id)),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
             contact_detail_page(
                 &req,
                 &state,
                 &user,
                 &id,
                 &contact,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
                 Some(&form),
                 errors,
             )
             .await
-        }
-    }
+        },
+    )
+    .await
 }

@@ -8,17 +8,18 @@ use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
-use crate::casework::follow_ups::{self, Change, NewFollowUp};
+use crate::casework::follow_ups::{self, Change};
+use crate::casework::input::{self, FollowUpFields, Moment, Picked};
 use crate::casework::relatives::{self};
-use crate::casework::time::{parse_local, to_local_input};
-use crate::casework::{assignments, input, limits};
+use crate::casework::time::to_local_input;
+use crate::casework::{assignments, limits};
 use crate::db::{self};
 use crate::domain::{CaseId, ContactId, FollowUpId, FormErrors, RelativeId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, ReasonForm, case_page, case_url, form_errors, load};
+use super::{Choice, Page, ReasonForm, case_page, case_url, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct FollowUpForm {
@@ -131,69 +132,31 @@ pub async fn follow_up_create(
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
-    let purpose = v.check(input::required("purpose", &form.purpose, limits::PURPOSE));
-    let assignee = v.check(
-        UserId::parse(form.assignee_id.trim())
-            .ok_or_else(|| AppError::invalid("assignee_id", "Choose who will do it.")),
+    let new = input::follow_up(
+        FollowUpFields {
+            purpose: &form.purpose,
+            assignee: Picked::text(&form.assignee_id, UserId::parse),
+            due_at: Moment::Local(&form.due_at),
+            relative: Picked::text(&form.relative_id, RelativeId::parse),
+            is_appointment: form.is_appointment.is_some(),
+            place: Some(&form.place),
+        },
+        str::to_owned,
+        &mut v,
     );
-    let due = v.check(parse_local("due_at", &form.due_at).and_then(|t| input::due_at("due_at", t)));
-    let relative = match form.relative_id.trim() {
-        "" => Some(None),
-        r => v
-            .check(RelativeId::parse(r).ok_or_else(|| {
-                AppError::invalid("relative_id", "Choose a relative from the list.")
-            }))
-            .map(Some),
-    };
-    let place = v.check(input::optional("place", Some(&form.place), limits::PLACE));
-    let checked = (|| Some((purpose?, assignee?, due?, relative?, place?)))();
-    let (purpose, assignee, due_at, relative_id, place) = match v.finish_with(checked) {
-        Ok(values) => values,
-        Err(errors) => {
-            return follow_up_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors?,
-            )
-            .await;
-        }
-    };
-    let new = NewFollowUp {
-        purpose,
-        assignee,
-        due_at,
-        relative_id,
-        is_appointment: form.is_appointment.is_some(),
-        place,
-    };
     let (me, cid) = (user.0.clone(), id.clone());
-    match state
-        .db
-        .run(move |conn| follow_ups::create(conn, &me, &cid, &new))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?saved=follow_up#follow-ups",
-            case_url(&id)
-        ))),
-        Err(e) => {
-            let errors = form_errors(e, "purpose")?;
-            follow_up_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
-        }
-    }
+    save(
+        &state,
+        v.finish_with(new),
+        move |conn, new| follow_ups::create(conn, &me, &cid, &new),
+        "purpose",
+        |_| format!("{}?saved=follow_up#follow-ups", case_url(&id)),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            follow_up_page(&req, &state, &user, &id, status, &form, errors).await
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

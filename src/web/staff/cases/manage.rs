@@ -9,11 +9,11 @@ use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
 use crate::casework::cases::{self, ExitPlan};
-use crate::casework::time::london_date;
+use crate::casework::input::{self, Picked, PlanFields};
 use crate::casework::types::ContactChannel;
-use crate::casework::{access, input, limits, links};
-use crate::db::{self, DbConn};
-use crate::domain::{CaseId, FormErrors};
+use crate::casework::{access, limits, links};
+use crate::db::DbConn;
+use crate::domain::{CaseId, FormErrors, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
@@ -180,16 +180,18 @@ pub async fn set_plan(
         "interval_hours",
         "plan",
         |conn, me, id, f| {
-            let hours = f.interval_hours.trim().parse::<i64>().map_err(|_| {
-                AppError::invalid(
-                    "interval_hours",
-                    "Enter the number of hours between contacts, like 48.",
-                )
-            })?;
-            let channel = ContactChannel::parse(&f.preferred_channel)
-                .ok_or_else(|| AppError::invalid("preferred_channel", "Choose a channel."))?;
-            let plan = input::plan(hours, channel, &f.preferred_hours, london_date(db::now()))?;
-            let reason = input::required("reason", &f.reason, limits::REASON)?;
+            let mut v = Validator::default();
+            let plan = input::plan(
+                PlanFields {
+                    interval_hours: Picked::text(&f.interval_hours, |h| h.parse().ok()),
+                    channel: Picked::text(&f.preferred_channel, ContactChannel::parse),
+                    preferred_hours: &f.preferred_hours,
+                    agreed_on: None,
+                },
+                &mut v,
+            );
+            let reason = v.check(input::required("reason", &f.reason, limits::REASON));
+            let (plan, reason) = v.finish_api_with((|| Some((plan?, reason?)))())?;
             cases::set_plan(conn, me, id, &plan, &reason)
         },
     )

@@ -26,7 +26,7 @@ use crate::db::DbConn;
 use crate::domain::{CaseId, FormErrors};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::pages::{render, see_other};
 
 pub(super) type Page = Result<HttpResponse, AppError>;
 
@@ -142,6 +142,27 @@ pub(crate) async fn load(
 /// Turns a rule broken in a use case into form errors; anything else is an error page.
 pub(super) fn form_errors(e: AppError, default_field: &str) -> Result<FormErrors, AppError> {
     FormErrors::from_error(e, default_field)
+}
+
+/// The end of every case form: the checked input written by `write`, then on to `done`; bad
+/// input, or a write the rules refuse, shows the form again (422) with every error, the
+/// refusal beside `default_field`.
+pub(crate) async fn save<T: Send + 'static, R: Send + 'static>(
+    state: &AppState,
+    checked: Result<T, Result<FormErrors, AppError>>,
+    write: impl FnOnce(&mut DbConn, T) -> Result<R, AppError> + Send + 'static,
+    default_field: &str,
+    done: impl FnOnce(R) -> String,
+    again: impl AsyncFnOnce(FormErrors) -> Page,
+) -> Page {
+    let errors = match checked {
+        Ok(value) => match state.db.run(move |conn| write(conn, value)).await {
+            Ok(written) => return Ok(see_other(&done(written))),
+            Err(e) => form_errors(e, default_field)?,
+        },
+        Err(errors) => errors?,
+    };
+    again(errors).await
 }
 
 /// A form that gives only a reason (cancelling, ending an assignment, reopening).

@@ -7,17 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
-use crate::casework::cases::{self, NewCase};
-use crate::casework::time::london_date;
+use crate::casework::cases::{self};
+use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
 use crate::casework::types::ContactChannel;
-use crate::casework::{input, limits};
-use crate::db::{self};
-use crate::domain::{FormErrors, PersonName, TeamId, Validator};
-use crate::error::AppError;
+use crate::domain::{FormErrors, TeamId, Validator};
 use crate::state::AppState;
-use crate::web::pages::{render, see_other};
+use crate::web::pages::render;
 
-use super::{Choice, Page, case_url, channel_choices, form_errors};
+use super::{Choice, Page, case_url, channel_choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct CaseForm {
@@ -119,93 +116,44 @@ pub async fn create_case(
     form: CsrfForm<CaseForm>,
 ) -> Page {
     let form = form.into_inner()?;
-    let mut v = Validator::default();
-    let team = v.check(
-        TeamId::parse(form.team_id.trim())
-            .ok_or_else(|| AppError::invalid("team_id", "Choose a team.")),
-    );
-    let name = v.check(PersonName::parse("deceased_name", &form.deceased_name));
-    let died = v.check(input::date_of_death(&form.date_of_death));
-    let circumstances = v.check(input::optional(
-        "circumstances",
-        Some(&form.circumstances),
-        limits::CIRCUMSTANCES,
-    ));
-    let needs = v.check(input::needs(
-        Some(&form.needs_language),
-        form.needs_interpreter.is_some(),
-        Some(&form.needs_accessibility),
-        Some(&form.needs_faith_culture),
-        Some(&form.needs_other),
-    ));
     let plan = match form.interval_hours.trim() {
-        "" => Some(None),
-        hours => {
-            let interval = v.check(hours.parse::<i64>().map_err(|_| {
-                AppError::invalid(
-                    "interval_hours",
-                    "Enter the number of hours between contacts, like 48.",
-                )
-            }));
-            let channel = v.check(ContactChannel::parse(&form.preferred_channel).ok_or_else(
-                || {
-                    AppError::invalid(
-                        "preferred_channel",
-                        "Choose how the family prefers to be contacted.",
-                    )
-                },
-            ));
-            match (interval, channel) {
-                (Some(i), Some(c)) => v
-                    .check(input::plan(
-                        i,
-                        c,
-                        &form.preferred_hours,
-                        london_date(db::now()),
-                    ))
-                    .map(Some),
-                _ => None,
-            }
-        }
+        "" => None,
+        _ => Some(PlanFields {
+            interval_hours: Picked::text(&form.interval_hours, |h| h.parse().ok()),
+            channel: Picked::text(&form.preferred_channel, ContactChannel::parse),
+            preferred_hours: &form.preferred_hours,
+            agreed_on: None,
+        }),
     };
-    let checked = (|| Some((team?, name?, died?, circumstances?, needs?, plan?)))();
-    let (team_id, deceased_name, date_of_death, circumstances, needs, plan) =
-        match v.finish_with(checked) {
-            Ok(values) => values,
-            Err(errors) => {
-                return new_case_page(
-                    &req,
-                    &state,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &form,
-                    errors?,
-                )
-                .await;
-            }
-        };
-    let new = NewCase {
-        team_id,
-        deceased_name,
-        date_of_death,
-        circumstances,
-        needs,
-        plan,
-    };
+    let mut v = Validator::default();
+    let new = input::case(
+        CaseFields {
+            team: Picked::text(&form.team_id, TeamId::parse),
+            deceased_name: &form.deceased_name,
+            date_of_death: &form.date_of_death,
+            circumstances: Some(&form.circumstances),
+            needs: NeedsFields {
+                language: Some(&form.needs_language),
+                interpreter: form.needs_interpreter.is_some(),
+                accessibility: Some(&form.needs_accessibility),
+                faith_culture: Some(&form.needs_faith_culture),
+                other: Some(&form.needs_other),
+            },
+            plan,
+        },
+        &mut v,
+    );
     let me = user.0.clone();
-    match state.db.run(move |conn| cases::open(conn, &me, new)).await {
-        Ok(case) => Ok(see_other(&case_url(&case.id))),
-        Err(e) => {
-            let errors = form_errors(e, "team_id")?;
-            new_case_page(
-                &req,
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
-        }
-    }
+    save(
+        &state,
+        v.finish_with(new),
+        move |conn, new| cases::open(conn, &me, new),
+        "team_id",
+        |case| case_url(&case.id),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            new_case_page(&req, &state, &user, status, &form, errors).await
+        },
+    )
+    .await
 }

@@ -8,17 +8,18 @@ use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
-use crate::casework::property::{self, Move, NewItem};
+use crate::casework::input::{self, ItemFields};
+use crate::casework::limits;
+use crate::casework::property::{self, Move};
 use crate::casework::time::{london_date, parse_date};
 use crate::casework::types::PropertyStatus;
-use crate::casework::{input, limits};
 use crate::db::{self};
 use crate::domain::{CaseId, FormErrors, PropertyItemId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, choices, form_errors, load};
+use super::{Choice, Page, case_page, case_url, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct PropertyForm {
@@ -109,59 +110,27 @@ pub async fn property_add(
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
-    let description = v.check(input::required(
-        "description",
-        &form.description,
-        limits::PROPERTY_DESCRIPTION,
-    ));
-    let held = v.check(parse_date("held_since", &form.held_since));
-    let notes = v.check(input::optional(
-        "staff_notes",
-        Some(&form.staff_notes),
-        limits::NOTE,
-    ));
-    let checked = (|| Some((description?, held?, notes?)))();
-    let (description, held_since, staff_notes) = match v.finish_with(checked) {
-        Ok(values) => values,
-        Err(errors) => {
-            return property_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors?,
-            )
-            .await;
-        }
-    };
-    let new = NewItem {
-        description,
-        held_since,
-        staff_notes,
-    };
+    let new = input::item(
+        ItemFields {
+            description: &form.description,
+            held_since: Some(&form.held_since),
+            staff_notes: Some(&form.staff_notes),
+        },
+        &mut v,
+    );
     let (me, cid) = (user.0.clone(), id.clone());
-    match state
-        .db
-        .run(move |conn| property::add(conn, &me, &cid, &new))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("{}/property?saved=1", case_url(&id)))),
-        Err(e) => {
-            let errors = form_errors(e, "description")?;
-            property_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
-        }
-    }
+    save(
+        &state,
+        v.finish_with(new),
+        move |conn, new| property::add(conn, &me, &cid, &new),
+        "description",
+        |_| format!("{}/property?saved=1", case_url(&id)),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            property_page(&req, &state, &user, &id, status, &form, errors).await
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

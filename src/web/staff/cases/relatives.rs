@@ -8,10 +8,11 @@ use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
+use crate::casework::access;
+use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::relatives::{self, Edited, RelativeInput};
 use crate::casework::types::ContactChannel;
-use crate::casework::{access, input, limits};
-use crate::domain::{CaseId, EmailAddress, FormErrors, PersonName, RelativeId, Validator};
+use crate::domain::{CaseId, FormErrors, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -67,75 +68,23 @@ impl RelativeForm {
 
     fn parse(&self) -> Result<RelativeInput, Result<FormErrors, AppError>> {
         let mut v = Validator::default();
-        let full_name = v.check(PersonName::parse("full_name", &self.full_name));
-        let relationship = v.check(input::required(
-            "relationship",
-            &self.relationship,
-            limits::RELATIONSHIP,
-        ));
-        let email = match self.email.trim() {
-            "" => Some(None),
-            e => v.check(EmailAddress::parse("email", e)).map(Some),
-        };
-        let phone = v.check(crate::accounts::users::parse_phone(
-            "phone",
-            Some(&self.phone),
-        ));
-        let address = v.check(input::optional(
-            "address",
-            Some(&self.address),
-            limits::ADDRESS,
-        ));
-        let channel = v.check(
-            ContactChannel::parse(&self.preferred_channel).ok_or_else(|| {
-                AppError::invalid(
-                    "preferred_channel",
-                    "Choose how they prefer to be contacted.",
-                )
-            }),
+        let input = input::relative(
+            RelativeFields {
+                full_name: &self.full_name,
+                relationship: &self.relationship,
+                email: Some(&self.email),
+                phone: Some(&self.phone),
+                address: Some(&self.address),
+                preferred_channel: Picked::text(&self.preferred_channel, ContactChannel::parse),
+                language: Picked::text(&self.language, Lang::parse),
+                point_of_contact: self.point_of_contact.is_some(),
+                notify_by_email: self.notify_by_email.is_some(),
+                quiet_hours_start: Some(&self.quiet_hours_start),
+                quiet_hours_end: Some(&self.quiet_hours_end),
+            },
+            &mut v,
         );
-        let language = v.check(
-            Lang::parse(&self.language)
-                .ok_or_else(|| AppError::invalid("language", "Choose a language.")),
-        );
-        let quiet = v.check(input::quiet_hours(
-            Some(&self.quiet_hours_start),
-            Some(&self.quiet_hours_end),
-        ));
-        let checked = (|| {
-            Some((
-                full_name?,
-                relationship?,
-                email?,
-                phone?,
-                address?,
-                channel?,
-                language?,
-                quiet?,
-            ))
-        })();
-        let (
-            full_name,
-            relationship,
-            email,
-            phone,
-            address,
-            preferred_channel,
-            language,
-            quiet_hours,
-        ) = v.finish_with(checked)?;
-        Ok(RelativeInput {
-            full_name,
-            relationship,
-            email,
-            phone,
-            address,
-            preferred_channel,
-            language,
-            point_of_contact: self.point_of_contact.is_some(),
-            notify_by_email: self.notify_by_email.is_some(),
-            quiet_hours,
-        })
+        v.finish_with(input)
     }
 }
 

@@ -8,15 +8,14 @@ use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
+use crate::casework::input::{self, Picked, UpdateFields};
+use crate::casework::links;
 use crate::casework::types::Stage;
-use crate::casework::updates::{self, NewUpdate};
-use crate::casework::{input, limits, links};
+use crate::casework::updates::{self};
 use crate::domain::{CaseId, FormErrors, Validator};
-use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, choices, form_errors, load};
+use super::{Choice, Page, case_page, case_url, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct UpdateForm {
@@ -105,68 +104,33 @@ pub async fn update_create(
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
-    let title = v.check(input::required("title", &form.title, limits::UPDATE_TITLE));
-    let body = v.check(input::required("body", &form.body, limits::UPDATE_BODY));
-    let stage = match form.stage.trim() {
-        "" => Some(None),
-        s => v
-            .check(
-                Stage::parse(s)
-                    .ok_or_else(|| AppError::invalid("stage", "Choose a stage from the list.")),
-            )
-            .map(Some),
-    };
-    let checked = (|| Some((title?, body?, stage?)))();
-    let (title, body, stage) = match v.finish_with(checked) {
-        Ok(values) => values,
-        Err(errors) => {
-            return update_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors?,
-            )
-            .await;
-        }
-    };
-    let new = NewUpdate {
-        title,
-        body,
-        shared_with_family: form.shared_with_family.is_some(),
-        stage,
-        key_event: stage.is_some(),
-    };
+    let new = input::update(
+        UpdateFields {
+            title: &form.title,
+            body: &form.body,
+            shared_with_family: form.shared_with_family.is_some(),
+            stage: Picked::text(&form.stage, Stage::parse),
+            key_event: false,
+        },
+        &mut v,
+    );
     let (me, cid, linked) = (user.0.clone(), id.clone(), form.to_linked.is_some());
-    let result = state
-        .db
-        .run(move |conn| {
+    save(
+        &state,
+        v.finish_with(new),
+        move |conn, new| {
             if linked {
-                updates::post_to_linked(conn, &me, &cid, &new).map(|_| ())
+                updates::post_to_linked(conn, &me, &cid, &new).map(drop)
             } else {
-                updates::post(conn, &me, &cid, &new).map(|_| ())
+                updates::post(conn, &me, &cid, &new).map(drop)
             }
-        })
-        .await;
-    match result {
-        Ok(()) => Ok(see_other(&format!(
-            "{}?saved=update#timeline",
-            case_url(&id)
-        ))),
-        Err(e) => {
-            let errors = form_errors(e, "title")?;
-            update_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
-        }
-    }
+        },
+        "title",
+        |_| format!("{}?saved=update#timeline", case_url(&id)),
+        async |errors| {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            update_page(&req, &state, &user, &id, status, &form, errors).await
+        },
+    )
+    .await
 }
