@@ -208,15 +208,10 @@ async fn finish(
     };
     if source == AuthSource::Cookie {
         // Sliding renewal: once half the token's life has passed, issue a fresh one.
-        let half_life = state.config.token_lifetime.num_seconds() / 2;
+        let lifetime = state.config.token_lifetime;
+        let half_life = lifetime.num_seconds() / 2;
         if chrono::Utc::now().timestamp() - claims.iat >= half_life {
-            let (fresh, _) = state.keys.issue(
-                Audience::StaffWeb,
-                user.id.as_str(),
-                &user.session_id,
-                user.auth_version,
-                state.config.token_lifetime,
-            )?;
+            let (fresh, _) = state.keys.renew(Audience::StaffWeb, claims, lifetime)?;
             req.extensions_mut().insert(RenewedStaffToken(fresh));
         }
         req.extensions_mut()

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::password;
-use crate::auth::session::{self, Client};
+use crate::auth::session::{self, Client, Origin, Principal};
 use crate::auth::throttle;
 use crate::auth::tokens::Audience;
 use crate::db::schema::users;
@@ -231,14 +231,14 @@ pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedI
                 .db
                 .run(move |conn| {
                     db::write(conn, |conn| {
-                        let sid = session::create_staff_session(
-                            conn,
-                            &user_id,
+                        let origin = Origin {
                             client,
-                            db::now() + lifetime,
-                            ip.as_deref(),
-                            user_agent.as_deref(),
-                        )?;
+                            ip: ip.as_deref(),
+                            user_agent: user_agent.as_deref(),
+                        };
+                        let staff = Principal::Staff(&user_id);
+                        let expires_at = db::now() + lifetime;
+                        let sid = session::insert(conn, staff, origin, false, expires_at)?;
                         audit::event(&Actor::Staff(user_id.clone()), "auth.sign_in")
                             .record("session", &sid)
                             .ip(ip.as_deref())

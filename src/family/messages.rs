@@ -573,6 +573,22 @@ pub fn waiting_for(
     Ok(out)
 }
 
+/// The case's message thread as the relative reads it: in their language, with what they
+/// have not read yet marked new.
+pub fn thread_of(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<ThreadItem>> {
+    thread(conn, &user.case_id, Some((&user.relative_id, user.lang)))
+}
+
+/// The thread, marked read for the relative as it is shown (page and API alike).
+pub fn thread_marked_read(
+    conn: &mut DbConn,
+    user: &FamilyUser,
+) -> Result<Vec<ThreadItem>, AppError> {
+    let thread = thread_of(conn, user)?;
+    db::write(conn, |conn| mark_read(conn, &user.relative_id, &thread))?;
+    Ok(thread)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,17 +13,12 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::timeliness::chart::{self, Point};
 use crate::timeliness::dashboard::{self, Dashboard, Table, TimelinessSummary};
-use crate::web::api::dashboard::board_for;
+use crate::web::api::dashboard::TimelinessQuery;
 use crate::web::pages::render;
 
-#[derive(Debug, Default, Deserialize, Serialize)]
-pub struct DashboardQuery {
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    to: Option<String>,
-    #[serde(default)]
-    team_id: Option<String>,
+/// Which table the CSV download is of (the period is a `TimelinessQuery`, as in the API).
+#[derive(Debug, Default, Deserialize)]
+pub struct TableQuery {
     #[serde(default)]
     table: Option<String>,
 }
@@ -326,7 +321,7 @@ pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: CaseworkUser,
-    query: web::Query<DashboardQuery>,
+    query: web::Query<TimelinessQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let is_manager = user.0.role == Role::Manager;
@@ -357,15 +352,7 @@ pub async fn page(
         }
     }
     page.csv_query = csv.join("&");
-    let status = match board_for(
-        &state,
-        &user.0,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.team_id.as_deref(),
-    )
-    .await
-    {
+    let status = match q.board(&state, &user).await {
         Ok(board) => {
             fill(&mut page, &board);
             StatusCode::OK
@@ -395,23 +382,16 @@ fn urlencoding(s: &str) -> String {
 pub async fn csv(
     state: web::Data<AppState>,
     user: CaseworkUser,
-    query: web::Query<DashboardQuery>,
+    query: web::Query<TimelinessQuery>,
+    which: web::Query<TableQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
-    let table = Table::parse(q.table.as_deref().unwrap_or("cases")).ok_or_else(|| {
+    let table = Table::parse(which.table.as_deref().unwrap_or("cases")).ok_or_else(|| {
         AppError::invalid(
             "table",
             "Choose the table to download: cases, officers, teams, weeks or concerns.",
         )
     })?;
-    let board = board_for(
-        &state,
-        &user.0,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.team_id.as_deref(),
-    )
-    .await?;
+    let board = query.board(&state, &user).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/csv; charset=utf-8"))
         .insert_header((

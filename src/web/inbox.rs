@@ -9,6 +9,7 @@ use crate::domain::NotificationId;
 use crate::error::AppError;
 use crate::notify::inbox::{self, InboxItem};
 use crate::state::AppState;
+use crate::web::api::errors::{NotFoundHere, SignInNeeded};
 use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 
@@ -91,14 +92,8 @@ pub async fn read_all(
 }
 
 #[utoipa::path(
-    get,
-    operation_id = "notifications_list",
-    path = "/api/v1/notifications",
-    tag = "notifications",
-    responses(
-        (status = 200, description = "My portal inbox", body = InboxList),
-        crate::web::api::errors::SignInNeeded,
-    ),
+    get, operation_id = "notifications_list", path = "/api/v1/notifications", tag = "notifications",
+    responses((status = 200, description = "My portal inbox", body = InboxList), SignInNeeded),
 )]
 pub async fn api_list(
     state: web::Data<AppState>,
@@ -117,15 +112,9 @@ pub struct InboxList {
 }
 
 #[utoipa::path(
-    post,
-    path = "/api/v1/notifications/{id}/read",
-    tag = "notifications",
+    post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
     params(("id" = NotificationId, Path)),
-    responses(
-        (status = 204, description = "Marked read"),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotFoundHere,
-    ),
+    responses((status = 204, description = "Marked read"), SignInNeeded, NotFoundHere),
 )]
 pub async fn api_read(
     state: web::Data<AppState>,
@@ -137,13 +126,8 @@ pub async fn api_read(
 }
 
 #[utoipa::path(
-    post,
-    path = "/api/v1/notifications/read-all",
-    tag = "notifications",
-    responses(
-        (status = 204, description = "All marked read"),
-        crate::web::api::errors::SignInNeeded,
-    ),
+    post, path = "/api/v1/notifications/read-all", tag = "notifications",
+    responses((status = 204, description = "All marked read"), SignInNeeded),
 )]
 pub async fn api_read_all(
     state: web::Data<AppState>,

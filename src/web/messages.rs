@@ -16,7 +16,7 @@ use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::pages::{ok, see_other};
-use crate::web::staff::cases::{case_page, case_url, load, save};
+use crate::web::staff::cases::{Asked, case_page, case_url, load, save};
 
 type Page = Result<HttpResponse, AppError>;
 
@@ -61,15 +61,18 @@ struct ThreadPage<'a> {
 
 #[allow(clippy::too_many_arguments)]
 async fn thread_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &crate::auth::StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &MessageForm,
     errors: FormErrors,
     sent: bool,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (_, header) = load(state, user, id, "family messages").await?;
     let cid = id.clone();
     let thread = state
@@ -103,10 +106,7 @@ pub async fn thread(
     query: web::Query<ThreadQuery>,
 ) -> Page {
     thread_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &MessageForm::default(),
         FormErrors::default(),
@@ -145,7 +145,14 @@ pub async fn send(
         |_| format!("{}/messages?sent=1", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            thread_page(&req, &state, &user, &id, status, &form, errors, false).await
+            thread_page(
+                Asked::new(&req, &state, &user, &id),
+                status,
+                &form,
+                errors,
+                false,
+            )
+            .await
         },
     )
     .await
@@ -185,7 +192,14 @@ pub async fn close(
                 in_reply_to: message.to_string(),
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return thread_page(&req, &state, &user, &id, status, &reply, errors, false).await;
+            return thread_page(
+                Asked::new(&req, &state, &user, &id),
+                status,
+                &reply,
+                errors,
+                false,
+            )
+            .await;
         }
     };
     // Closing what is not an open concern is a conflict with the record, answered as such.

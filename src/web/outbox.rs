@@ -12,6 +12,10 @@ use crate::error::AppError;
 use crate::notify::Status;
 use crate::notify::outbox::{self, OutboxRow};
 use crate::state::AppState;
+use crate::web::api::errors::{
+    BreaksARule, CaseErrors, Conflicts, NotAllowed, QueryUnreadable, SignInNeeded,
+};
+use crate::web::api::json_answer;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 
@@ -85,6 +89,19 @@ pub async fn page(
     ))
 }
 
+/// Queues a notice that failed to be sent again, as the administrator (page and API alike).
+async fn retry_notice(
+    state: &AppState,
+    admin: &AdminUser,
+    path: web::Path<NotificationId>,
+) -> Result<(), AppError> {
+    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
+    state
+        .db
+        .run(move |conn| outbox::retry(conn, &actor, &id))
+        .await
+}
+
 pub async fn retry(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -92,26 +109,17 @@ pub async fn retry(
     form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     form.into_inner()?;
-    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
-    state
-        .db
-        .run(move |conn| outbox::retry(conn, &actor, &id))
-        .await?;
+    retry_notice(&state, &admin, path).await?;
     Ok(see_other("/admin/outbox"))
 }
 
 #[utoipa::path(
-    get,
-    operation_id = "outbox_list",
-    path = "/api/v1/outbox",
-    tag = "notifications",
+    get, operation_id = "outbox_list", path = "/api/v1/outbox", tag = "notifications",
     params(OutboxQuery),
     responses(
-        crate::web::api::errors::QueryUnreadable,
+        QueryUnreadable,
         (status = 200, description = "E-mail notifications in a status", body = [OutboxRow]),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotAllowed,
-        crate::web::api::errors::BreaksARule,
+        SignInNeeded, NotAllowed, BreaksARule,
     ),
 )]
 pub async fn api_list(
@@ -120,34 +128,20 @@ pub async fn api_list(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let status = status_of(&query)?;
-    let rows = state
-        .db
-        .run(move |conn| Ok(outbox::list(conn, status, 500)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(rows))
+    json_answer(&state, move |conn| Ok(outbox::list(conn, status, 500)?)).await
 }
 
 #[utoipa::path(
-    post,
-    path = "/api/v1/outbox/{id}/retry",
-    tag = "notifications",
+    post, path = "/api/v1/outbox/{id}/retry", tag = "notifications",
     params(("id" = NotificationId, Path)),
-    responses(
-        (status = 204, description = "Queued again"),
-        crate::web::api::errors::Conflicts,
-        crate::web::api::errors::CaseErrors,
-    ),
+    responses((status = 204, description = "Queued again"), Conflicts, CaseErrors),
 )]
 pub async fn api_retry(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<NotificationId>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
-    state
-        .db
-        .run(move |conn| outbox::retry(conn, &actor, &id))
-        .await?;
+    retry_notice(&state, &admin, path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -311,3 +311,17 @@ pub async fn staff_session_cookie(
     }
     Ok(res)
 }
+
+/// The caller's user agent as sent (kept with a new session), if it is readable text.
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The query of a page that a successful form post comes back to, saying so: `?saved=1`.
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    pub saved: Option<String>,
+}

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
+use crate::auth::session::StaffUser;
 use crate::casework::relatives::Relative;
+use crate::db::DbConn;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
@@ -206,6 +208,24 @@ pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     Ok(HttpResponse::Ok().json(WaitingMessages { waiting, concerns }))
 }
 
+/// A change to a relative's portal access by someone on the case team; the relative as they
+/// now stand.
+async fn access_change(
+    state: &AppState,
+    user: CaseworkOnCase,
+    path: web::Path<(CaseId, RelativeId)>,
+    change: impl FnOnce(&mut DbConn, &StaffUser, &CaseId, &RelativeId) -> Result<Relative, AppError>
+    + Send
+    + 'static,
+) -> Answer {
+    let ((id, relative), me) = (path.into_inner(), user.0);
+    let changed = state
+        .db
+        .run(move |conn| change(conn, &me, &id, &relative))
+        .await?;
+    Ok(HttpResponse::Ok().json(changed))
+}
+
 /// Invites a relative to the family portal: an email with a sign-in link that works once and
 /// for 72 hours. Needs their email address.
 #[utoipa::path(
@@ -227,13 +247,7 @@ pub async fn invite(
     body: NoBody,
 ) -> Answer {
     body.into_inner()?;
-    let (id, relative) = path.into_inner();
-    let me = user.0.clone();
-    let r = state
-        .db
-        .run(move |conn| family_access::invite(conn, &me, &id, &relative))
-        .await?;
-    Ok(HttpResponse::Ok().json(r))
+    access_change(&state, user, path, family_access::invite).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -273,13 +287,10 @@ pub async fn suspend(
         ));
     }
     let reason = LimitedText::parse("reason", &body.reason, 500)?;
-    let (id, relative) = path.into_inner();
-    let me = user.0.clone();
-    let r = state
-        .db
-        .run(move |conn| family_access::suspend(conn, &me, &id, &relative, &reason))
-        .await?;
-    Ok(HttpResponse::Ok().json(r))
+    let suspend = move |conn: &mut DbConn, me: &StaffUser, id: &CaseId, relative: &RelativeId| {
+        family_access::suspend(conn, me, id, relative, &reason)
+    };
+    access_change(&state, user, path, suspend).await
 }
 
 /// Restores a suspended relative's access.
@@ -302,11 +313,5 @@ pub async fn reinstate(
     body: NoBody,
 ) -> Answer {
     body.into_inner()?;
-    let (id, relative) = path.into_inner();
-    let me = user.0.clone();
-    let r = state
-        .db
-        .run(move |conn| family_access::reinstate(conn, &me, &id, &relative))
-        .await?;
-    Ok(HttpResponse::Ok().json(r))
+    access_change(&state, user, path, family_access::reinstate).await
 }

@@ -162,3 +162,43 @@ impl FromRequest for NoBody {
         })
     }
 }
+
+/// What an API handler answers.
+pub type Answer = Result<actix_web::HttpResponse, AppError>;
+
+/// Runs `read` in one database task and answers 200 with what it gives, as JSON: the whole
+/// of a handler that only reads.
+pub async fn json_answer<T>(
+    state: &crate::state::AppState,
+    read: impl FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+) -> Answer
+where
+    T: serde::Serialize + Send + 'static,
+{
+    let found = state.db.run(read).await?;
+    Ok(actix_web::HttpResponse::Ok().json(found))
+}
+
+/// Runs `change` in one database task and answers 204 No Content.
+pub async fn no_content<T>(
+    state: &crate::state::AppState,
+    change: impl FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+) -> Answer
+where
+    T: Send + 'static,
+{
+    state.db.run(change).await?;
+    Ok(actix_web::HttpResponse::NoContent().finish())
+}
+
+/// An e-mail address in a request body, as the OpenAPI document describes it: the pattern and
+/// length `EmailAddress` accepts, written once for every body that takes one.
+pub fn email_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .max_length(Some(254))
+        .pattern(Some(EMAIL_PATTERN))
+        .build()
+}
+
+const EMAIL_PATTERN: &str = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$";

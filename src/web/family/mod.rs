@@ -25,6 +25,7 @@ use crate::auth::csrf::{self};
 use crate::auth::drafts::{Author, DraftKeys};
 use crate::auth::extract::{BoundSession, ClearSessionCookie, audit_rejection, state_of};
 use crate::auth::tokens::{Audience, TokenError};
+use crate::domain::{RelativeId, SessionId};
 use crate::error::AppError;
 use crate::family::cache::{TokenKind, time_until};
 use crate::family::portal::tr;
@@ -144,12 +145,11 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
         time_until(keep_until),
     );
     if source == AuthSource::Cookie && now - claims.iat >= half_life {
-        let (fresh, _) = state.keys.issue(
-            Audience::FamilyWeb,
-            user.relative_id.as_str(),
+        let fresh = web_token(
+            &state,
+            &user.relative_id,
             &user.session_id,
             user.auth_version,
-            state.config.token_lifetime,
         )?;
         req.extensions_mut()
             .insert(RenewedFamilyToken(fresh, user.persistent));
@@ -157,6 +157,24 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
     bind_forms(&req, source, &user);
     req.extensions_mut().insert(user.clone());
     Ok(user)
+}
+
+/// A token for the family session cookie: the relative's browser session, for the configured
+/// lifetime.
+pub(super) fn web_token(
+    state: &AppState,
+    relative: &RelativeId,
+    session: &SessionId,
+    auth_version: i64,
+) -> Result<String, AppError> {
+    let (token, _) = state.keys.issue(
+        Audience::FamilyWeb,
+        relative.as_str(),
+        session,
+        auth_version,
+        state.config.token_lifetime,
+    )?;
+    Ok(token)
 }
 
 /// A browser's forms are bound to the session its cookie opened (see `csrf`).
@@ -418,4 +436,15 @@ pub(super) fn problems(lang: Lang, list: &[(&str, &str)]) -> serde_json::Value {
 
 pub(super) fn no_problems() -> serde_json::Value {
     serde_json::json!({ "list": [], "by_field": {} })
+}
+
+/// The status and problems of a form page: 200 and none when nothing was wrong with what was
+/// sent, else 422 and each problem in the reader's language.
+pub(super) fn form_problems(lang: Lang, list: &[(&str, &str)]) -> (StatusCode, serde_json::Value) {
+    let status = if list.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, problems(lang, list))
 }

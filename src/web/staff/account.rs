@@ -19,7 +19,7 @@ use crate::domain::{NewPassword, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
-use crate::web::pages::{self, render, see_other, staff_cookie};
+use crate::web::pages::{self, render, see_other, staff_cookie, user_agent};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct LoginForm {
@@ -113,11 +113,7 @@ pub async fn login(
         password: form.password.clone(),
         client: Client::Browser,
         ip: client_ip(&req),
-        user_agent: req
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        user_agent: user_agent(&req),
         known_device: device::knows(&req, Account::Staff, &form.email),
     };
     match sign_in::sign_in_staff(&state, attempt).await {
@@ -157,24 +153,39 @@ pub async fn logout(
     form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     form.into_inner()?;
-    let ip = client_ip(&req);
-    state
-        .db
-        .run(move |conn| {
-            crate::db::write(conn, |conn| {
-                session::revoke(conn, &user.session_id, "signed out")?;
-                audit::event(&Actor::Staff(user.id.clone()), "auth.sign_out")
-                    .record("session", &user.session_id)
-                    .ip(ip.as_deref())
-                    .write(conn)?;
-                Ok::<_, AppError>(())
-            })
-        })
-        .await?;
+    end_session(&state, user, client_ip(&req), Client::Browser).await?;
     let mut res = see_other("/staff/login?signed_out=1");
     res.add_cookie(&cookies::STAFF_SESSION.removal(state.config.cookie_secure))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the session cookie: {e}")))?;
     Ok(res)
+}
+
+/// Ends a staff session and records the sign-out: from the pages (`Client::Browser`), or by
+/// revoking an API token (`Client::Api`, noted as such in the audit log).
+pub(crate) async fn end_session(
+    state: &AppState,
+    user: StaffUser,
+    ip: Option<String>,
+    client: Client,
+) -> Result<(), AppError> {
+    let (reason, detail) = match client {
+        Client::Browser => ("signed out", ""),
+        Client::Api => ("token revoked", "api"),
+    };
+    state
+        .db
+        .run(move |conn| {
+            crate::db::write(conn, |conn| {
+                session::revoke(conn, &user.session_id, reason)?;
+                audit::event(&Actor::Staff(user.id.clone()), "auth.sign_out")
+                    .record("session", &user.session_id)
+                    .ip(ip.as_deref())
+                    .detail(detail)
+                    .write(conn)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await
 }
 
 #[derive(Serialize)]

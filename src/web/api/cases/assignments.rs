@@ -12,7 +12,7 @@ use crate::domain::{AssignmentId, CaseId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, on_case};
+use super::{Answer, ReasonBody, created_on, on_case};
 
 #[utoipa::path(
     get,
@@ -89,12 +89,11 @@ pub async fn assign(
         &mut v,
     );
     let new = v.finish_api_with(new)?;
-    let (user, id) = (user.0, path.into_inner());
-    let made = state
-        .db
-        .run(move |conn| assignments::assign(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(made))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        assignments::assign(conn, user, id, &new)
+    })
+    .await
 }
 
 #[utoipa::path(

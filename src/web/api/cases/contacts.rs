@@ -1,6 +1,6 @@
 //! The contact log: listing, logging (with follow-ups agreed in the same request), reading one, and amendments.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 
 use crate::auth::CaseworkOnCase;
@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::web::api::ApiJson;
 
 use super::follow_ups::FollowUpBody;
-use super::{Answer, created, on_case};
+use super::{Answer, created, created_on, on_case};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -162,15 +162,11 @@ pub async fn contact_get(
     user: CaseworkUser,
     path: web::Path<(CaseId, ContactId)>,
 ) -> Answer {
-    let (user, (id, contact)) = (user.0, path.into_inner());
-    let found = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "contact")?;
-            contacts::view(conn, &id, &contact)?.ok_or(AppError::NotFound)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(found))
+    let (id, contact) = path.into_inner();
+    on_case(&state, user, id, "contact", move |conn, id| {
+        contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -188,15 +184,12 @@ pub async fn amendments_list(
     user: CaseworkUser,
     path: web::Path<(CaseId, ContactId)>,
 ) -> Answer {
-    let (user, (id, contact)) = (user.0, path.into_inner());
-    let found = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "contact")?;
-            contacts::view(conn, &id, &contact)?.ok_or(AppError::NotFound)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(found.amendments))
+    let (id, contact) = path.into_inner();
+    on_case(&state, user, id, "contact", move |conn, id| {
+        let found = contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)?;
+        Ok(found.amendments)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -247,10 +240,9 @@ pub async fn amend(
         &mut v,
     );
     let amendment = v.finish_api_with(amendment)?;
-    let (user, (id, contact)) = (user.0, path.into_inner());
-    let view = state
-        .db
-        .run(move |conn| contacts::amend(conn, &user, &id, &contact, &amendment))
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+    let (id, contact) = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        contacts::amend(conn, user, id, &contact, &amendment)
+    })
+    .await
 }

@@ -12,7 +12,7 @@ use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId, Validator
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, on_case, time};
+use super::{Answer, ReasonBody, created_on, on_case, time};
 
 /// A follow-up as the API takes it (also inside a contact, for what was agreed).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -88,17 +88,15 @@ pub async fn follow_up_create(
     path: web::Path<CaseId>,
     body: ApiJson<FollowUpBody>,
 ) -> Answer {
-    let user = user.0;
     let body = body.into_inner()?;
     let mut v = Validator::default();
     let new = input::follow_up(body.fields(&user.id), str::to_owned, &mut v);
     let new = v.finish_api_with(new)?;
     let id = path.into_inner();
-    let made = state
-        .db
-        .run(move |conn| follow_ups::create(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(made))
+    created_on(&state, user.0, id, move |conn, user, id| {
+        follow_ups::create(conn, user, id, &new)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

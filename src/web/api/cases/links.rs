@@ -10,7 +10,7 @@ use crate::domain::CaseId;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, ReasonBody, on_case};
+use super::{Answer, ReasonBody, created_on, on_case};
 
 #[utoipa::path(
     get,
@@ -63,12 +63,11 @@ pub async fn link(
 ) -> Answer {
     let body = body.into_inner()?;
     let reason = input::required("reason", &body.reason, limits::REASON)?;
-    let (user, id) = (user.0, path.into_inner());
-    let link = state
-        .db
-        .run(move |conn| links::link(conn, &user, &id, &body.other_case_id, &reason))
-        .await?;
-    Ok(HttpResponse::Created().json(link))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        links::link(conn, user, id, &body.other_case_id, &reason)
+    })
+    .await
 }
 
 #[utoipa::path(

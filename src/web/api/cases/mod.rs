@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ManagerOnCase;
+use crate::auth::session::StaffUser;
 use crate::auth::{CaseworkUser, ManagerUser};
 use crate::casework::cases::{self, Case, CaseFilter, ExitPlan};
 use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
@@ -51,6 +52,17 @@ pub(super) async fn on_case<T: serde::Serialize + Send + 'static>(
         })
         .await?;
     Ok(HttpResponse::Ok().json(found))
+}
+
+/// A record made on a case by someone allowed to make it: 201 with the record.
+pub(super) async fn created_on<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    user: StaffUser,
+    id: CaseId,
+    make: impl FnOnce(&mut DbConn, &StaffUser, &CaseId) -> Result<T, AppError> + Send + 'static,
+) -> Answer {
+    let made = state.db.run(move |conn| make(conn, &user, &id)).await?;
+    Ok(HttpResponse::Created().json(made))
 }
 
 pub(super) fn time(field: &str, raw: &str) -> Result<chrono::NaiveDateTime, AppError> {

@@ -13,7 +13,7 @@ use crate::domain::{CaseId, PropertyItemId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, date, on_case};
+use super::{Answer, created_on, date, on_case};
 
 #[utoipa::path(
     get,
@@ -76,12 +76,11 @@ pub async fn property_add(
         &mut v,
     );
     let new = v.finish_api_with(new)?;
-    let (user, id) = (user.0, path.into_inner());
-    let item = state
-        .db
-        .run(move |conn| property::add(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(item))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        property::add(conn, user, id, &new)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

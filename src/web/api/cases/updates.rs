@@ -1,6 +1,6 @@
 //! Updates on the case timeline, one case or every linked case at once.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 
 use crate::auth::CaseworkOnCase;
@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
-use super::{Answer, on_case};
+use super::{Answer, created_on, on_case};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -86,12 +86,11 @@ pub async fn update_post(
     body: ApiJson<UpdateBody>,
 ) -> Answer {
     let new = body.into_inner()?.parse()?;
-    let (user, id) = (user.0, path.into_inner());
-    let posted = state
-        .db
-        .run(move |conn| updates::post(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(posted))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        updates::post(conn, user, id, &new)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -114,10 +113,9 @@ pub async fn update_post_linked(
     body: ApiJson<UpdateBody>,
 ) -> Answer {
     let new = body.into_inner()?.parse()?;
-    let (user, id) = (user.0, path.into_inner());
-    let posted = state
-        .db
-        .run(move |conn| updates::post_to_linked(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(posted))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        updates::post_to_linked(conn, user, id, &new)
+    })
+    .await
 }

@@ -12,20 +12,24 @@ use crate::state::AppState;
 use crate::web::api::ApiJson;
 use crate::web::api::errors::{ApiError, BodyErrors};
 use crate::web::family::sign_in::{end_family_sessions, redeem_link, request_link_for};
+use crate::web::pages::user_agent;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Answer, FamilyErrors, agent_of};
+use super::{Answer, FamilyErrors};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
-    /// The address the case team holds for the relative.
-    #[schema(
-        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$",
-        max_length = 254
-    )]
+    #[schema(schema_with = link_email_schema)]
     email: String,
+}
+
+/// The address the case team holds for the relative, as the OpenAPI document describes it.
+fn link_email_schema() -> utoipa::openapi::Object {
+    let mut schema = crate::web::api::email_schema();
+    schema.description = Some("The address the case team holds for the relative.".into());
+    schema
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -39,9 +43,7 @@ pub struct LinkRequested {
 /// Asks for a sign-in link by e-mail. The answer is the same whether or not the address is
 /// known; at most 5 requests an hour per address and 30 per network address.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/auth/link",
-    tag = "family",
+    post, path = "/api/v1/family/auth/link", tag = "family",
     request_body = LinkRequest,
     responses(
         (status = 202, description = "If the address has portal access, a link is on its way", body = LinkRequested),
@@ -144,10 +146,7 @@ fn link_problem(problem: LinkProblem) -> AppError {
 
 /// Signs in with the token of a sign-in link (single use) and returns a bearer token.
 #[utoipa::path(
-    post,
-    operation_id = "family_issue_token",
-    path = "/api/v1/family/auth/token",
-    tag = "family",
+    post, operation_id = "family_issue_token", path = "/api/v1/family/auth/token", tag = "family",
     request_body = FamilyTokenRequest,
     responses(
         (status = 200, description = "Signed in", body = FamilyToken),
@@ -177,7 +176,7 @@ pub async fn issue_token(
         Client::Api,
         body.keep_signed_in,
         client_ip(&req),
-        agent_of(&req),
+        user_agent(&req),
     )
     .await?;
     let signed_in = outcome.map_err(link_problem)?;
@@ -193,9 +192,7 @@ pub async fn issue_token(
 
 /// A fresh token for the same session, while the session lasts.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/auth/refresh",
-    tag = "family",
+    post, path = "/api/v1/family/auth/refresh", tag = "family",
     responses(
         (status = 200, description = "A new token; the old one still works until it expires", body = FamilyToken),
         FamilyErrors,
@@ -218,10 +215,8 @@ pub async fn refresh_token(state: web::Data<AppState>, user: FamilyUser) -> Answ
 
 /// Signs out this session.
 #[utoipa::path(
-    delete,
-    operation_id = "family_revoke_token",
-    path = "/api/v1/family/auth/token",
-    tag = "family",
+    delete, operation_id = "family_revoke_token",
+    path = "/api/v1/family/auth/token", tag = "family",
     responses((status = 204, description = "Signed out"), FamilyErrors),
 )]
 pub async fn revoke_token(
@@ -235,9 +230,7 @@ pub async fn revoke_token(
 
 /// Signs out every session of this relative, on every device and in the browser.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/auth/sign-out-everywhere",
-    tag = "family",
+    post, path = "/api/v1/family/auth/sign-out-everywhere", tag = "family",
     responses((status = 204, description = "Every session ended"), FamilyErrors),
 )]
 pub async fn sign_out_everywhere(

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::ManagerOnCase;
 use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
@@ -15,7 +14,7 @@ use crate::domain::{AssignmentId, CaseId, FormErrors, UserId, Validator};
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, ReasonForm, case_page, case_url, choices, load, save};
+use super::{Asked, Choice, Page, ReasonForm, case_page, case_url, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct AssignForm {
@@ -47,14 +46,17 @@ struct AssignPage<'a> {
 }
 
 async fn assign_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &AssignForm,
     errors: FormErrors,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (case, header) = load(state, user, id, "assignment form").await?;
     let team = case.team_id.clone();
     let members = state
@@ -107,10 +109,7 @@ pub async fn assign_form(
         ..AssignForm::default()
     };
     assign_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -152,7 +151,7 @@ pub async fn assign(
         |_| format!("{}?saved=assignment#contacts", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            assign_page(&req, &state, &user, &id, status, &form, errors).await
+            assign_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::contacts::{self, NewContact};
 use crate::casework::input::{
     self, AmendmentFields, ContactFields, FollowUpFields, Moment, Picked,
@@ -21,7 +20,7 @@ use crate::domain::{CaseId, ContactId, FormErrors, RelativeId, UserId, Validator
 use crate::error::AppError;
 use crate::state::AppState;
 
-use super::{Choice, Page, case_page, case_url, channel_choices, choices, load, save};
+use super::{Asked, Choice, Page, case_page, case_url, channel_choices, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ContactForm {
@@ -69,14 +68,17 @@ struct ContactPage<'a> {
 }
 
 async fn contact_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &ContactForm,
     errors: FormErrors,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (_, header) = load(state, user, id, "contact form").await?;
     let cid = id.clone();
     let people = state
@@ -145,10 +147,7 @@ pub async fn contact_form(
         ..ContactForm::default()
     };
     contact_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -229,7 +228,7 @@ pub async fn contact_create(
         |_| format!("{}?saved=contact#timeline", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            contact_page(&req, &state, &user, &id, status, &form, errors).await
+            contact_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await
@@ -266,15 +265,18 @@ struct ContactDetailPage<'a> {
 
 #[allow(clippy::too_many_arguments)]
 async fn contact_detail_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     contact: &ContactId,
     status: StatusCode,
     form: Option<&AmendForm>,
     errors: FormErrors,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (_, header) = load(state, user, id, "contact").await?;
     let (cid, contact) = (id.clone(), contact.clone());
     let view = state
@@ -327,10 +329,7 @@ pub async fn contact_detail(
 ) -> Page {
     let (id, contact) = path.into_inner();
     contact_detail_page(
-        &req,
-        &state,
-        &user,
-        &id,
+        Asked::new(&req, &state, &user, &id),
         &contact,
         StatusCode::OK,
         None,
@@ -372,10 +371,7 @@ pub async fn contact_amend(
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             contact_detail_page(
-                &req,
-                &state,
-                &user,
-                &id,
+                Asked::new(&req, &state, &user, &id),
                 &contact,
                 status,
                 Some(&form),

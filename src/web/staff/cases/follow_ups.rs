@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::follow_ups::{self, Change};
 use crate::casework::input::{self, FollowUpFields, Moment, Picked};
 use crate::casework::relatives::{self};
@@ -19,7 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, ReasonForm, case_page, case_url, load, save};
+use super::{Asked, Choice, Page, ReasonForm, case_page, case_url, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct FollowUpForm {
@@ -46,14 +45,17 @@ struct FollowUpPage<'a> {
 }
 
 async fn follow_up_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &FollowUpForm,
     errors: FormErrors,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (_, header) = load(state, user, id, "follow-up form").await?;
     let cid = id.clone();
     let (named, people) = state
@@ -111,10 +113,7 @@ pub async fn follow_up_form(
         ..FollowUpForm::default()
     };
     follow_up_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -153,7 +152,7 @@ pub async fn follow_up_create(
         |_| format!("{}?saved=follow_up#follow-ups", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            follow_up_page(&req, &state, &user, &id, status, &form, errors).await
+            follow_up_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await

@@ -117,6 +117,31 @@ pub(crate) fn case_page<T: Serialize>(
     )
 }
 
+/// Who asks for a page of a case, and about which case: what every case page is drawn for.
+#[derive(Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    pub req: &'a HttpRequest,
+    pub state: &'a AppState,
+    pub user: &'a StaffUser,
+    pub id: &'a CaseId,
+}
+
+impl<'a> Asked<'a> {
+    pub(crate) fn new(
+        req: &'a HttpRequest,
+        state: &'a AppState,
+        user: &'a StaffUser,
+        id: &'a CaseId,
+    ) -> Asked<'a> {
+        Asked {
+            req,
+            state,
+            user,
+            id,
+        }
+    }
+}
+
 pub(crate) fn case_url(id: &CaseId) -> String {
     format!("/staff/cases/{id}")
 }

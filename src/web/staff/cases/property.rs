@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::input::{self, ItemFields};
 use crate::casework::limits;
 use crate::casework::property::{self, Move};
@@ -19,7 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, choices, load, save};
+use super::{Asked, Choice, Page, case_page, case_url, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct PropertyForm {
@@ -41,14 +40,17 @@ struct PropertyPage<'a> {
 }
 
 async fn property_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &PropertyForm,
     errors: FormErrors,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (_, header) = load(state, user, id, "property").await?;
     let cid = id.clone();
     let items = state
@@ -89,10 +91,7 @@ pub async fn property_list(
         ..PropertyForm::default()
     };
     property_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -127,7 +126,7 @@ pub async fn property_add(
         |_| format!("{}/property?saved=1", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            property_page(&req, &state, &user, &id, status, &form, errors).await
+            property_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await

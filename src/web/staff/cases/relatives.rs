@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::relatives::{self, Edited, RelativeInput};
@@ -18,7 +17,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load};
+use super::{Asked, Choice, Page, case_page, case_url, channel_choices, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
 pub struct RelativeForm {
@@ -104,16 +103,19 @@ struct RelativePage<'a> {
 
 #[allow(clippy::too_many_arguments)]
 async fn relative_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     relative: Option<&RelativeId>,
     status: StatusCode,
     form: &RelativeForm,
     errors: FormErrors,
     theirs: Option<RelativeForm>,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (_, header) = load(state, user, id, "relative form").await?;
     let access = match relative {
         Some(r) => {
@@ -168,10 +170,7 @@ pub async fn relative_form(
         ..RelativeForm::default()
     };
     relative_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         None,
         StatusCode::OK,
         &form,
@@ -190,49 +189,20 @@ pub async fn relative_create(
 ) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
-    let input = match form.parse() {
-        Ok(i) => i,
-        Err(errors) => {
-            return relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors?,
-                None,
-            )
-            .await;
-        }
-    };
     let (me, cid) = (user.0.clone(), id.clone());
-    match state
-        .db
-        .run(move |conn| relatives::add(conn, &me, &cid, &input))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?saved=relative#relatives",
-            case_url(&id)
-        ))),
-        Err(e) => {
-            let errors = form_errors(e, "full_name")?;
-            relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-                None,
-            )
-            .await
-        }
-    }
+    save(
+        &state,
+        form.parse(),
+        move |conn, input| relatives::add(conn, &me, &cid, &input),
+        "full_name",
+        |_| format!("{}?saved=relative#relatives", case_url(&id)),
+        async |errors| {
+            let on = Asked::new(&req, &state, &user, &id);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            relative_page(on, None, status, &form, errors, None).await
+        },
+    )
+    .await
 }
 
 pub async fn relative_edit_form(
@@ -252,10 +222,7 @@ pub async fn relative_edit_form(
         .await?;
     let form = RelativeForm::from_record(&record);
     relative_page(
-        &req,
-        &state,
-        &user,
-        &id,
+        Asked::new(&req, &state, &user, &id),
         Some(&relative),
         StatusCode::OK,
         &form,
@@ -281,10 +248,7 @@ pub async fn relative_edit(
         Ok(i) => i,
         Err(errors) => {
             return relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
+                Asked::new(&req, &state, &user, &id),
                 Some(&relative),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form,
@@ -314,10 +278,7 @@ pub async fn relative_edit(
             mine.version = current.version.to_string();
             let theirs = RelativeForm::from_record(&current);
             relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
+                Asked::new(&req, &state, &user, &id),
                 Some(&relative),
                 StatusCode::CONFLICT,
                 &mine,

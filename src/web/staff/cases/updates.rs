@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::input::{self, Picked, UpdateFields};
 use crate::casework::links;
 use crate::casework::types::Stage;
@@ -15,7 +14,7 @@ use crate::casework::updates::{self};
 use crate::domain::{CaseId, FormErrors, Validator};
 use crate::state::AppState;
 
-use super::{Choice, Page, case_page, case_url, choices, load, save};
+use super::{Asked, Choice, Page, case_page, case_url, choices, load, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct UpdateForm {
@@ -40,14 +39,17 @@ struct UpdatePage<'a> {
 }
 
 async fn update_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &UpdateForm,
     errors: FormErrors,
 ) -> Page {
+    let Asked {
+        req,
+        state,
+        user,
+        id,
+    } = on;
     let (_, header) = load(state, user, id, "update form").await?;
     let cid = id.clone();
     let has_links = !state
@@ -83,10 +85,7 @@ pub async fn update_form(
         ..UpdateForm::default()
     };
     update_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -129,7 +128,7 @@ pub async fn update_create(
         |_| format!("{}?saved=update#timeline", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            update_page(&req, &state, &user, &id, status, &form, errors).await
+            update_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await
