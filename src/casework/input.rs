@@ -180,6 +180,17 @@ pub fn due_at(field: &str, t: NaiveDateTime) -> Result<NaiveDateTime, AppError> 
     Ok(t)
 }
 
+/// Why a relative's portal access is suspended: kept on the record, staff only.
+pub fn suspension_reason(raw: &str) -> Result<LimitedText, AppError> {
+    if raw.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give the reason for suspending access; it is kept on the record.",
+        ));
+    }
+    LimitedText::parse("reason", raw, limits::SUSPENSION_REASON)
+}
+
 /// A contact plan agreed with the family.
 pub struct PlanFields<'a> {
     pub interval_hours: Picked<i64>,

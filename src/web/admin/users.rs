@@ -216,19 +216,25 @@ where
     }
 }
 
+/// What a change to an account from its page is given: the request, an administrator, the
+/// account and the form.
+pub type AccountPost<F> = (
+    HttpRequest,
+    web::Data<AppState>,
+    AdminUser,
+    web::Path<UserId>,
+    CsrfForm<F>,
+);
+
+type Page = Result<HttpResponse, AppError>;
+
 #[derive(Deserialize)]
 pub struct RoleForm {
     #[serde(default)]
     role: String,
 }
 
-pub async fn change_role(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<RoleForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn change_role((req, state, admin, path, form): AccountPost<RoleForm>) -> Page {
     let form = form.into_inner()?;
     let role = Role::parse(&form.role);
     user_change(
@@ -248,35 +254,19 @@ pub async fn change_role(
 /// Deactivates or reactivates an account (`change` says which): the two buttons of the
 /// account page.
 async fn set_active(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<EmptyForm>,
+    (req, state, admin, path, form): AccountPost<EmptyForm>,
     change: fn(&mut crate::db::DbConn, &Actor, &UserId) -> Result<User, AppError>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     form.into_inner()?;
     user_change(req, state, admin, path.into_inner(), "active", change).await
 }
 
-pub async fn deactivate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<EmptyForm>,
-) -> Result<HttpResponse, AppError> {
-    set_active(req, state, admin, path, form, users::deactivate).await
+pub async fn deactivate(asked: AccountPost<EmptyForm>) -> Page {
+    set_active(asked, users::deactivate).await
 }
 
-pub async fn reactivate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<EmptyForm>,
-) -> Result<HttpResponse, AppError> {
-    set_active(req, state, admin, path, form, users::reactivate).await
+pub async fn reactivate(asked: AccountPost<EmptyForm>) -> Page {
+    set_active(asked, users::reactivate).await
 }
 
 #[derive(Deserialize)]
@@ -286,12 +276,8 @@ pub struct ResetPasswordForm {
 }
 
 pub async fn reset_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<ResetPasswordForm>,
-) -> Result<HttpResponse, AppError> {
+    (req, state, admin, path, form): AccountPost<ResetPasswordForm>,
+) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let hash = match NewPassword::parse("password", &form.password) {

@@ -6,9 +6,9 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::session::StaffUser;
+use crate::casework::input;
 use crate::casework::relatives::Relative;
 use crate::db::DbConn;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
@@ -18,6 +18,8 @@ use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
 use crate::web::api::errors::CaseErrors;
 use crate::web::api::{ApiJson, NoBody};
+use crate::web::api::{OnCase, Reading};
+use crate::web::messages::{AccessChange, change_access};
 
 type Answer = Result<HttpResponse, AppError>;
 
@@ -51,11 +53,7 @@ async fn thread_of(
     params(("id" = CaseId, Path)),
     responses((status = 200, description = "The thread", body = Vec<ThreadItem>), CaseErrors),
 )]
-pub async fn thread(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn thread((state, user, path): Reading<CaseId>) -> Answer {
     Ok(HttpResponse::Ok().json(thread_of(&state, &user, &path).await?))
 }
 
@@ -84,12 +82,7 @@ pub struct StaffMessage {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn send(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<StaffMessage>,
-) -> Answer {
+pub async fn send((state, user, path, body): OnCase<CaseId, ApiJson<StaffMessage>>) -> Answer {
     let body = body.into_inner()?;
     let text = text("body", &body.body, "your message")?;
     let (me, id) = (user.0.clone(), path.into_inner());
@@ -118,12 +111,7 @@ pub async fn send(
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn acknowledge(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, MessageId)>,
-    body: NoBody,
-) -> Answer {
+pub async fn acknowledge((state, user, path, body): OnCase<(CaseId, MessageId), NoBody>) -> Answer {
     body.into_inner()?;
     let (id, message) = path.into_inner();
     let (me, cid) = (user.0.clone(), id.clone());
@@ -158,10 +146,7 @@ pub struct CloseConcern {
     ),
 )]
 pub async fn close(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, MessageId)>,
-    body: ApiJson<CloseConcern>,
+    (state, user, path, body): OnCase<(CaseId, MessageId), ApiJson<CloseConcern>>,
 ) -> Answer {
     let body = body.into_inner()?;
     let response = text("response", &body.response, "the response to the family")?;
@@ -208,24 +193,6 @@ pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     Ok(HttpResponse::Ok().json(WaitingMessages { waiting, concerns }))
 }
 
-/// A change to a relative's portal access by someone on the case team; the relative as they
-/// now stand.
-async fn access_change(
-    state: &AppState,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    change: impl FnOnce(&mut DbConn, &StaffUser, &CaseId, &RelativeId) -> Result<Relative, AppError>
-    + Send
-    + 'static,
-) -> Answer {
-    let ((id, relative), me) = (path.into_inner(), user.0);
-    let changed = state
-        .db
-        .run(move |conn| change(conn, &me, &id, &relative))
-        .await?;
-    Ok(HttpResponse::Ok().json(changed))
-}
-
 /// Invites a relative to the family portal: an email with a sign-in link that works once and
 /// for 72 hours. Needs their email address.
 #[utoipa::path(
@@ -240,14 +207,9 @@ async fn access_change(
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn invite(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    body: NoBody,
-) -> Answer {
+pub async fn invite((state, user, path, body): AccessChange<NoBody>) -> Answer {
     body.into_inner()?;
-    access_change(&state, user, path, family_access::invite).await
+    Ok(HttpResponse::Ok().json(change_access(&state, user, path, family_access::invite).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -273,24 +235,12 @@ pub struct SuspendAccess {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn suspend(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    body: ApiJson<SuspendAccess>,
-) -> Answer {
-    let body = body.into_inner()?;
-    if body.reason.trim().is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Give the reason for suspending access; it is kept on the record.",
-        ));
-    }
-    let reason = LimitedText::parse("reason", &body.reason, 500)?;
+pub async fn suspend((state, user, path, body): AccessChange<ApiJson<SuspendAccess>>) -> Answer {
+    let reason = input::suspension_reason(&body.into_inner()?.reason)?;
     let suspend = move |conn: &mut DbConn, me: &StaffUser, id: &CaseId, relative: &RelativeId| {
         family_access::suspend(conn, me, id, relative, &reason)
     };
-    access_change(&state, user, path, suspend).await
+    Ok(HttpResponse::Ok().json(change_access(&state, user, path, suspend).await?))
 }
 
 /// Restores a suspended relative's access.
@@ -306,12 +256,7 @@ pub async fn suspend(
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn reinstate(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    body: NoBody,
-) -> Answer {
+pub async fn reinstate((state, user, path, body): AccessChange<NoBody>) -> Answer {
     body.into_inner()?;
-    access_change(&state, user, path, family_access::reinstate).await
+    Ok(HttpResponse::Ok().json(change_access(&state, user, path, family_access::reinstate).await?))
 }

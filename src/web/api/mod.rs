@@ -202,3 +202,28 @@ pub fn email_schema() -> utoipa::openapi::Object {
 }
 
 const EMAIL_PATTERN: &str = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$";
+
+/// What an API route of a case is given when it reads: someone on the case team and the
+/// route's path (the case, and a record on it).
+pub type Reading<P> = (
+    actix_web::web::Data<crate::state::AppState>,
+    crate::auth::CaseworkUser,
+    actix_web::web::Path<P>,
+);
+
+/// What an API route of a case is given when it changes it: someone who may change the case
+/// (checked before the body is read), the route's path and the body.
+pub type OnCase<P, B> = (
+    actix_web::web::Data<crate::state::AppState>,
+    crate::auth::CaseworkOnCase,
+    actix_web::web::Path<P>,
+    B,
+);
+
+/// As `OnCase`, for what only a manager of the case may change.
+pub type ManagerOn<P, B> = (
+    actix_web::web::Data<crate::state::AppState>,
+    crate::auth::ManagerOnCase,
+    actix_web::web::Path<P>,
+    B,
+);

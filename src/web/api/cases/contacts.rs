@@ -3,8 +3,7 @@
 use actix_web::web;
 use serde::Deserialize;
 
-use crate::auth::CaseworkOnCase;
-use crate::auth::{CaseworkCaller, CaseworkUser};
+use crate::auth::CaseworkCaller;
 use crate::casework::contacts::{self, NewContact};
 use crate::casework::input::{self, AmendmentFields, ContactFields, Moment, Picked};
 use crate::casework::types::{ContactChannel, Direction};
@@ -12,6 +11,7 @@ use crate::domain::{CaseId, ContactId, RelativeId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
 use super::follow_ups::FollowUpBody;
 use super::{Answer, created, created_on, on_case};
@@ -44,11 +44,7 @@ pub struct ContactBody {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn contacts_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn contacts_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "contacts", |conn, id| {
         Ok(contacts::list(conn, id)?)
@@ -157,11 +153,7 @@ pub async fn contact_log(
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn contact_get(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<(CaseId, ContactId)>,
-) -> Answer {
+pub async fn contact_get((state, user, path): Reading<(CaseId, ContactId)>) -> Answer {
     let (id, contact) = path.into_inner();
     on_case(&state, user, id, "contact", move |conn, id| {
         contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)
@@ -179,11 +171,7 @@ pub async fn contact_get(
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn amendments_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<(CaseId, ContactId)>,
-) -> Answer {
+pub async fn amendments_list((state, user, path): Reading<(CaseId, ContactId)>) -> Answer {
     let (id, contact) = path.into_inner();
     on_case(&state, user, id, "contact", move |conn, id| {
         let found = contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)?;
@@ -219,10 +207,7 @@ pub struct AmendmentBody {
     ),
 )]
 pub async fn amend(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, ContactId)>,
-    body: ApiJson<AmendmentBody>,
+    (state, user, path, body): OnCase<(CaseId, ContactId), ApiJson<AmendmentBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     let mut v = Validator::default();

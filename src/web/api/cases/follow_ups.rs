@@ -11,6 +11,7 @@ use crate::casework::limits;
 use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
 use super::{Answer, ReasonBody, created_on, on_case, time};
 
@@ -57,11 +58,7 @@ impl FollowUpBody {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn follow_ups_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn follow_ups_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "follow-ups", |conn, id| {
         Ok(follow_ups::list(conn, id)?)
@@ -83,10 +80,7 @@ pub async fn follow_ups_list(
     ),
 )]
 pub async fn follow_up_create(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<FollowUpBody>,
+    (state, user, path, body): OnCase<CaseId, ApiJson<FollowUpBody>>,
 ) -> Answer {
     let body = body.into_inner()?;
     let mut v = Validator::default();
@@ -119,10 +113,7 @@ pub struct CompleteBody {
     ),
 )]
 pub async fn follow_up_complete(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<CompleteBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<CompleteBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     apply(&state, user, path, Change::Complete(b.contact_id)).await
@@ -142,10 +133,7 @@ pub async fn follow_up_complete(
     ),
 )]
 pub async fn follow_up_cancel(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<ReasonBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<ReasonBody>>,
 ) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     apply(&state, user, path, Change::Cancel(reason)).await
@@ -171,10 +159,7 @@ pub struct ReassignBody {
     ),
 )]
 pub async fn follow_up_reassign(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<ReassignBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<ReassignBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     apply(&state, user, path, Change::Reassign(b.assignee_id)).await
@@ -201,10 +186,7 @@ pub struct RescheduleBody {
     ),
 )]
 pub async fn follow_up_reschedule(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<RescheduleBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<RescheduleBody>>,
 ) -> Answer {
     let due = input::due_at("due_at", time("due_at", &body.into_inner()?.due_at)?)?;
     apply(&state, user, path, Change::Reschedule(due)).await

@@ -1,14 +1,12 @@
 //! Linked cases (an operation): listing, linking with a reason, unlinking.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use serde::Deserialize;
 
-use crate::auth::CaseworkUser;
-use crate::auth::ManagerOnCase;
 use crate::casework::{input, limits, links};
 use crate::domain::CaseId;
-use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{ManagerOn, Reading};
 
 use super::{Answer, ReasonBody, created_on, on_case};
 
@@ -22,11 +20,7 @@ use super::{Answer, ReasonBody, created_on, on_case};
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn links_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn links_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "links", |conn, id| {
         Ok(links::list(conn, id)?)
@@ -55,12 +49,7 @@ pub struct LinkBody {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn link(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<LinkBody>,
-) -> Answer {
+pub async fn link((state, user, path, body): ManagerOn<CaseId, ApiJson<LinkBody>>) -> Answer {
     let body = body.into_inner()?;
     let reason = input::required("reason", &body.reason, limits::REASON)?;
     let id = path.into_inner();
@@ -83,10 +72,7 @@ pub async fn link(
     ),
 )]
 pub async fn unlink(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<(CaseId, String)>,
-    body: ApiJson<ReasonBody>,
+    (state, user, path, body): ManagerOn<(CaseId, String), ApiJson<ReasonBody>>,
 ) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, (id, link_id)) = (user.0, path.into_inner());

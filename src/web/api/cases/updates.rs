@@ -1,17 +1,14 @@
 //! Updates on the case timeline, one case or every linked case at once.
 
-use actix_web::web;
 use serde::Deserialize;
 
-use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::casework::input::{self, UpdateFields};
 use crate::casework::types::Stage;
 use crate::casework::updates::{self, NewUpdate};
 use crate::domain::{CaseId, Validator};
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
 use super::{Answer, created_on, on_case};
 
@@ -54,11 +51,7 @@ impl UpdateBody {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn updates_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn updates_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "updates", |conn, id| {
         Ok(updates::list(conn, id)?)
@@ -79,12 +72,7 @@ pub async fn updates_list(
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn update_post(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<UpdateBody>,
-) -> Answer {
+pub async fn update_post((state, user, path, body): OnCase<CaseId, ApiJson<UpdateBody>>) -> Answer {
     let new = body.into_inner()?.parse()?;
     let id = path.into_inner();
     created_on(&state, user.0, id, move |conn, user, id| {
@@ -107,10 +95,7 @@ pub async fn update_post(
     ),
 )]
 pub async fn update_post_linked(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<UpdateBody>,
+    (state, user, path, body): OnCase<CaseId, ApiJson<UpdateBody>>,
 ) -> Answer {
     let new = body.into_inner()?.parse()?;
     let id = path.into_inner();

@@ -14,7 +14,7 @@ use crate::domain::{AssignmentId, CaseId, FormErrors, UserId, Validator};
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Asked, Choice, Page, ReasonForm, case_page, case_url, choices, load, save};
+use super::{Asked, Choice, Page, ReasonForm, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct AssignForm {
@@ -51,13 +51,8 @@ async fn assign_page(
     form: &AssignForm,
     errors: FormErrors,
 ) -> Page {
-    let Asked {
-        req,
-        state,
-        user,
-        id,
-    } = on;
-    let (case, header) = load(state, user, id, "assignment form").await?;
+    let state = on.state;
+    let (case, header) = on.load("assignment form").await?;
     let team = case.team_id.clone();
     let members = state
         .db
@@ -86,15 +81,13 @@ async fn assign_page(
         form,
         errors,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/assignment_new",
-        "Name a contact".into(),
-        user,
+        "Name a contact",
         header,
         body,
-    ))
+    )
 }
 
 pub async fn assign_form(

@@ -20,7 +20,7 @@ use crate::domain::{CaseId, ContactId, FormErrors, RelativeId, UserId, Validator
 use crate::error::AppError;
 use crate::state::AppState;
 
-use super::{Asked, Choice, Page, case_page, case_url, channel_choices, choices, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, channel_choices, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ContactForm {
@@ -73,18 +73,9 @@ async fn contact_page(
     form: &ContactForm,
     errors: FormErrors,
 ) -> Page {
-    let Asked {
-        req,
-        state,
-        user,
-        id,
-    } = on;
-    let (_, header) = load(state, user, id, "contact form").await?;
-    let cid = id.clone();
-    let people = state
-        .db
-        .run(move |conn| Ok(relatives::list(conn, &cid)?))
-        .await?;
+    let id = on.id;
+    let (_, header) = on.load("contact form").await?;
+    let people = on.read(|conn, id| Ok(relatives::list(conn, id)?)).await?;
     let relatives = people
         .into_iter()
         .map(|r| Choice {
@@ -123,23 +114,16 @@ async fn contact_page(
         draft_key: format!("contact-{id}"),
         limits: serde_json::json!({ "discussion": limits::DISCUSSION, "family_summary": limits::FAMILY_SUMMARY, "agreed_actions": limits::AGREED_ACTIONS }),
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/contact_new",
-        "Log a contact".into(),
-        user,
+        "Log a contact",
         header,
         body,
-    ))
+    )
 }
 
-pub async fn contact_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn contact_form((req, state, user, path): CaseGet) -> Page {
     let form = ContactForm {
         occurred_at: to_local_input(db::now()),
         channel: "phone".into(),
@@ -209,13 +193,7 @@ fn parse_contact(
     v.finish_with(new)
 }
 
-pub async fn contact_create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<ContactForm>,
-) -> Page {
+pub async fn contact_create((req, state, user, path, form): CasePost<ContactForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let me = user.0.clone();
@@ -271,13 +249,8 @@ async fn contact_detail_page(
     form: Option<&AmendForm>,
     errors: FormErrors,
 ) -> Page {
-    let Asked {
-        req,
-        state,
-        user,
-        id,
-    } = on;
-    let (_, header) = load(state, user, id, "contact").await?;
+    let (state, id) = (on.state, on.id);
+    let (_, header) = on.load("contact").await?;
     let (cid, contact) = (id.clone(), contact.clone());
     let view = state
         .db
@@ -310,15 +283,13 @@ async fn contact_detail_page(
         form,
         errors,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/contact",
-        "Contact record".into(),
-        user,
+        "Contact record",
         header,
         body,
-    ))
+    )
 }
 
 pub async fn contact_detail(

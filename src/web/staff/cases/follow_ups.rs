@@ -1,11 +1,10 @@
 //! Follow-ups: scheduling one, completing it with the contact that did it, cancelling with a reason.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::casework::follow_ups::{self, Change};
 use crate::casework::input::{self, FollowUpFields, Moment, Picked};
@@ -18,7 +17,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Asked, Choice, Page, ReasonForm, case_page, case_url, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, ReasonForm, case_url, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct FollowUpForm {
@@ -50,13 +49,8 @@ async fn follow_up_page(
     form: &FollowUpForm,
     errors: FormErrors,
 ) -> Page {
-    let Asked {
-        req,
-        state,
-        user,
-        id,
-    } = on;
-    let (_, header) = load(state, user, id, "follow-up form").await?;
+    let (state, user, id) = (on.state, on.user, on.id);
+    let (_, header) = on.load("follow-up form").await?;
     let cid = id.clone();
     let (named, people) = state
         .db
@@ -91,23 +85,16 @@ async fn follow_up_page(
             })
             .collect(),
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/follow_up_new",
-        "Add a follow-up".into(),
-        user,
+        "Add a follow-up",
         header,
         body,
-    ))
+    )
 }
 
-pub async fn follow_up_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn follow_up_form((req, state, user, path): CaseGet) -> Page {
     let form = FollowUpForm {
         due_at: to_local_input(db::now() + chrono::Duration::days(1)),
         ..FollowUpForm::default()
@@ -121,13 +108,7 @@ pub async fn follow_up_form(
     .await
 }
 
-pub async fn follow_up_create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<FollowUpForm>,
-) -> Page {
+pub async fn follow_up_create((req, state, user, path, form): CasePost<FollowUpForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();

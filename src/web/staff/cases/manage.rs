@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Asked, Choice, Page, case_page, case_url, channel_choices, form_errors, load};
+use super::{Asked, Choice, Page, case_url, channel_choices, form_errors};
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct ManageForm {
@@ -55,18 +55,8 @@ async fn manage_page(
     form: &ManageForm,
     errors: FormErrors,
 ) -> Page {
-    let Asked {
-        req,
-        state,
-        user,
-        id,
-    } = on;
-    let (case, header) = load(state, user, id, "manage").await?;
-    let cid = id.clone();
-    let links = state
-        .db
-        .run(move |conn| Ok(links::list(conn, &cid)?))
-        .await?;
+    let (case, header) = on.load("manage").await?;
+    let links = on.read(|conn, id| Ok(links::list(conn, id)?)).await?;
     let body = ManagePage {
         form,
         errors,
@@ -74,15 +64,13 @@ async fn manage_page(
         links,
         open: case.status == crate::casework::types::CaseStatus::Open,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/case_manage",
-        "Manage the case".into(),
-        user,
+        "Manage the case",
         header,
         body,
-    ))
+    )
 }
 
 pub async fn manage(

@@ -117,6 +117,24 @@ pub(crate) fn case_page<T: Serialize>(
     )
 }
 
+/// What a page of a case is given: the request, someone on the case team, and the case.
+pub type CaseGet = (
+    HttpRequest,
+    web::Data<AppState>,
+    CaseworkUser,
+    web::Path<CaseId>,
+);
+
+/// What a case form is given when it is sent: the request, someone who may change the case
+/// (checked before the form is read), the case and the form.
+pub type CasePost<F> = (
+    HttpRequest,
+    web::Data<AppState>,
+    crate::auth::CaseworkOnCase,
+    web::Path<CaseId>,
+    crate::auth::csrf::CsrfForm<F>,
+);
+
 /// Who asks for a page of a case, and about which case: what every case page is drawn for.
 #[derive(Clone, Copy)]
 pub(crate) struct Asked<'a> {
@@ -124,6 +142,37 @@ pub(crate) struct Asked<'a> {
     pub state: &'a AppState,
     pub user: &'a StaffUser,
     pub id: &'a CaseId,
+}
+
+impl Asked<'_> {
+    /// The case, read for `what` (audited), with its header.
+    pub(crate) async fn load(&self, what: &'static str) -> Result<(Case, CaseHeader), AppError> {
+        load(self.state, self.user, self.id, what).await
+    }
+
+    /// More of the case for the page, in one database task.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&mut DbConn, &CaseId) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let id = self.id.clone();
+        self.state.db.run(move |conn| read(conn, &id)).await
+    }
+
+    /// The page, under the case's header.
+    pub(crate) fn page<T: Serialize>(
+        &self,
+        status: StatusCode,
+        template: &str,
+        title: &str,
+        header: CaseHeader,
+        body: T,
+    ) -> Page {
+        let title = title.to_owned();
+        Ok(case_page(
+            self.req, status, template, title, self.user, header, body,
+        ))
+    }
 }
 
 impl<'a> Asked<'a> {

@@ -1,11 +1,10 @@
 //! Property held by police: recording an item and moving it on (held, released, returned).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::casework::input::{self, ItemFields};
 use crate::casework::limits;
@@ -18,7 +17,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Asked, Choice, Page, case_page, case_url, choices, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct PropertyForm {
@@ -45,18 +44,8 @@ async fn property_page(
     form: &PropertyForm,
     errors: FormErrors,
 ) -> Page {
-    let Asked {
-        req,
-        state,
-        user,
-        id,
-    } = on;
-    let (_, header) = load(state, user, id, "property").await?;
-    let cid = id.clone();
-    let items = state
-        .db
-        .run(move |conn| Ok(property::list(conn, &cid)?))
-        .await?;
+    let (_, header) = on.load("property").await?;
+    let items = on.read(|conn, id| Ok(property::list(conn, id)?)).await?;
     let body = PropertyPage {
         form,
         errors,
@@ -69,23 +58,10 @@ async fn property_page(
         ),
         today: london_date(db::now()).to_string(),
     };
-    Ok(case_page(
-        req,
-        status,
-        "pages/staff/property",
-        "Property".into(),
-        user,
-        header,
-        body,
-    ))
+    on.page(status, "pages/staff/property", "Property", header, body)
 }
 
-pub async fn property_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn property_list((req, state, user, path): CaseGet) -> Page {
     let form = PropertyForm {
         held_since: london_date(db::now()).to_string(),
         ..PropertyForm::default()
@@ -99,13 +75,7 @@ pub async fn property_list(
     .await
 }
 
-pub async fn property_add(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<PropertyForm>,
-) -> Page {
+pub async fn property_add((req, state, user, path, form): CasePost<PropertyForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();

@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Asked, Choice, Page, case_page, case_url, channel_choices, choices, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, channel_choices, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
 pub struct RelativeForm {
@@ -110,13 +110,8 @@ async fn relative_page(
     errors: FormErrors,
     theirs: Option<RelativeForm>,
 ) -> Page {
-    let Asked {
-        req,
-        state,
-        user,
-        id,
-    } = on;
-    let (_, header) = load(state, user, id, "relative form").await?;
+    let (state, id) = (on.state, on.id);
+    let (_, header) = on.load("relative form").await?;
     let access = match relative {
         Some(r) => {
             let (cid, rid) = (id.clone(), r.clone());
@@ -146,23 +141,10 @@ async fn relative_page(
     } else {
         "Add a relative"
     };
-    Ok(case_page(
-        req,
-        status,
-        "pages/staff/relative",
-        title.into(),
-        user,
-        header,
-        body,
-    ))
+    on.page(status, "pages/staff/relative", title, header, body)
 }
 
-pub async fn relative_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn relative_form((req, state, user, path): CaseGet) -> Page {
     let form = RelativeForm {
         preferred_channel: "phone".into(),
         language: "en".into(),
@@ -180,13 +162,7 @@ pub async fn relative_form(
     .await
 }
 
-pub async fn relative_create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<RelativeForm>,
-) -> Page {
+pub async fn relative_create((req, state, user, path, form): CasePost<RelativeForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let (me, cid) = (user.0.clone(), id.clone());
