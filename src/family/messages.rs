@@ -495,6 +495,18 @@ pub fn describe_wait(minutes: i64) -> String {
     }
 }
 
+/// What waits for an answer on the caller's cases, longest first: family messages, and open
+/// concerns about the investigation.
+pub fn waiting_and_concerns(
+    conn: &mut DbConn,
+    user: &StaffUser,
+) -> QueryResult<(Vec<Waiting>, Vec<Waiting>)> {
+    Ok((
+        waiting_for(conn, user, false)?,
+        waiting_for(conn, user, true)?,
+    ))
+}
+
 /// Family messages on the cases `user` can see that are unanswered, or (`concerns_only`)
 /// concerns about the investigation not yet closed; longest waiting first.
 pub fn waiting_for(

@@ -3,7 +3,7 @@
 //! without JavaScript and has the same numbers in a table beside it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::teams;
@@ -14,12 +14,13 @@ use crate::state::AppState;
 use crate::timeliness::chart::{self, Point};
 use crate::timeliness::dashboard::{self, Dashboard, Table, TimelinessSummary};
 use crate::web::api::dashboard::TimelinessQuery;
+use crate::web::pages::Incoming;
 use crate::web::pages::render;
 
 /// Which table the CSV download is of (the period is a `TimelinessQuery`, as in the API).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct TableQuery {
-    #[serde(default)]
     table: Option<String>,
 }
 
@@ -318,8 +319,7 @@ fn fill(page: &mut Page, board: &Dashboard) {
 
 /// `GET /staff/dashboard`: figures for a period (four weeks to today by default).
 pub async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     query: web::Query<TimelinessQuery>,
 ) -> Result<HttpResponse, AppError> {

@@ -1,6 +1,6 @@
 //! The staff portal inbox, as a page and as JSON.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::auth::csrf::CsrfForm;
@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::notify::inbox::{self, InboxItem};
 use crate::state::AppState;
 use crate::web::api::errors::{NotFoundHere, SignInNeeded};
+use crate::web::pages::Incoming;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 
@@ -36,11 +37,7 @@ async fn load(state: &AppState, user: &StaffUser) -> Result<Vec<InboxItem>, AppE
         .await
 }
 
-pub async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: StaffUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn page((req, state): Incoming, user: StaffUser) -> Result<HttpResponse, AppError> {
     let items = load(&state, &user).await?;
     let unread = items.iter().filter(|i| i.read_at.is_none()).count();
     Ok(pages::ok(

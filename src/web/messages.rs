@@ -19,28 +19,28 @@ use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
+use crate::web::pages::Incoming;
 use crate::web::pages::{ok, see_other};
 use crate::web::staff::cases::{Asked, CasePost, case_url, save};
 
 type Page = Result<HttpResponse, AppError>;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct MessageForm {
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub in_reply_to: String,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct CloseForm {
-    #[serde(default)]
     pub response: String,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct ReasonForm {
-    #[serde(default)]
     pub reason: String,
 }
 
@@ -96,8 +96,7 @@ async fn thread_page(
 }
 
 pub async fn thread(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<CaseId>,
     query: web::Query<ThreadQuery>,
@@ -166,8 +165,7 @@ pub async fn acknowledge(
 }
 
 pub async fn close(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkOnCase,
     path: web::Path<(CaseId, MessageId)>,
     form: CsrfForm<CloseForm>,
@@ -213,12 +211,7 @@ pub async fn inbox(req: HttpRequest, state: web::Data<AppState>, user: CaseworkU
     let me = user.0.clone();
     let (waiting, concerns) = state
         .db
-        .run(move |conn| {
-            Ok((
-                messages::waiting_for(conn, &me, false)?,
-                messages::waiting_for(conn, &me, true)?,
-            ))
-        })
+        .run(move |conn| Ok(messages::waiting_and_concerns(conn, &me)?))
         .await?;
     Ok(ok(
         &req,

@@ -1,7 +1,7 @@
 //! The administrator's view of e-mail delivery: what is waiting, what failed and why, a
 //! button to try a failed notice again, and (without SMTP) the .eml files written instead.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Actor;
@@ -16,6 +16,7 @@ use crate::web::api::errors::{
     BreaksARule, CaseErrors, Conflicts, NotAllowed, QueryUnreadable, SignInNeeded,
 };
 use crate::web::api::json_answer;
+use crate::web::pages::Incoming;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 
@@ -55,8 +56,7 @@ struct OutboxPage {
 }
 
 pub async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -170,8 +170,7 @@ fn header(text: &str, name: &str) -> String {
 
 /// The newest .eml files written instead of sending (demo mode, no SMTP configured).
 pub async fn mail_files(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let notify = state.config.notify.clone();

@@ -23,6 +23,9 @@ use crate::auth::session::StaffUser;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// What a page handler starts from: the request and the app's shared state.
+pub type Incoming = (HttpRequest, web::Data<AppState>);
+
 #[derive(RustEmbed)]
 #[folder = "templates/"]
 struct TemplateFiles;

@@ -7,15 +7,15 @@ pub mod teams;
 pub mod users;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::accounts::{Team, User};
 use crate::auth::AdminUser;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::web::forms::FormErrors;
+use crate::web::pages::Incoming;
 use crate::web::pages::{self};
 
 #[derive(Serialize)]
@@ -54,11 +54,7 @@ pub(super) struct HomePage {
     teams: usize,
 }
 
-pub async fn home(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn home((req, state): Incoming, admin: AdminUser) -> Result<HttpResponse, AppError> {
     let (all, teams) = state
         .db
         .run(|conn| {

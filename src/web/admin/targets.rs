@@ -5,6 +5,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
+use crate::web::pages::Incoming;
 use crate::web::pages::{SavedQuery, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -12,14 +13,11 @@ use serde::{Deserialize, Serialize};
 use super::form_page;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct TargetsForm {
-    #[serde(default)]
     first_contact_hours: String,
-    #[serde(default)]
     message_ack_working_days: String,
-    #[serde(default)]
     message_answer_working_days: String,
-    #[serde(default)]
     update_after_event_working_days: String,
 }
 
@@ -74,8 +72,7 @@ async fn targets_page(
 }
 
 pub async fn targets(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -83,8 +80,7 @@ pub async fn targets(
 }
 
 pub async fn save_targets(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     form: CsrfForm<TargetsForm>,
 ) -> Result<HttpResponse, AppError> {

@@ -8,6 +8,7 @@ use crate::domain::{Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 use crate::web::staff::account::EmptyForm;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::{Choice, form_page};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct TeamForm {
-    #[serde(default)]
     name: String,
 }
 
@@ -54,16 +55,14 @@ async fn teams_page(
 }
 
 pub async fn teams_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
     teams_page(&req, &state, &admin, &TeamForm::default(), None).await
 }
 
 pub async fn create_team(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     form: CsrfForm<TeamForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -138,8 +137,7 @@ async fn team_page(
 }
 
 pub async fn team_detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     path: web::Path<TeamId>,
 ) -> Result<HttpResponse, AppError> {
@@ -153,8 +151,7 @@ pub struct MemberForm {
 }
 
 pub async fn add_member(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     path: web::Path<TeamId>,
     form: CsrfForm<MemberForm>,

@@ -9,6 +9,7 @@ use crate::domain::{NewPassword, Picked, Role, TeamId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
+use crate::web::pages::Incoming;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -17,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{Choice, UsersPage, form_page, role_choices, team_choices};
 
 pub async fn users_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let users = state.db.run(|conn| Ok(users::list(conn)?)).await?;
@@ -84,8 +84,7 @@ async fn new_user_page(
 }
 
 pub async fn new_user_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let form = NewUserForm {
@@ -96,8 +95,7 @@ pub async fn new_user_form(
 }
 
 pub async fn create_user(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     form: CsrfForm<NewUserForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -179,8 +177,7 @@ async fn user_page(
 }
 
 pub async fn user_detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
@@ -190,8 +187,7 @@ pub async fn user_detail(
 /// Runs an account change and shows the account again, with the error beside the form if
 /// the change was refused.
 async fn user_change<F, R>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     id: UserId,
     field: &'static str,
@@ -238,8 +234,7 @@ pub async fn change_role((req, state, admin, path, form): AccountPost<RoleForm>)
     let form = form.into_inner()?;
     let role = Role::parse(&form.role);
     user_change(
-        req,
-        state,
+        (req, state),
         admin,
         path.into_inner(),
         "role",
@@ -258,7 +253,7 @@ async fn set_active(
     change: fn(&mut crate::db::DbConn, &Actor, &UserId) -> Result<User, AppError>,
 ) -> Page {
     form.into_inner()?;
-    user_change(req, state, admin, path.into_inner(), "active", change).await
+    user_change((req, state), admin, path.into_inner(), "active", change).await
 }
 
 pub async fn deactivate(asked: AccountPost<EmptyForm>) -> Page {
@@ -287,8 +282,12 @@ pub async fn reset_password(
             return user_page(&req, &state, &admin, id, Some(errors)).await;
         }
     };
-    user_change(req, state, admin, id, "password", move |conn, actor, id| {
-        users::reset_password(conn, actor, id, &hash)
-    })
+    user_change(
+        (req, state),
+        admin,
+        id,
+        "password",
+        move |conn, actor, id| users::reset_password(conn, actor, id, &hash),
+    )
     .await
 }

@@ -32,6 +32,10 @@ pub struct TeamWithMembers {
     members: Vec<UserId>,
 }
 
+/// What an administrator's change to an account or a team is given: the administrator
+/// (checked before the body is read), the record's path and the body.
+pub type AdminOn<P, B> = (web::Data<AppState>, AdminUser, web::Path<P>, B);
+
 /// An account as the API shows it: with the ids of its teams.
 fn with_teams(conn: &mut DbConn, user: User) -> Result<UserWithTeams, AppError> {
     let teams = teams::of_user(conn, &user.id)?;
@@ -207,10 +211,7 @@ pub struct UpdateUser {
     ),
 )]
 pub async fn update_user(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    body: ApiJson<UpdateUser>,
+    (state, admin, path, body): AdminOn<UserId, ApiJson<UpdateUser>>,
 ) -> Answer {
     let role = body.into_inner()?.role;
     change_user(&state, &admin, path.into_inner(), move |conn, actor, id| {
@@ -316,12 +317,7 @@ pub struct AddMember {
         Conflicts, CaseErrors, BodyErrors,
     ),
 )]
-pub async fn add_member(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<TeamId>,
-    body: ApiJson<AddMember>,
-) -> Answer {
+pub async fn add_member((state, admin, path, body): AdminOn<TeamId, ApiJson<AddMember>>) -> Answer {
     let user_id = body.into_inner()?.user_id;
     let (team_id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
     let add = move |conn: &mut DbConn| {

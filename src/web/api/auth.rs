@@ -1,6 +1,6 @@
 //! API sign-in: exchange an email and password for a short-lived bearer token, and revoke it.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::teams;
@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 use crate::web::api::errors::{ApiError, BodyErrors, NotAllowed, SignInNeeded};
+use crate::web::pages::Incoming;
 use crate::web::pages::user_agent;
 use crate::web::staff::account::end_session;
 
@@ -42,8 +43,7 @@ pub struct TokenResponse {
     security(()),
 )]
 pub async fn issue_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner()?;
@@ -92,8 +92,7 @@ pub async fn issue_token(
     responses((status = 204, description = "Signed out"), SignInNeeded),
 )]
 pub async fn revoke_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
 ) -> Result<HttpResponse, AppError> {
     end_session(&state, user, client_ip(&req), Client::Api).await?;

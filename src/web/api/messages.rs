@@ -183,12 +183,7 @@ pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     let me = user.0.clone();
     let (waiting, concerns) = state
         .db
-        .run(move |conn| {
-            Ok((
-                messages::waiting_for(conn, &me, false)?,
-                messages::waiting_for(conn, &me, true)?,
-            ))
-        })
+        .run(move |conn| Ok(messages::waiting_and_concerns(conn, &me)?))
         .await?;
     Ok(HttpResponse::Ok().json(WaitingMessages { waiting, concerns }))
 }

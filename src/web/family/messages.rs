@@ -6,6 +6,7 @@ use crate::family::messages::{self, BODY_MAX, Category};
 use crate::family::portal::tr;
 use crate::family::session::FamilyUser;
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
@@ -13,10 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::{Page, form_problems, render};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct FamilyMessageForm {
-    #[serde(default)]
     pub category: String,
-    #[serde(default)]
     pub body: String,
 }
 
@@ -68,8 +68,7 @@ async fn messages_page(
 }
 
 pub async fn messages_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     query: web::Query<SentQuery>,
 ) -> Page {
@@ -78,8 +77,7 @@ pub async fn messages_list(
 }
 
 pub async fn message_send(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     form: CsrfForm<FamilyMessageForm>,
 ) -> Page {

@@ -4,7 +4,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::casework::relatives::{self, Preferences};
 use crate::family::session::FamilyUser;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::{SavedQuery, see_other};
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
@@ -12,15 +12,12 @@ use serde::{Deserialize, Serialize};
 use super::{Page, form_problems, read_preferences, render};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct PreferencesForm {
     /// `email` or `portal`.
-    #[serde(default)]
     pub channel: String,
-    #[serde(default)]
     pub quiet_hours_start: String,
-    #[serde(default)]
     pub quiet_hours_end: String,
-    #[serde(default)]
     pub language: String,
 }
 
@@ -56,8 +53,7 @@ async fn preferences_page(
 }
 
 pub async fn preferences(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     query: web::Query<SavedQuery>,
 ) -> Page {
@@ -72,8 +68,7 @@ pub async fn preferences(
 }
 
 pub async fn preferences_save(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     form: CsrfForm<PreferencesForm>,
 ) -> Page {

@@ -15,6 +15,7 @@ use crate::family::session::{self as family_session, FamilyUser};
 use crate::family::sign_in::{self as family_sign_in, Redeemed};
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::{safe_next, see_other, user_agent};
 use actix_web::cookie::{SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
@@ -31,8 +32,8 @@ pub struct SignInQuery {
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct SignInForm {
-    #[serde(default)]
     pub email: String,
 }
 
@@ -86,11 +87,7 @@ pub async fn sign_in_form(
 }
 
 /// Asks for a sign-in link. The answer is the same whether or not the address is known.
-pub async fn request_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<SignInForm>,
-) -> Page {
+pub async fn request_link((req, state): Incoming, form: CsrfForm<SignInForm>) -> Page {
     let form = form.into_inner()?;
     let email = match EmailAddress::parse("email", &form.email) {
         Ok(e) => e,
@@ -149,10 +146,9 @@ pub struct LinkQuery {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LinkForm {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     keep: Option<String>,
 }
 
@@ -191,11 +187,7 @@ async fn check_link_for_reader(
 }
 
 /// The page a sign-in link opens: a button that signs in (a GET changes nothing).
-pub async fn link_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<LinkQuery>,
-) -> Page {
+pub async fn link_page((req, state): Incoming, query: web::Query<LinkQuery>) -> Page {
     if let Err(problem) = check_link_for_reader(&state, &req, query.token.clone()).await? {
         return Ok(link_problem_page(&req, problem));
     }
@@ -234,11 +226,7 @@ pub(crate) async fn redeem_link(
 }
 
 /// Uses a sign-in link: starts a session and sets the cookie.
-pub async fn use_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<LinkForm>,
-) -> Page {
+pub async fn use_link((req, state): Incoming, form: CsrfForm<LinkForm>) -> Page {
     let form = form.into_inner()?;
     let persistent = form.keep.is_some();
     let outcome = redeem_link(
@@ -315,8 +303,7 @@ pub(crate) async fn end_family_sessions(
 
 /// Signs out from a page: this session, or every session of the relative.
 async fn end_sessions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     form: CsrfForm<EmptyForm>,
     everywhere: bool,
@@ -329,29 +316,22 @@ async fn end_sessions(
     Ok(res)
 }
 
-pub async fn sign_out(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: FamilyUser,
-    form: CsrfForm<EmptyForm>,
-) -> Page {
-    end_sessions(req, state, user, form, false).await
+pub async fn sign_out(incoming: Incoming, user: FamilyUser, form: CsrfForm<EmptyForm>) -> Page {
+    end_sessions(incoming, user, form, false).await
 }
 
 pub async fn sign_out_everywhere(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    incoming: Incoming,
     user: FamilyUser,
     form: CsrfForm<EmptyForm>,
 ) -> Page {
-    end_sessions(req, state, user, form, true).await
+    end_sessions(incoming, user, form, true).await
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LanguageForm {
-    #[serde(default)]
     lang: String,
-    #[serde(default)]
     next: Option<String>,
 }
 

@@ -19,6 +19,7 @@ use crate::domain::{NewPassword, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
+use crate::web::pages::Incoming;
 use crate::web::pages::{self, render, see_other, staff_cookie, user_agent};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -87,8 +88,7 @@ pub async fn login_form(
 }
 
 pub async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner()?;
@@ -147,8 +147,7 @@ pub async fn login(
 pub struct EmptyForm {}
 
 pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
     form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -203,8 +202,7 @@ pub struct HomeQuery {
 }
 
 pub async fn home(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -252,12 +250,10 @@ pub async fn home(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     confirm_password: String,
 }
 
@@ -293,8 +289,7 @@ pub async fn password_form(req: HttpRequest, user: StaffUser) -> HttpResponse {
 }
 
 pub async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {

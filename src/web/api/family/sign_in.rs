@@ -12,8 +12,9 @@ use crate::state::AppState;
 use crate::web::api::ApiJson;
 use crate::web::api::errors::{ApiError, BodyErrors};
 use crate::web::family::sign_in::{end_family_sessions, redeem_link, request_link_for};
+use crate::web::pages::Incoming;
 use crate::web::pages::user_agent;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{Answer, FamilyErrors};
@@ -52,11 +53,7 @@ pub struct LinkRequested {
     ),
     security(()),
 )]
-pub async fn request_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: ApiJson<LinkRequest>,
-) -> Answer {
+pub async fn request_link((req, state): Incoming, body: ApiJson<LinkRequest>) -> Answer {
     let body = body.into_inner()?;
     if body.email.trim().is_empty() {
         return Err(AppError::invalid("email", "Enter an email address."));
@@ -157,11 +154,7 @@ fn link_problem(problem: LinkProblem) -> AppError {
     ),
     security(()),
 )]
-pub async fn issue_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: ApiJson<FamilyTokenRequest>,
-) -> Answer {
+pub async fn issue_token((req, state): Incoming, body: ApiJson<FamilyTokenRequest>) -> Answer {
     let body = body.into_inner()?;
     let token = body.link_token.trim().to_owned();
     if !crate::family::links::well_formed(&token) {
@@ -219,11 +212,7 @@ pub async fn refresh_token(state: web::Data<AppState>, user: FamilyUser) -> Answ
     path = "/api/v1/family/auth/token", tag = "family",
     responses((status = 204, description = "Signed out"), FamilyErrors),
 )]
-pub async fn revoke_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: FamilyUser,
-) -> Answer {
+pub async fn revoke_token((req, state): Incoming, user: FamilyUser) -> Answer {
     end_family_sessions(&state, client_ip(&req), &user, false).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -233,11 +222,7 @@ pub async fn revoke_token(
     post, path = "/api/v1/family/auth/sign-out-everywhere", tag = "family",
     responses((status = 204, description = "Every session ended"), FamilyErrors),
 )]
-pub async fn sign_out_everywhere(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: FamilyUser,
-) -> Answer {
+pub async fn sign_out_everywhere((req, state): Incoming, user: FamilyUser) -> Answer {
     end_family_sessions(&state, client_ip(&req), &user, true).await?;
     Ok(HttpResponse::NoContent().finish())
 }

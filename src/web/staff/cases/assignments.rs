@@ -1,7 +1,7 @@
 //! Named contacts: managers assign officers to a case and end assignments.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ManagerOnCase;
@@ -12,27 +12,21 @@ use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
 use crate::domain::{AssignmentId, CaseId, FormErrors, UserId, Validator};
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 
 use super::{Asked, Choice, Page, ReasonForm, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct AssignForm {
-    #[serde(default)]
     user_id: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     visible_to_family: Option<String>,
-    #[serde(default)]
     contact_phone: String,
-    #[serde(default)]
     contact_email: String,
-    #[serde(default)]
     working_hours: String,
-    #[serde(default)]
     cover_user_id: String,
-    #[serde(default)]
     cover_note: String,
 }
 
@@ -91,8 +85,7 @@ async fn assign_page(
 }
 
 pub async fn assign_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: ManagerUser,
     path: web::Path<CaseId>,
 ) -> Page {
@@ -111,8 +104,7 @@ pub async fn assign_form(
 }
 
 pub async fn assign(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: ManagerOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<AssignForm>,

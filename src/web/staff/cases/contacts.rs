@@ -1,7 +1,7 @@
 //! The contact log: the quick form (with follow-ups agreed in the same submit), a contact with its corrections, and amending it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
@@ -18,31 +18,22 @@ use crate::casework::types::{ContactChannel, Direction};
 use crate::db::{self};
 use crate::domain::{CaseId, ContactId, FormErrors, RelativeId, UserId, Validator};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::pages::Incoming;
 
 use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, channel_choices, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct ContactForm {
-    #[serde(default)]
     occurred_at: String,
-    #[serde(default)]
     channel: String,
-    #[serde(default)]
     direction: String,
-    #[serde(default)]
     duration_minutes: String,
-    #[serde(default)]
     relatives: Vec<String>,
-    #[serde(default)]
     discussion: String,
-    #[serde(default)]
     family_summary: String,
-    #[serde(default)]
     agreed_actions: String,
-    #[serde(default)]
     follow_up_purpose: Vec<String>,
-    #[serde(default)]
     follow_up_due: Vec<String>,
 }
 
@@ -213,22 +204,15 @@ pub async fn contact_create((req, state, user, path, form): CasePost<ContactForm
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct AmendForm {
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     occurred_at: String,
-    #[serde(default)]
     channel: String,
-    #[serde(default)]
     direction: String,
-    #[serde(default)]
     duration_minutes: String,
-    #[serde(default)]
     discussion: String,
-    #[serde(default)]
     family_summary: String,
-    #[serde(default)]
     agreed_actions: String,
 }
 
@@ -293,8 +277,7 @@ async fn contact_detail_page(
 }
 
 pub async fn contact_detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<(CaseId, ContactId)>,
 ) -> Page {
@@ -310,8 +293,7 @@ pub async fn contact_detail(
 }
 
 pub async fn contact_amend(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkOnCase,
     path: web::Path<(CaseId, ContactId)>,
     form: CsrfForm<AmendForm>,

@@ -20,18 +20,13 @@ use crate::web::pages::see_other;
 use super::{Asked, CaseGet, CasePost, Choice, Page, ReasonForm, case_url, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct FollowUpForm {
-    #[serde(default)]
     purpose: String,
-    #[serde(default)]
     assignee_id: String,
-    #[serde(default)]
     due_at: String,
-    #[serde(default)]
     relative_id: String,
-    #[serde(default)]
     is_appointment: Option<String>,
-    #[serde(default)]
     place: String,
 }
 
@@ -140,8 +135,8 @@ pub async fn follow_up_create((req, state, user, path, form): CasePost<FollowUpF
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CompleteForm {
-    #[serde(default)]
     contact_id: String,
 }
 

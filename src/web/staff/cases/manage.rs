@@ -16,27 +16,21 @@ use crate::db::DbConn;
 use crate::domain::{CaseId, FormErrors, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 
 use super::{Asked, Choice, Page, case_url, channel_choices, form_errors};
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
 pub struct ManageForm {
-    #[serde(default)]
     interval_hours: String,
-    #[serde(default)]
     preferred_channel: String,
-    #[serde(default)]
     preferred_hours: String,
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     how_liaison_ends: String,
-    #[serde(default)]
     contact_afterwards: String,
-    #[serde(default)]
     how_to_reactivate: String,
-    #[serde(default)]
     other_reference: String,
 }
 
@@ -73,12 +67,7 @@ async fn manage_page(
     )
 }
 
-pub async fn manage(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn manage((req, state): Incoming, user: ManagerUser, path: web::Path<CaseId>) -> Page {
     let id = path.into_inner();
     let (me, cid) = (user.0.clone(), id.clone());
     let plan = state

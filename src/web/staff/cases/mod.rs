@@ -26,6 +26,7 @@ use crate::db::DbConn;
 use crate::domain::{CaseId, FormErrors};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::{render, see_other};
 
 pub(super) type Page = Result<HttpResponse, AppError>;
@@ -241,8 +242,8 @@ pub(crate) async fn save<T: Send + 'static, R: Send + 'static>(
 
 /// A form that gives only a reason (cancelling, ending an assignment, reopening).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ReasonForm {
-    #[serde(default)]
     reason: String,
 }
 
@@ -263,8 +264,7 @@ struct ListPage {
 }
 
 pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     query: web::Query<crate::web::api::cases::ListQuery>,
 ) -> Page {
@@ -387,8 +387,7 @@ pub fn every(hours: i32) -> String {
 }
 
 pub async fn case(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<CaseId>,
     query: web::Query<CaseQuery>,

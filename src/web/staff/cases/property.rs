@@ -20,12 +20,10 @@ use crate::web::pages::see_other;
 use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct PropertyForm {
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     held_since: String,
-    #[serde(default)]
     staff_notes: String,
 }
 
@@ -103,14 +101,11 @@ pub async fn property_add((req, state, user, path, form): CasePost<PropertyForm>
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct MoveForm {
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     on: String,
-    #[serde(default)]
     received_by: String,
-    #[serde(default)]
     version: String,
 }
 

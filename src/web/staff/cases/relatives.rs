@@ -1,7 +1,7 @@
 //! Relatives: adding one, and changing their details (versioned: a stale edit shows both versions).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
@@ -14,36 +14,25 @@ use crate::casework::types::ContactChannel;
 use crate::domain::{CaseId, FormErrors, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 
 use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, channel_choices, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
+#[serde(default)]
 pub struct RelativeForm {
-    #[serde(default)]
     full_name: String,
-    #[serde(default)]
     relationship: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     phone: String,
-    #[serde(default)]
     address: String,
-    #[serde(default)]
     preferred_channel: String,
-    #[serde(default)]
     language: String,
-    #[serde(default)]
     point_of_contact: Option<String>,
-    #[serde(default)]
     notify_by_email: Option<String>,
-    #[serde(default)]
     quiet_hours_start: String,
-    #[serde(default)]
     quiet_hours_end: String,
-    #[serde(default)]
     version: String,
 }
 
@@ -182,8 +171,7 @@ pub async fn relative_create((req, state, user, path, form): CasePost<RelativeFo
 }
 
 pub async fn relative_edit_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<(CaseId, RelativeId)>,
 ) -> Page {
@@ -209,8 +197,7 @@ pub async fn relative_edit_form(
 }
 
 pub async fn relative_edit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
     form: CsrfForm<RelativeForm>,

@@ -12,16 +12,12 @@ use crate::domain::{FormErrors, Validator};
 use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct UpdateForm {
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     shared_with_family: Option<String>,
-    #[serde(default)]
     stage: String,
-    #[serde(default)]
     to_linked: Option<String>,
 }
 
