@@ -148,6 +148,21 @@ pub async fn send((req, state, user, path, form): CasePost<MessageForm>) -> Page
     .await
 }
 
+/// Acknowledges a family message for someone on the case team (page and API alike); the case.
+pub(crate) async fn acknowledged(
+    state: &AppState,
+    user: &CaseworkOnCase,
+    path: web::Path<(CaseId, MessageId)>,
+) -> Result<CaseId, AppError> {
+    let (id, message) = path.into_inner();
+    let (me, cid) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
+        .await?;
+    Ok(id)
+}
+
 pub async fn acknowledge(
     state: web::Data<AppState>,
     user: CaseworkOnCase,
@@ -155,12 +170,7 @@ pub async fn acknowledge(
     form: CsrfForm<EmptyForm>,
 ) -> Page {
     form.into_inner()?;
-    let (id, message) = path.into_inner();
-    let (me, cid) = (user.0.clone(), id.clone());
-    state
-        .db
-        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
-        .await?;
+    let id = acknowledged(&state, &user, path).await?;
     Ok(see_other(&format!("{}/messages", case_url(&id))))
 }
 

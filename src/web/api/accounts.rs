@@ -32,6 +32,10 @@ pub struct TeamWithMembers {
     members: Vec<UserId>,
 }
 
+/// What an administrator's read of an account or a team, or a change without a body, is
+/// given: the administrator and the record's path.
+pub type AdminRead<P> = (web::Data<AppState>, AdminUser, web::Path<P>);
+
 /// What an administrator's change to an account or a team is given: the administrator
 /// (checked before the body is read), the record's path and the body.
 pub type AdminOn<P, B> = (web::Data<AppState>, AdminUser, web::Path<P>, B);
@@ -138,11 +142,7 @@ pub async fn list_users(state: web::Data<AppState>, _admin: AdminUser) -> Answer
     params(("id" = UserId, Path)),
     responses((status = 200, description = "The account", body = UserWithTeams), CaseErrors),
 )]
-pub async fn get_user(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    path: web::Path<UserId>,
-) -> Answer {
+pub async fn get_user((state, _admin, path): AdminRead<UserId>) -> Answer {
     answer_one(&state, path.into_inner(), users::find, with_teams).await
 }
 
@@ -228,11 +228,7 @@ pub async fn update_user(
         Conflicts, CaseErrors,
     ),
 )]
-pub async fn deactivate_user(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-) -> Answer {
+pub async fn deactivate_user((state, admin, path): AdminRead<UserId>) -> Answer {
     change_user(&state, &admin, path.into_inner(), users::deactivate).await
 }
 
@@ -241,11 +237,7 @@ pub async fn deactivate_user(
     params(("id" = UserId, Path)),
     responses((status = 200, description = "Reactivated", body = UserWithTeams), CaseErrors),
 )]
-pub async fn reactivate_user(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-) -> Answer {
+pub async fn reactivate_user((state, admin, path): AdminRead<UserId>) -> Answer {
     change_user(&state, &admin, path.into_inner(), users::reactivate).await
 }
 
@@ -265,11 +257,7 @@ pub async fn list_teams(state: web::Data<AppState>, _admin: AdminUser) -> Answer
     params(("id" = TeamId, Path)),
     responses((status = 200, description = "The team", body = TeamWithMembers), CaseErrors),
 )]
-pub async fn get_team(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    path: web::Path<TeamId>,
-) -> Answer {
+pub async fn get_team((state, _admin, path): AdminRead<TeamId>) -> Answer {
     answer_one(&state, path.into_inner(), teams::find, with_members).await
 }
 

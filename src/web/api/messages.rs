@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::web::api::errors::CaseErrors;
 use crate::web::api::{ApiJson, NoBody};
 use crate::web::api::{OnCase, Reading};
-use crate::web::messages::{AccessChange, change_access};
+use crate::web::messages::{AccessChange, acknowledged, change_access};
 
 type Answer = Result<HttpResponse, AppError>;
 
@@ -113,12 +113,7 @@ pub async fn send((state, user, path, body): OnCase<CaseId, ApiJson<StaffMessage
 )]
 pub async fn acknowledge((state, user, path, body): OnCase<(CaseId, MessageId), NoBody>) -> Answer {
     body.into_inner()?;
-    let (id, message) = path.into_inner();
-    let (me, cid) = (user.0.clone(), id.clone());
-    state
-        .db
-        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
-        .await?;
+    let id = acknowledged(&state, &user, path).await?;
     Ok(HttpResponse::Ok().json(thread_of(&state, &user, &id).await?))
 }
 

@@ -22,6 +22,16 @@ use crate::web::pages::Incoming;
 
 use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, channel_choices, choices, save};
 
+/// Who made contact, as the form offers it.
+fn direction_choices(selected: &str) -> Vec<Choice> {
+    choices(
+        Direction::ALL,
+        Direction::as_str,
+        Direction::label,
+        selected,
+    )
+}
+
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ContactForm {
@@ -94,12 +104,7 @@ async fn contact_page(
         form,
         errors,
         channels: channel_choices(&form.channel),
-        directions: choices(
-            Direction::ALL,
-            Direction::as_str,
-            Direction::label,
-            &form.direction,
-        ),
+        directions: direction_choices(&form.direction),
         relatives,
         follow_up_rows,
         draft_key: format!("contact-{id}"),
@@ -257,12 +262,7 @@ async fn contact_detail_page(
     let form = form.unwrap_or(&default_form);
     let body = ContactDetailPage {
         channels: channel_choices(&form.channel),
-        directions: choices(
-            Direction::ALL,
-            Direction::as_str,
-            Direction::label,
-            &form.direction,
-        ),
+        directions: direction_choices(&form.direction),
         contact: view,
         form,
         errors,
