@@ -294,6 +294,7 @@ fn main() {
         .await
         .unwrap();
         let (token, _) = state
+            .auth
             .keys
             .issue(Audience::FamilyWeb, relative["id"].as_str().unwrap(), &sid, version, state.config.token_lifetime)
             .unwrap();

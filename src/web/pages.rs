@@ -121,7 +121,7 @@ pub fn render<T: Serialize>(
             admin: policy::allows(u.role, Capability::Administer),
             role_label: u.role.label(),
         }),
-        draft: user.map(|u| DraftKeys::for_author(&state.keys, Author::Staff(u.id.as_str()))),
+        draft: user.map(|u| DraftKeys::for_author(&state.auth.keys, Author::Staff(u.id.as_str()))),
         page,
     };
     match state.templates.render(template, &ctx) {

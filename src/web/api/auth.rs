@@ -54,7 +54,7 @@ pub async fn issue_token(
         return Err(AppError::invalid("password", "Enter a password."));
     }
     let signed_in = sign_in::sign_in_staff(
-        &state,
+        &state.auth,
         Attempt {
             email: body.email,
             password: body.password,

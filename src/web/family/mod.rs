@@ -23,7 +23,7 @@ use crate::auth::AuthSource;
 use crate::auth::cookies;
 use crate::auth::csrf::{self};
 use crate::auth::drafts::{Author, DraftKeys};
-use crate::auth::extract::{BoundSession, ClearSessionCookie, audit_rejection, state_of};
+use crate::auth::extract::{BoundSession, ClearSessionCookie, audit_rejection};
 use crate::auth::tokens::{Audience, TokenError};
 use crate::domain::{RelativeId, SessionId};
 use crate::error::AppError;
@@ -51,7 +51,10 @@ pub(super) struct ReaderLang(Lang);
 pub(super) struct ReadSince(u64);
 
 pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
-    let state = state_of(&req)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
     let source = req
         .app_data::<AuthSource>()
         .copied()
@@ -89,9 +92,10 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
     // (see `verify_ignoring_expiry`); an API token is refused once expired.
     let verified = match source {
         AuthSource::Cookie => state
+            .auth
             .keys
             .verify_ignoring_expiry(&token, Audience::FamilyWeb),
-        AuthSource::Bearer => state.keys.verify(&token, Audience::FamilyApi),
+        AuthSource::Bearer => state.auth.keys.verify(&token, Audience::FamilyApi),
     };
     let claims = match verified {
         Ok(c) => c,
@@ -101,7 +105,7 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
             }
             if !matches!(e, TokenError::Expired) {
                 audit_rejection(
-                    &state,
+                    &state.auth,
                     &req,
                     "auth.token_rejected",
                     format!("family token: {e}"),
@@ -126,7 +130,7 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
                 req.extensions_mut().insert(ClearSessionCookie);
             }
             let detail = format!("family session: {}", rejection.describe());
-            audit_rejection(&state, &req, "auth.session_rejected", detail).await;
+            audit_rejection(&state.auth, &req, "auth.session_rejected", detail).await;
             return Err(AppError::Unauthenticated);
         }
     };
@@ -167,7 +171,7 @@ pub(super) fn web_token(
     session: &SessionId,
     auth_version: i64,
 ) -> Result<String, AppError> {
-    let (token, _) = state.keys.issue(
+    let (token, _) = state.auth.keys.issue(
         Audience::FamilyWeb,
         relative.as_str(),
         session,
@@ -373,8 +377,9 @@ pub(super) fn render_html<T: Serialize>(
         title: tr(lang, title_key),
         csrf_token,
         family: user,
-        draft: user
-            .map(|u| DraftKeys::for_author(&state.keys, Author::Relative(u.relative_id.as_str()))),
+        draft: user.map(|u| {
+            DraftKeys::for_author(&state.auth.keys, Author::Relative(u.relative_id.as_str()))
+        }),
         here: req
             .uri()
             .path_and_query()

@@ -116,7 +116,7 @@ pub async fn login(
         user_agent: user_agent(&req),
         known_device: device::knows(&req, Account::Staff, &form.email),
     };
-    match sign_in::sign_in_staff(&state, attempt).await {
+    match sign_in::sign_in_staff(&state.auth, attempt).await {
         Ok(signed_in) => {
             let destination = if signed_in.password_change_required {
                 "/staff/account/password".to_owned()
@@ -306,7 +306,7 @@ pub async fn change_password(
         );
     }
     let checked = sign_in::check_current_password(
-        &state,
+        &state.auth,
         &user.id,
         &user.email,
         form.current_password.clone(),
@@ -345,7 +345,7 @@ pub async fn change_password(
         .db
         .run(move |conn| users::change_own_password(conn, &uid, &sid, &hash))
         .await?;
-    let (token, _) = state.keys.issue(
+    let (token, _) = state.auth.keys.issue(
         Audience::StaffWeb,
         user.id.as_str(),
         &user.session_id,

@@ -104,7 +104,7 @@ fn token_answer(
     version: i64,
     session_ends_at: chrono::NaiveDateTime,
 ) -> Result<FamilyToken, AppError> {
-    let (access_token, expires_at) = state.keys.issue(
+    let (access_token, expires_at) = state.auth.keys.issue(
         Audience::FamilyApi,
         relative.as_str(),
         session,
