@@ -180,6 +180,13 @@ pub fn due_at(field: &str, t: NaiveDateTime) -> Result<NaiveDateTime, AppError> 
     Ok(t)
 }
 
+// ---- one parser per input, for the page and the API alike ----------------------------------
+//
+// A transport reads only its own formats into the `...Fields` below: a JSON body gives typed
+// values (or leaves them out), a form gives text. Every rule, and every message a person reads
+// about it, is in the functions that turn the fields into the use case's `New...` input. They
+// record each error in the `Validator`; a page shows all of them, the API the first.
+
 /// Why a relative's portal access is suspended: kept on the record, staff only.
 pub fn suspension_reason(raw: &str) -> Result<LimitedText, AppError> {
     if raw.trim().is_empty() {
@@ -249,13 +256,6 @@ pub fn case(f: CaseFields<'_>, v: &mut Validator) -> Option<NewCase> {
         plan: plan?,
     })
 }
-
-// ---- one parser per input, for the page and the API alike ----------------------------------
-//
-// A transport reads only its own formats into the `...Fields` below: a JSON body gives typed
-// values (or leaves them out), a form gives text. Every rule, and every message a person reads
-// about it, is in the functions that turn the fields into the use case's `New...` input. They
-// record each error in the `Validator`; a page shows all of them, the API the first.
 
 /// A time as a transport gives it: a form's London wall-clock time, an API's RFC 3339
 /// instant, or nothing.

@@ -145,7 +145,21 @@ pub(crate) struct Asked<'a> {
     pub id: &'a CaseId,
 }
 
-impl Asked<'_> {
+impl<'a> Asked<'a> {
+    pub(crate) fn new(
+        req: &'a HttpRequest,
+        state: &'a AppState,
+        user: &'a StaffUser,
+        id: &'a CaseId,
+    ) -> Asked<'a> {
+        Asked {
+            req,
+            state,
+            user,
+            id,
+        }
+    }
+
     /// The case, read for `what` (audited), with its header.
     pub(crate) async fn load(&self, what: &'static str) -> Result<(Case, CaseHeader), AppError> {
         load(self.state, self.user, self.id, what).await
@@ -173,22 +187,6 @@ impl Asked<'_> {
         Ok(case_page(
             self.req, status, template, title, self.user, header, body,
         ))
-    }
-}
-
-impl<'a> Asked<'a> {
-    pub(crate) fn new(
-        req: &'a HttpRequest,
-        state: &'a AppState,
-        user: &'a StaffUser,
-        id: &'a CaseId,
-    ) -> Asked<'a> {
-        Asked {
-            req,
-            state,
-            user,
-            id,
-        }
     }
 }
 
