@@ -352,11 +352,17 @@ fn copy_table(src: &Sqlite, dst: &Sqlite, table: &Table, per_transaction: usize)
     let mut later: Vec<(usize, Value, Value)> = Vec::new();
     let mut copied = Copied::default();
     let (mut in_transaction, mut open) = (0usize, false);
+    // Once the select has given its last row it must not be stepped again: SQLite would
+    // start it over from the first row.
+    let mut more = true;
     loop {
         let t0 = Instant::now();
         let mut batch: Vec<Vec<Value>> = Vec::with_capacity(READ_AHEAD);
-        while batch.len() < READ_AHEAD && select.step() {
-            batch.push((0..width).map(|i| select.value(i)).collect());
+        while more && batch.len() < READ_AHEAD {
+            more = select.step();
+            if more {
+                batch.push((0..width).map(|i| select.value(i)).collect());
+            }
         }
         copied.read += t0.elapsed();
         if batch.is_empty() {
