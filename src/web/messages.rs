@@ -258,7 +258,11 @@ pub async fn suspend(
             "Give the reason for suspending access; it is kept on the record.",
         ));
     }
-    let reason = LimitedText::parse("reason", &form.reason, 500)?;
+    let reason = LimitedText::parse(
+        "reason",
+        &form.reason,
+        crate::casework::limits::SUSPENSION_REASON,
+    )?;
     let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
     state
         .db

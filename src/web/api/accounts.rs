@@ -7,7 +7,8 @@ use crate::accounts::users::UserFields;
 use crate::accounts::{Team, User, teams, users};
 use crate::audit::{self, Actor};
 use crate::auth::{AdminUser, AuditReader};
-use crate::domain::{Picked, Role, TeamId, TeamName, UserId};
+use crate::domain::raw::{Email, OneLine, Phone};
+use crate::domain::{PersonName, Picked, Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::admin::audit::AuditFilter;
@@ -84,15 +85,14 @@ pub async fn get_user(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    #[schema(
-        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$",
-        max_length = 254
-    )]
-    email: String,
-    display_name: String,
+    email: Email,
+    display_name: OneLine<{ PersonName::MAX_LEN }>,
     role: Role,
     #[serde(default)]
-    phone: Option<String>,
+    phone: Option<Phone>,
+    /// Chosen for the person, who must change it when they first sign in.
+    // The bounds are NewPassword::MIN_LEN and NewPassword::MAX_LEN.
+    #[schema(min_length = 12, max_length = 256)]
     password: String,
     #[serde(default)]
     teams: Vec<TeamId>,
@@ -303,8 +303,7 @@ pub async fn get_team(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
-    #[schema(pattern = r"\S")]
-    name: String,
+    name: OneLine<{ TeamName::MAX_LEN }>,
 }
 
 #[utoipa::path(

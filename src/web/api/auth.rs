@@ -8,6 +8,7 @@ use crate::audit::{self, Actor};
 use crate::auth::extract::client_ip;
 use crate::auth::session::{self, Client, StaffUser};
 use crate::auth::sign_in::{self, Attempt};
+use crate::domain::raw::Email;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -15,11 +16,8 @@ use crate::web::api::ApiJson;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    #[schema(
-        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$",
-        max_length = 254
-    )]
-    email: String,
+    email: Email,
+    #[schema(min_length = 1)]
     password: String,
 }
 
@@ -60,7 +58,7 @@ pub async fn issue_token(
     let signed_in = sign_in::sign_in_staff(
         &state,
         Attempt {
-            email: body.email,
+            email: body.email.into(),
             password: body.password,
             client: Client::Api,
             ip: client_ip(&req),

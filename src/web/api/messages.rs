@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
+use crate::casework::limits;
 use crate::casework::relatives::Relative;
+use crate::domain::raw::RequiredText;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
@@ -60,9 +62,7 @@ pub async fn thread(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffMessage {
-    /// At most 5000 characters.
-    #[schema(pattern = r"\S")]
-    body: String,
+    body: RequiredText<{ BODY_MAX }>,
     /// The family message this answers; the first answer records who answered and when (and
     /// acknowledges it if nobody had). Leave out to write to the family unprompted.
     #[serde(default)]
@@ -135,9 +135,8 @@ pub async fn acknowledge(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseConcern {
-    /// The response to the family, on the record and shown to them. At most 5000 characters.
-    #[schema(pattern = r"\S")]
-    response: String,
+    /// The response to the family, on the record and shown to them.
+    response: RequiredText<{ BODY_MAX }>,
 }
 
 /// Closes a concern about the investigation with a recorded response.
@@ -239,9 +238,8 @@ pub async fn invite(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuspendAccess {
-    /// Why; kept on the record, staff only. At most 500 characters.
-    #[schema(pattern = r"\S")]
-    reason: String,
+    /// Why; kept on the record, staff only.
+    reason: RequiredText<{ limits::SUSPENSION_REASON }>,
 }
 
 /// Suspends a relative's portal access: their sessions end at once and nothing is sent to
@@ -272,7 +270,7 @@ pub async fn suspend(
             "Give the reason for suspending access; it is kept on the record.",
         ));
     }
-    let reason = LimitedText::parse("reason", &body.reason, 500)?;
+    let reason = LimitedText::parse("reason", &body.reason, limits::SUSPENSION_REASON)?;
     let (id, relative) = path.into_inner();
     let me = user.0.clone();
     let r = state

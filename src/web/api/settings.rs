@@ -11,16 +11,21 @@ use crate::timeliness::{self, TargetChange, Targets};
 use crate::web::api::ApiJson;
 use crate::web::api::errors::BodyErrors;
 
+// The bounds are the ones `Targets::validate` applies.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsBody {
     /// Case opened → first contact, hours (1-336).
+    #[schema(minimum = 1, maximum = 336)]
     pub first_contact_hours: i64,
     /// Family message → acknowledged, working days (1-30).
+    #[schema(minimum = 1, maximum = 30)]
     pub message_ack_working_days: i64,
     /// Family message → answered, working days (1-60).
+    #[schema(minimum = 1, maximum = 60)]
     pub message_answer_working_days: i64,
     /// Stage change or key event → update shared with the family, working days (1-30).
+    #[schema(minimum = 1, maximum = 30)]
     pub update_after_event_working_days: i64,
 }
 

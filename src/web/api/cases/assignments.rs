@@ -8,6 +8,7 @@ use crate::auth::ManagerOnCase;
 use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
+use crate::domain::raw::{OptionalEmail, Phone, Text};
 use crate::domain::{AssignmentId, CaseId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -39,17 +40,23 @@ pub async fn assignments_list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
+    /// An active officer or manager.
     user_id: UserId,
     role: AssignmentRole,
+    /// Absent is now.
+    #[schema(format = DateTime)]
     starts_at: Option<String>,
+    /// After the start; absent is open-ended.
+    #[schema(format = DateTime)]
     ends_at: Option<String>,
     #[serde(default)]
     visible_to_family: bool,
-    contact_phone: Option<String>,
-    contact_email: Option<String>,
-    working_hours: Option<String>,
+    contact_phone: Option<Phone>,
+    contact_email: Option<OptionalEmail>,
+    working_hours: Option<Text<{ limits::WORKING_HOURS }>>,
+    /// An active officer or manager other than `user_id`.
     cover_user_id: Option<UserId>,
-    cover_note: Option<String>,
+    cover_note: Option<Text<{ limits::NOTE }>>,
 }
 
 #[utoipa::path(

@@ -7,6 +7,7 @@ use crate::auth::CaseworkUser;
 use crate::auth::ManagerOnCase;
 use crate::casework::{input, limits, links};
 use crate::domain::CaseId;
+use crate::domain::raw::RequiredText;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 
@@ -37,9 +38,9 @@ pub async fn links_list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
+    /// Another case the caller can see.
     other_case_id: CaseId,
-    #[schema(pattern = r"\S")]
-    reason: String,
+    reason: RequiredText<{ limits::REASON }>,
 }
 
 #[utoipa::path(

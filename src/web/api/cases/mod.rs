@@ -20,7 +20,8 @@ use crate::casework::limits;
 use crate::casework::timeline::{self, EntryKind};
 use crate::casework::types::{CaseStatus, ContactChannel, Stage};
 use crate::db::DbConn;
-use crate::domain::{CaseId, TeamId, UserId, Validator};
+use crate::domain::raw::{OneLine, RequiredText, Text};
+use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -172,21 +173,25 @@ pub async fn list(
 #[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedsBody {
-    language: Option<String>,
+    language: Option<Text<{ limits::NEED }>>,
     #[serde(default)]
     interpreter: bool,
-    accessibility: Option<String>,
-    faith_culture: Option<String>,
-    other: Option<String>,
+    accessibility: Option<Text<{ limits::NEED }>>,
+    faith_culture: Option<Text<{ limits::NEED }>>,
+    other: Option<Text<{ limits::NEED }>>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
+    /// Hours between contacts.
+    // The maximum is limits::MAX_PLAN_INTERVAL_HOURS.
+    #[schema(minimum = 1, maximum = 2160)]
     interval_hours: i64,
     preferred_channel: ContactChannel,
     #[serde(default)]
-    preferred_hours: String,
+    preferred_hours: Text<{ limits::PREFERRED_HOURS }>,
+    #[schema(format = Date)]
     agreed_on: String,
 }
 
@@ -204,12 +209,16 @@ impl PlanBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseBody {
+    /// One of the caller's teams.
     team_id: TeamId,
-    #[schema(pattern = r"\S")]
-    deceased_name: String,
-    #[schema(format = Date)]
+    deceased_name: OneLine<{ PersonName::MAX_LEN }>,
+    /// From 1900 on, and not in the future.
+    #[schema(
+        format = Date,
+        pattern = r"^(?:19[0-9]{2}|[2-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+    )]
     date_of_death: String,
-    circumstances: Option<String>,
+    circumstances: Option<Text<{ limits::CIRCUMSTANCES }>>,
     #[serde(default)]
     needs: NeedsBody,
     contact_plan: Option<PlanBody>,
@@ -313,11 +322,9 @@ pub async fn get(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseBody {
-    #[schema(pattern = r"\S")]
-    how_liaison_ends: String,
-    contact_afterwards: String,
-    #[schema(pattern = r"\S")]
-    how_to_reactivate: String,
+    how_liaison_ends: RequiredText<{ limits::EXIT_PLAN_PART }>,
+    contact_afterwards: RequiredText<{ limits::EXIT_PLAN_PART }>,
+    how_to_reactivate: RequiredText<{ limits::EXIT_PLAN_PART }>,
 }
 
 #[utoipa::path(
@@ -371,8 +378,7 @@ pub async fn close(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
-    #[schema(pattern = r"\S")]
-    reason: String,
+    reason: RequiredText<{ limits::REASON }>,
 }
 
 #[utoipa::path(
@@ -431,15 +437,17 @@ pub async fn plans(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPlanBody {
+    /// Hours between contacts.
+    // The maximum is limits::MAX_PLAN_INTERVAL_HOURS.
+    #[schema(minimum = 1, maximum = 2160)]
     interval_hours: i64,
     preferred_channel: ContactChannel,
     #[serde(default)]
-    preferred_hours: String,
+    preferred_hours: Text<{ limits::PREFERRED_HOURS }>,
     #[schema(format = Date)]
     agreed_on: String,
     /// Why the plan changes (kept with it).
-    #[schema(pattern = r"\S")]
-    reason: String,
+    reason: RequiredText<{ limits::REASON }>,
 }
 
 #[utoipa::path(

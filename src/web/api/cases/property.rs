@@ -9,6 +9,7 @@ use crate::casework::input::{self, ItemFields};
 use crate::casework::limits;
 use crate::casework::property::{self, Move};
 use crate::casework::types::PropertyStatus;
+use crate::domain::raw::{RequiredText, Text};
 use crate::domain::{CaseId, PropertyItemId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -40,10 +41,11 @@ pub async fn property_list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyBody {
-    #[schema(pattern = r"\S")]
-    description: String,
+    description: RequiredText<{ limits::PROPERTY_DESCRIPTION }>,
+    /// Absent is today.
+    #[schema(format = Date)]
     held_since: Option<String>,
-    staff_notes: Option<String>,
+    staff_notes: Option<Text<{ limits::NOTE }>>,
 }
 
 #[utoipa::path(
@@ -87,10 +89,14 @@ pub async fn property_add(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveBody {
+    /// Forward from where the item is now.
     status: PropertyStatus,
+    /// Not before the item was held; absent is today.
+    #[schema(format = Date)]
     on: Option<String>,
-    received_by: Option<String>,
-    note: Option<String>,
+    /// Who received it; needed for `returned_to_family`.
+    received_by: Option<Text<{ limits::RECEIVED_BY }>>,
+    note: Option<Text<{ limits::NOTE }>>,
     version: i64,
 }
 

@@ -5,6 +5,7 @@ use crate::auth::session::Client;
 use crate::auth::tokens::Audience;
 use crate::db;
 use crate::domain::EmailAddress;
+use crate::domain::raw::Email;
 use crate::error::AppError;
 use crate::family::links::{self, LinkProblem};
 use crate::family::session::{self as family_session, FamilyUser};
@@ -21,11 +22,7 @@ use super::{Answer, FamilyErrors, agent_of};
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
     /// The address the case team holds for the relative.
-    #[schema(
-        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$",
-        max_length = 254
-    )]
-    email: String,
+    email: Email,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
