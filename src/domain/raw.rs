@@ -1,10 +1,10 @@
-//! Text as a JSON client sends it, before the rules of what it means are applied. Each type
-//! reads a plain string and gives the API document the schema that states the rules its
-//! parser enforces (`clean_text`, `PersonName`, `EmailAddress`, phone numbers, quiet hours),
-//! so that a client can check its input before sending it. The one thing checked here is the
-//! length as sent, which is what the schema's `maxLength` counts (a parser counts what is left
-//! once white space is trimmed). The parsers stay the one place every other rule is applied;
-//! the tests below hold each pattern to its parser.
+//! Input as a JSON client sends it, before the rules of what it means are applied: text and
+//! whole numbers. Each text type reads a plain string and gives the API document the schema
+//! that states the rules its parser enforces (`clean_text`, `PersonName`, `EmailAddress`,
+//! phone numbers, quiet hours), so that a client can check its input before sending it. The
+//! one thing checked here is the length as sent, which is what the schema's `maxLength` counts
+//! (a parser counts what is left once white space is trimmed). The parsers stay the one place
+//! every other rule is applied; the tests below hold each pattern to its parser.
 //!
 //! The patterns are ECMA-262 regular expressions of the portable kind (classes, groups,
 //! repetition; no look-around), anchored, and unambiguous enough to match in linear time.
@@ -329,6 +329,56 @@ impl utoipa::PartialSchema for ClockTime {
 
 impl utoipa::ToSchema for ClockTime {}
 
+/// Reads a whole number as JSON Schema counts one: `5`, or `5.0` as some encoders write every
+/// number. For `#[serde(deserialize_with = "raw::whole")]` on an `i64` field.
+pub fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Whole::deserialize(d).map(|w| w.0)
+}
+
+/// `whole` for an `Option<i64>` field (with `#[serde(default)]`, so that absent is `None`).
+pub fn optional_whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<Whole>::deserialize(d).map(|w| w.map(|w| w.0))
+}
+
+struct Whole(i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Whole, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Whole;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a whole number")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Whole, E> {
+                Ok(Whole(v))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Whole, E> {
+                i64::try_from(v).map(Whole).map_err(|_| {
+                    E::invalid_value(serde::de::Unexpected::Unsigned(v), &"a smaller number")
+                })
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Whole, E> {
+                // 2^63 (exactly `-(i64::MIN as f64)`) is the first value past i64::MAX; every
+                // whole f64 below it fits.
+                let past = -(i64::MIN as f64);
+                if v.fract() == 0.0 && (-past..past).contains(&v) {
+                    Ok(Whole(v as i64))
+                } else {
+                    Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+
+        d.deserialize_any(Visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
@@ -449,6 +499,33 @@ mod tests {
         for s in ["24:00", "12:60", "9:3x", "noon", "12:00:00"] {
             assert!(!clock(s), "{s:?}");
             assert!(crate::notify::quiet::parse_time("t", s).is_err(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(deserialize_with = "super::whole")]
+            n: i64,
+            #[serde(default, deserialize_with = "super::optional_whole")]
+            m: Option<i64>,
+        }
+        let read = |v: Value| serde_json::from_value::<Body>(v).map(|b| (b.n, b.m));
+        assert_eq!(read(json!({"n": 5})).unwrap(), (5, None));
+        assert_eq!(
+            read(json!({"n": -5.0, "m": 271.0})).unwrap(),
+            (-5, Some(271))
+        );
+        assert_eq!(read(json!({"n": 1, "m": null})).unwrap(), (1, None));
+        for bad in [
+            json!(5.5),
+            json!("5"),
+            json!(1e19),
+            json!(u64::MAX),
+            json!(null),
+        ] {
+            assert!(read(json!({"n": bad})).is_err(), "{bad}");
         }
     }
 }

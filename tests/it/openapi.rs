@@ -688,4 +688,23 @@ async fn the_api_takes_what_the_document_allows_and_no_more() {
         (422, Some("discussion")),
         "{body}"
     );
+    // A whole number may be written with a zero fraction, as some encoders write every number.
+    let (status, body) = f
+        .log_contact(
+            &f.officer,
+            json!({"channel": "phone", "direction": "inbound", "duration_minutes": 30.0, "discussion": "Called back"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["original"]["duration_minutes"], 30);
+    let (status, body) = f
+        .log_contact(
+            &f.officer,
+            json!({"channel": "phone", "direction": "inbound", "duration_minutes": 30.5, "discussion": "Called back"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (422, Some("duration_minutes"))
+    );
 }

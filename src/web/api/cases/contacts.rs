@@ -9,7 +9,7 @@ use crate::casework::contacts::{self, NewContact};
 use crate::casework::input::{self, AmendmentFields, ContactFields, Moment, Picked};
 use crate::casework::limits;
 use crate::casework::types::{ContactChannel, Direction};
-use crate::domain::raw::{RequiredText, Text};
+use crate::domain::raw::{self, RequiredText, Text};
 use crate::domain::{CaseId, ContactId, RelativeId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -28,6 +28,7 @@ pub struct ContactBody {
     direction: Direction,
     // The maximum is limits::MAX_DURATION_MINUTES.
     #[schema(minimum = 0, maximum = 1440)]
+    #[serde(default, deserialize_with = "raw::optional_whole")]
     duration_minutes: Option<i64>,
     #[serde(default)]
     relatives: Vec<RelativeId>,
@@ -217,6 +218,7 @@ pub struct AmendmentBody {
     direction: Option<Direction>,
     // The maximum is limits::MAX_DURATION_MINUTES.
     #[schema(minimum = 0, maximum = 1440)]
+    #[serde(default, deserialize_with = "raw::optional_whole")]
     duration_minutes: Option<i64>,
     discussion: Option<RequiredText<{ limits::DISCUSSION }>>,
     /// Empty removes it.

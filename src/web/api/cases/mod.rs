@@ -20,7 +20,7 @@ use crate::casework::limits;
 use crate::casework::timeline::{self, EntryKind};
 use crate::casework::types::{CaseStatus, ContactChannel, Stage};
 use crate::db::DbConn;
-use crate::domain::raw::{OneLine, RequiredText, Text};
+use crate::domain::raw::{self, OneLine, RequiredText, Text};
 use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -187,6 +187,7 @@ pub struct PlanBody {
     /// Hours between contacts.
     // The maximum is limits::MAX_PLAN_INTERVAL_HOURS.
     #[schema(minimum = 1, maximum = 2160)]
+    #[serde(deserialize_with = "raw::whole")]
     interval_hours: i64,
     preferred_channel: ContactChannel,
     #[serde(default)]
@@ -440,6 +441,7 @@ pub struct SetPlanBody {
     /// Hours between contacts.
     // The maximum is limits::MAX_PLAN_INTERVAL_HOURS.
     #[schema(minimum = 1, maximum = 2160)]
+    #[serde(deserialize_with = "raw::whole")]
     interval_hours: i64,
     preferred_channel: ContactChannel,
     #[serde(default)]

@@ -9,7 +9,7 @@ use crate::casework::input::{self, ItemFields};
 use crate::casework::limits;
 use crate::casework::property::{self, Move};
 use crate::casework::types::PropertyStatus;
-use crate::domain::raw::{RequiredText, Text};
+use crate::domain::raw::{self, RequiredText, Text};
 use crate::domain::{CaseId, PropertyItemId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -97,6 +97,7 @@ pub struct MoveBody {
     /// Who received it; needed for `returned_to_family`.
     received_by: Option<Text<{ limits::RECEIVED_BY }>>,
     note: Option<Text<{ limits::NOTE }>>,
+    #[serde(deserialize_with = "raw::whole")]
     version: i64,
 }
 

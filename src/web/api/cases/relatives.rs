@@ -9,7 +9,7 @@ use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::limits;
 use crate::casework::relatives::{self, Edited, RelativeInput};
 use crate::casework::types::ContactChannel;
-use crate::domain::raw::{ClockTime, OneLine, OptionalEmail, Phone, RequiredText, Text};
+use crate::domain::raw::{self, ClockTime, OneLine, OptionalEmail, Phone, RequiredText, Text};
 use crate::domain::{CaseId, PersonName, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -38,6 +38,7 @@ pub struct RelativeBody {
     quiet_hours_end: Option<ClockTime>,
     /// The version the change was made from: required to change a relative, not read when
     /// adding one.
+    #[serde(default, deserialize_with = "raw::optional_whole")]
     version: Option<i64>,
 }
 
