@@ -1,10 +1,11 @@
-//! Input as a JSON client sends it, before the rules of what it means are applied: text and
-//! whole numbers. Each text type reads a plain string and gives the API document the schema
-//! that states the rules its parser enforces (`clean_text`, `PersonName`, `EmailAddress`,
-//! phone numbers, quiet hours), so that a client can check its input before sending it. The
-//! one thing checked here is the length as sent, which is what the schema's `maxLength` counts
-//! (a parser counts what is left once white space is trimmed). The parsers stay the one place
-//! every other rule is applied; the tests below hold each pattern to its parser.
+//! Input as a JSON client sends it, before the rules of what it means are applied: text, whole
+//! numbers, and query filters that may be sent empty. Each text type reads a plain string and
+//! gives the API document the schema that states the rules its parser enforces (`clean_text`,
+//! `PersonName`, `EmailAddress`, phone numbers, quiet hours), so that a client can check its
+//! input before sending it. The one thing checked here is the length as sent, which is what
+//! the schema's `maxLength` counts (a parser counts what is left once white space is trimmed).
+//! The parsers stay the one place every other rule is applied; the tests below hold each
+//! pattern to its parser.
 //!
 //! The patterns are ECMA-262 regular expressions of the portable kind (classes, groups,
 //! repetition; no look-around), anchored, and unambiguous enough to match in linear time.
@@ -13,7 +14,7 @@ use std::borrow::Cow;
 use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::openapi::schema::{AllOfBuilder, Schema, Type};
+use utoipa::openapi::schema::{AllOfBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::{ObjectBuilder, RefOr};
 
 use crate::accounts::users::PHONE_MAX_LEN;
@@ -377,6 +378,39 @@ impl<'de> Deserialize<'de> for Whole {
 
         d.deserialize_any(Visitor)
     }
+}
+
+/// The schema of a query parameter that takes a value of `T`, or nothing: empty (or only
+/// white space) is as if it were left out, as a form's "any" choice sends it. The handler
+/// reads the parameter as text. See `or_empty!`.
+pub fn or_empty<T: utoipa::PartialSchema>() -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(T::schema())
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("Empty: as if left out."))
+                .pattern(Some(format!("^[{}]*$", class(&[SPACE])))),
+        )
+        .into()
+}
+
+/// Declares a type that stands, in a query's `#[param(inline, value_type = ...)]`, for a value
+/// of another type or nothing (see `or_empty`).
+#[macro_export]
+macro_rules! or_empty {
+    ($(#[$meta:meta])* $name:ident($of:ty)) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::domain::raw::or_empty::<$of>()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
 }
 
 #[cfg(test)]

@@ -64,22 +64,38 @@ pub(super) fn date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError
 
 // ---- cases -------------------------------------------------------------------------------
 
+/// The filters of the case list. Each may be sent empty, as a form's "any" choice sends it:
+/// empty means no filter.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Part of the reference, or of the name of the person who died or of a relative.
     pub search: Option<String>,
-    #[param(value_type = Option<CaseStatus>)]
+    #[param(inline, value_type = Option<StatusFilter>)]
     pub status: Option<String>,
-    #[param(value_type = Option<Stage>)]
+    #[param(inline, value_type = Option<StageFilter>)]
     pub stage: Option<String>,
     /// Cases this officer holds now.
-    #[param(value_type = Option<UserId>)]
+    #[param(inline, value_type = Option<OfficerFilter>)]
     pub officer: Option<String>,
     pub overdue: Option<bool>,
     /// From 0.
     #[param(minimum = 0, maximum = 100000)]
     pub page: Option<i64>,
 }
+
+crate::or_empty!(
+    /// A case status, or nothing.
+    StatusFilter(CaseStatus)
+);
+crate::or_empty!(
+    /// A stage, or nothing.
+    StageFilter(Stage)
+);
+crate::or_empty!(
+    /// An account id, or nothing.
+    OfficerFilter(UserId)
+);
 
 /// The last page asked for that is read at all (a page past the end is empty).
 const MAX_PAGE: i64 = 100_000;
