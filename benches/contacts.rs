@@ -2,12 +2,17 @@
 //! loopback: authentication, visibility, validation, the contact, its audit event, the
 //! case's contact times; each contact atomic on its own, concurrent ones sharing a group
 //! commit) against a bare SQLite loop inserting the same row with the same pragmas, one
-//! transaction each, in the same run. Three rounds, alternating; the median ratio counts.
+//! transaction each, in the same run. Rounds alternate; the median ratio counts (P2).
 //!
 //!   cargo bench --bench contacts
+//!   LIAISON_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench contacts
 //!
 //! Target: the API at least half the bare loop's rate. `BENCH_CLIENTS` (default 8) sets the
-//! number of concurrent clients, `BENCH_POOL` (default 8) the app's connection pool size.
+//! number of concurrent clients, `BENCH_POOL` (default 8) the app's connection pool size,
+//! `BENCH_ROUNDS` (default 3) the rounds and `BENCH_CONTACTS` (default 2000) the contacts of
+//! each. With `LIAISON_BENCH_DATABASE_URL` the app runs on a new PostgreSQL database on that
+//! server (dropped at the end) and the bare loop stays on SQLite: its API figure against the
+//! one on SQLite is P6. Ends with a `BENCH-RESULT` line (benches/run.sh).
 
 use std::time::Instant;
 
@@ -16,6 +21,10 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{BenchDb, DISCUSSION, Outcome, Target, env_or, median};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use liaison::Application;
@@ -26,50 +35,8 @@ use liaison::db::{self, Db};
 use liaison::domain::{EmailAddress, PersonName, Role, TeamName};
 use serde_json::{Value, json};
 
-const N: usize = 2000;
-const ROUNDS: usize = 3;
-fn concurrency() -> usize {
-    std::env::var("BENCH_CLIENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(8)
-}
-const DISCUSSION: &str = "Visited the family at home. Went through the post-mortem process, answered questions about the coroner and agreed to call again on Friday.";
-
-/// Sends one request on a kept-alive connection and reads the whole answer; its status.
-async fn exchange(conn: &mut tokio::net::TcpStream, request: &[u8]) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    conn.write_all(request).await.unwrap();
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = conn.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "the server closed the connection");
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = std::str::from_utf8(&buf[..head_end]).unwrap();
-    let status: u16 = head[9..12].parse().unwrap();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
-        })
-        .expect("a Content-Length");
-    while buf.len() < head_end + length {
-        let n = conn.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "the server closed the connection");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    status
-}
-
 /// The bare loop: the same row, the same pragmas, one transaction per insert.
-fn bare_loop(dir: &std::path::Path, round: usize) -> std::time::Duration {
+fn bare_loop(dir: &std::path::Path, round: usize, n: usize) -> std::time::Duration {
     let bare_path = dir.join(format!("bare-{round}.db"));
     let bare_db = Db::connect(&format!("sqlite://{}", bare_path.display()), 1).unwrap();
     let mut bare = bare_db.get().unwrap();
@@ -88,7 +55,7 @@ fn bare_loop(dir: &std::path::Path, round: usize) -> std::time::Duration {
         }
     }
     let start = Instant::now();
-    for _ in 0..N {
+    for _ in 0..n {
         db::write(&mut bare, |conn| {
             diesel::insert_into(contacts::table)
                 .values((
@@ -112,26 +79,28 @@ fn bare_loop(dir: &std::path::Path, round: usize) -> std::time::Duration {
 
 fn main() {
     db::init_tls();
+    let clients = env_or("BENCH_CLIENTS", 8usize).max(1);
+    let rounds = env_or("BENCH_ROUNDS", 3usize).max(1);
+    let n = env_or("BENCH_CONTACTS", 2000usize).max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let app_db = BenchDb::create(dir.path(), "contacts");
+    let engine = app_db.engine();
     // The app.
     let settings = Settings {
         data_dir: dir.path().join("data"),
-        database_url: Some(format!("sqlite://{}", dir.path().join("app.db").display())),
+        database_url: Some(app_db.url.clone()),
         bind: "127.0.0.1:0".into(),
         run_worker: false,
-        pool_size: std::env::var("BENCH_POOL")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(8),
+        pool_size: env_or("BENCH_POOL", 8),
         log_level: "warn".into(),
         ..Settings::default()
     };
     let bare_dir = dir.path().to_owned();
-    let rounds = runtime.block_on(async move {
+    let measured = runtime.block_on(async move {
         let app = Application::build(Config::resolve(settings).unwrap()).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
@@ -197,37 +166,30 @@ fn main() {
             .send()
             .await
             .unwrap();
-        let url = format!("{base}/api/v1/cases/{case_id}/contacts");
-        let body = json!({"channel": "visit", "direction": "outbound", "duration_minutes": 40, "discussion": DISCUSSION});
-        // The load generator is a bare keep-alive HTTP/1.1 client sending the same bytes (as
-        // wrk would), so that on a small machine the clients take as little CPU from the
-        // server as they can.
-        let body = body.to_string();
-        let path = url.strip_prefix(&base).unwrap().to_owned();
         let addr = base.strip_prefix("http://").unwrap().to_owned();
-        let request = std::sync::Arc::new(
-            format!(
-                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {officer}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes(),
+        let request = common::post_json_request(
+            &addr,
+            &format!("/api/v1/cases/{case_id}/contacts"),
+            &officer,
+            &common::contact_body(),
         );
-        let mut rounds = Vec::new();
-        for round in 0..ROUNDS {
+        let mut measured = Vec::new();
+        for round in 0..rounds {
             let bare_dir = bare_dir.clone();
-            let bare_time = tokio::task::spawn_blocking(move || bare_loop(&bare_dir, round)).await.unwrap();
+            let bare_time = tokio::task::spawn_blocking(move || bare_loop(&bare_dir, round, n)).await.unwrap();
             let start = Instant::now();
             let mut tasks = Vec::new();
-            let clients = concurrency();
             for worker in 0..clients {
                 let request = request.clone();
                 let addr = addr.clone();
                 tasks.push(tokio::spawn(async move {
                     let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
                     conn.set_nodelay(true).unwrap();
+                    let mut buf = Vec::with_capacity(4096);
                     let mut ok = 0;
-                    for _ in (worker..N).step_by(clients) {
-                        assert_eq!(exchange(&mut conn, &request).await, 201);
+                    for _ in (worker..n).step_by(clients) {
+                        let status = common::exchange(&mut conn, &request, &mut buf).await.unwrap();
+                        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&buf));
                         ok += 1;
                     }
                     ok
@@ -237,28 +199,40 @@ fn main() {
             for t in tasks {
                 logged += t.await.unwrap();
             }
-            assert_eq!(logged, N);
-            rounds.push((bare_time, start.elapsed()));
+            assert_eq!(logged, n);
+            measured.push((bare_time, start.elapsed()));
         }
-        rounds
+        measured
     });
-    let rate = |d: std::time::Duration| N as f64 / d.as_secs_f64();
+    let rate = |d: std::time::Duration| n as f64 / d.as_secs_f64();
     let mut ratios = Vec::new();
-    for (round, (bare_time, api_time)) in rounds.iter().enumerate() {
+    for (round, (bare_time, api_time)) in measured.iter().enumerate() {
         let ratio = rate(*api_time) / rate(*bare_time);
         ratios.push(ratio);
         println!(
-            "round {}: bare SQLite insert loop {:.0} rows/s; POST /api/v1/cases/{{id}}/contacts ({} clients) {:.0} contacts/s; ratio {:.2}",
+            "round {}: bare SQLite insert loop {:.0} rows/s; POST /api/v1/cases/{{id}}/contacts on {engine} ({clients} clients) {:.0} contacts/s; ratio {:.2}",
             round + 1,
             rate(*bare_time),
-            concurrency(),
             rate(*api_time),
             ratio
         );
     }
-    ratios.sort_by(f64::total_cmp);
-    println!(
-        "median ratio api/bare over {ROUNDS} rounds: {:.2} (target >= 0.50)",
-        ratios[ratios.len() / 2]
-    );
+    let ratio = median(ratios);
+    println!("median ratio api/bare over {rounds} rounds: {ratio:.2} (target >= 0.50)");
+    Outcome {
+        scenario: "P2",
+        engine,
+        metric: "throughput",
+        unit: "rows/s",
+        figure: median(measured.iter().map(|(_, api)| rate(*api)).collect()),
+        baseline: Some(median(
+            measured.iter().map(|(bare, _)| rate(*bare)).collect(),
+        )),
+        ratio: Some(ratio),
+        target: Target::AtLeast(0.5),
+        checks: Vec::new(),
+    }
+    .print();
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    drop(app_db);
 }

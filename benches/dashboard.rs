@@ -3,7 +3,7 @@
 //! set (2 teams, 10,000 contacts) and one with the large (200 teams, 1,000,000 contacts,
 //! 200,000 follow-ups, 100,000 messages). Team 1 is generated the same in both, so the
 //! request is the same and only the rest of the database differs. Also times generating each
-//! set (`liaison demo --size medium|large` does the same work).
+//! set (`liaison demo --size medium|large` does the same work). P3.
 //!
 //!   cargo bench --bench dashboard                       (SQLite)
 //!   LIAISON_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench dashboard
@@ -11,47 +11,28 @@
 //! Target: the large set's median response time at most 1.5 times the medium set's.
 //! `BENCH_ROUNDS` (default 5) rounds of `BENCH_REQUESTS` (default 20) requests per period
 //! and set, rounds alternating between the sets.
+//!
+//! `BENCH_LARGE_DB=file` (SQLite only) starts the large side from a copy of a database that
+//! `liaison demo --size large` made (`benches/demo_load.rs` with `BENCH_KEEP_DATABASE`)
+//! instead of generating it again. `BENCH_LARGE_SIZE=medium` generates the medium set on the
+//! large side too (a quick run's smoke test: the ratio then shows noise only). Each period
+//! ends with a `BENCH-RESULT` line (benches/run.sh).
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use common::{BenchDb, Outcome, Target, env_or};
 use diesel::prelude::*;
 use liaison::Application;
 use liaison::config::{Config, Settings};
 use liaison::db::{self, Db};
 use liaison::demo::{self, national};
 use serde_json::{Value, json};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A fresh database: a file in `dir`, or a new PostgreSQL database (dropped at the end).
-fn database(dir: &std::path::Path, label: &str) -> (String, Option<(String, String)>) {
-    match std::env::var("LIAISON_BENCH_DATABASE_URL") {
-        Ok(admin) => {
-            let name = format!("liaison_bench_{label}_{}", std::process::id());
-            let mut conn = diesel::PgConnection::establish(&admin).unwrap();
-            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                .unwrap();
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .unwrap();
-            let mut url = url::Url::parse(&admin).unwrap();
-            url.set_path(&name);
-            (url.to_string(), Some((admin, name)))
-        }
-        Err(_) => (
-            format!("sqlite://{}", dir.join(format!("{label}.db")).display()),
-            None,
-        ),
-    }
-}
 
 /// Loads the demo data and the national set of `size`; how long the national set took.
 fn load(url: &str, size: national::Size) -> Duration {
@@ -74,13 +55,19 @@ fn load(url: &str, size: national::Size) -> Duration {
     took
 }
 
-struct Target {
+/// Contacts in a national set of `size`.
+fn contacts(size: national::Size) -> usize {
+    size.teams() * national::CONTACTS_PER_TEAM
+}
+
+/// One app serving one of the two databases, and its team 1 manager's token.
+struct Served {
     base: String,
     token: String,
     team: String,
 }
 
-async fn start(url: &str, dir: &std::path::Path) -> Target {
+async fn start(url: &str, dir: &std::path::Path) -> Served {
     let settings = Settings {
         data_dir: dir.to_owned(),
         database_url: Some(url.to_owned()),
@@ -115,7 +102,7 @@ async fn start(url: &str, dir: &std::path::Path) -> Target {
         .json()
         .await
         .unwrap();
-    Target {
+    Served {
         base,
         token: res["access_token"].as_str().unwrap().to_owned(),
         team,
@@ -123,7 +110,7 @@ async fn start(url: &str, dir: &std::path::Path) -> Target {
 }
 
 /// Times `n` requests one after another; each one's duration.
-async fn round(client: &reqwest::Client, t: &Target, query: &str, n: usize) -> Vec<Duration> {
+async fn round(client: &reqwest::Client, t: &Served, query: &str, n: usize) -> Vec<Duration> {
     let url = format!(
         "{}/api/v1/dashboard/timeliness?team_id={}{query}",
         t.base, t.team
@@ -156,56 +143,92 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     db::init_tls();
-    let rounds = env_or("BENCH_ROUNDS", 5);
-    let requests = env_or("BENCH_REQUESTS", 20);
-    let dir = tempfile::tempdir().unwrap();
-    let engine = if std::env::var("LIAISON_BENCH_DATABASE_URL").is_ok() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
+    let rounds = env_or("BENCH_ROUNDS", 5usize).max(1);
+    let requests = env_or("BENCH_REQUESTS", 20usize).max(1);
+    let large_file = std::env::var_os("BENCH_LARGE_DB").map(std::path::PathBuf::from);
+    let large_size = match std::env::var("BENCH_LARGE_SIZE").as_deref() {
+        Ok("medium") => national::Size::Medium,
+        Ok("large") | Err(_) => national::Size::Large,
+        Ok(other) => panic!("BENCH_LARGE_SIZE: {other:?} is not medium or large"),
     };
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine();
     println!("dashboard bench on {engine}");
-    let (small_url, small_pg) = database(dir.path(), "medium");
-    let (large_url, large_pg) = database(dir.path(), "large");
-    println!("medium set (10,000 contacts):");
-    load(&small_url, national::Size::Medium);
-    println!("large set (1,000,000 contacts):");
-    load(&large_url, national::Size::Large);
+    let small = BenchDb::create(dir.path(), "medium");
+    let large = BenchDb::create(dir.path(), "large");
+    println!(
+        "medium set ({} contacts):",
+        contacts(national::Size::Medium)
+    );
+    load(&small.url, national::Size::Medium);
+    let large_contacts = match &large_file {
+        Some(file) => {
+            let into = large
+                .sqlite_path()
+                .expect("BENCH_LARGE_DB is a SQLite file: run without LIAISON_BENCH_DATABASE_URL");
+            println!("large set: a copy of {}", file.display());
+            common::copy_sqlite(file, &into);
+            contacts(national::Size::Large)
+        }
+        None => {
+            println!("large set ({} contacts):", contacts(large_size));
+            load(&large.url, large_size);
+            contacts(large_size)
+        }
+    };
+    let small_contacts = contacts(national::Size::Medium);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let small = start(&small_url, &dir.path().join("small-data")).await;
-        let large = start(&large_url, &dir.path().join("large-data")).await;
+        let small_app = start(&small.url, &dir.path().join("small-data")).await;
+        let large_app = start(&large.url, &dir.path().join("large-data")).await;
         let client = reqwest::Client::new();
         let today = liaison::casework::time::london_date(db::now());
-        for (label, days) in [("28 days (the default)", 27), ("366 days (the longest)", 365)] {
+        for (label, metric, days) in [
+            ("28 days (the default)", "p50-28d", 27),
+            ("366 days (the longest)", "p50-366d", 365),
+        ] {
             let from = today - chrono::Duration::days(days);
             let query = format!("&from={from}&to={today}");
             // Warm up both.
-            round(&client, &small, &query, 3).await;
-            round(&client, &large, &query, 3).await;
+            round(&client, &small_app, &query, 3).await;
+            round(&client, &large_app, &query, 3).await;
             let (mut s_all, mut l_all) = (Vec::new(), Vec::new());
             for _ in 0..rounds {
-                s_all.extend(round(&client, &small, &query, requests).await);
-                l_all.extend(round(&client, &large, &query, requests).await);
+                s_all.extend(round(&client, &small_app, &query, requests).await);
+                l_all.extend(round(&client, &large_app, &query, requests).await);
             }
             let (s_med, l_med) = (median(&mut s_all), median(&mut l_all));
+            let (s_p95, l_p95) = (p95(&mut s_all), p95(&mut l_all));
+            let ratio = l_med.as_secs_f64() / s_med.as_secs_f64();
             println!(
-                "period {label}: 10,000 contacts median {:.2} ms (p95 {:.2}); 1,000,000 contacts median {:.2} ms (p95 {:.2}); ratio {:.2} (target <= 1.5)",
+                "period {label}: {small_contacts} contacts median {:.2} ms (p95 {:.2}); {large_contacts} contacts median {:.2} ms (p95 {:.2}); ratio {ratio:.2} (target <= 1.5)",
                 ms(s_med),
-                ms(p95(&mut s_all)),
+                ms(s_p95),
                 ms(l_med),
-                ms(p95(&mut l_all)),
-                l_med.as_secs_f64() / s_med.as_secs_f64()
+                ms(l_p95),
             );
+            Outcome {
+                scenario: "P3",
+                engine,
+                metric,
+                unit: "ms",
+                figure: ms(l_med),
+                baseline: Some(ms(s_med)),
+                ratio: Some(ratio),
+                target: Target::AtMost(1.5),
+                checks: vec![
+                    (format!("contacts={large_contacts}/{small_contacts}"), true),
+                    (format!("p95_ms={:.2}/{:.2}", ms(l_p95), ms(s_p95)), true),
+                ],
+            }
+            .print();
         }
     });
-    drop(runtime);
-    for (admin, name) in [small_pg, large_pg].into_iter().flatten() {
-        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
-        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    }
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    drop(small);
+    drop(large);
 }

@@ -1,17 +1,25 @@
 //! Notification delivery throughput: the worker (claim, render, send, record) against a
-//! plain lettre send loop of the same messages to the same loopback SMTP server, in one run.
+//! plain lettre send loop of the same messages to the same loopback SMTP server, in one run
+//! (P4).
 //!
 //!   cargo bench --bench notify                      # SQLite
 //!   LIAISON_BENCH_DATABASE_URL=postgres://... cargo bench --bench notify
 //!
-//! Prints messages per second for both and their ratio (target: the worker at least half).
+//! Prints messages per second for both and their ratio (target: the worker at least half),
+//! then a `BENCH-RESULT` line (benches/run.sh). `BENCH_MESSAGES` (default 2000) messages each.
+
+/// The allocator the `liaison` binary uses (src/main.rs), for the worker in this process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[path = "common/mod.rs"]
+mod common;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+use common::{BenchDb, Outcome, Target, env_or};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use liaison::accounts::users::{self, NewUser};
@@ -24,8 +32,6 @@ use liaison::notify::render::EmailTemplates;
 use liaison::notify::worker::Worker;
 use liaison::notify::{Kind, render};
 use mailin_embedded::{Handler, Server, SslConfig, response};
-
-const N: usize = 2000;
 
 #[derive(Clone)]
 struct Counter(Arc<Mutex<usize>>);
@@ -53,25 +59,9 @@ fn smtp() -> (String, Arc<Mutex<usize>>) {
     (format!("smtp://127.0.0.1:{port}"), count)
 }
 
-fn database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
-    match std::env::var("LIAISON_BENCH_DATABASE_URL") {
-        Ok(admin) => {
-            let name = format!("liaison_bench_{}", std::process::id());
-            let mut conn = PgConnection::establish(&admin).unwrap();
-            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                .unwrap();
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .unwrap();
-            let mut url = url::Url::parse(&admin).unwrap();
-            url.set_path(&name);
-            (url.to_string(), Some((admin, name)))
-        }
-        Err(_) => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    }
-}
-
 fn main() {
     db::init_tls();
+    let n = env_or("BENCH_MESSAGES", 2000usize).max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -79,7 +69,8 @@ fn main() {
     let _inside_runtime = runtime.enter();
     let dir = tempfile::tempdir().unwrap();
     let (smtp_url, received) = smtp();
-    let (db_url, pg) = database(dir.path());
+    let bench_db = BenchDb::create(dir.path(), "notify");
+    let db_url = bench_db.url.clone();
     let config = Config::resolve(Settings {
         data_dir: dir.path().join("data"),
         database_url: Some(db_url.clone()),
@@ -108,7 +99,7 @@ fn main() {
     let payload =
         serde_json::json!({"reference": "FL-2026-00001", "role_label": "family liaison officer"});
 
-    // Baseline: the same rendered message, sent N times by a plain lettre loop.
+    // Baseline: the same rendered message, sent n times by a plain lettre loop.
     let ctx = render::staff_context("Bench Officer", "http://127.0.0.1/staff", &payload);
     let rendered = templates.render(Kind::CaseAssigned, &ctx).unwrap();
     let from: Mailbox = "Liaison <liaison@localhost>".parse().unwrap();
@@ -118,7 +109,7 @@ fn main() {
             .unwrap()
             .build();
         let start = Instant::now();
-        for i in 0..N {
+        for i in 0..n {
             let message = Message::builder()
                 .from(from.clone())
                 .to(to.clone())
@@ -133,11 +124,11 @@ fn main() {
         }
         start.elapsed()
     });
-    assert_eq!(*received.lock().unwrap(), N);
+    assert_eq!(*received.lock().unwrap(), n);
 
-    // The worker: N notices written to the outbox, then drained.
+    // The worker: n notices written to the outbox, then drained.
     db::write(&mut conn, |conn| {
-        for i in 0..N {
+        for i in 0..n {
             outbox::enqueue(
                 conn,
                 &Notice {
@@ -173,29 +164,37 @@ fn main() {
     });
     assert_eq!(
         *received.lock().unwrap(),
-        2 * N,
+        2 * n,
         "every notice was delivered once"
     );
 
-    let rate = |d: std::time::Duration| N as f64 / d.as_secs_f64();
+    let rate = |d: std::time::Duration| n as f64 / d.as_secs_f64();
+    let engine = bench_db.engine();
     println!("engine: {}", db.engine().name());
     println!(
-        "plain lettre loop: {N} messages in {:.2} s = {:.0} msg/s",
+        "plain lettre loop: {n} messages in {:.2} s = {:.0} msg/s",
         baseline.as_secs_f64(),
         rate(baseline)
     );
     println!(
-        "liaison worker:    {N} messages in {:.2} s = {:.0} msg/s",
+        "liaison worker:    {n} messages in {:.2} s = {:.0} msg/s",
         drained.as_secs_f64(),
         rate(drained)
     );
-    println!(
-        "ratio worker/baseline: {:.2} (target >= 0.50)",
-        rate(drained) / rate(baseline)
-    );
-    drop(db);
-    if let Some((admin, name)) = pg {
-        let mut conn = PgConnection::establish(&admin).unwrap();
-        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    let ratio = rate(drained) / rate(baseline);
+    println!("ratio worker/baseline: {ratio:.2} (target >= 0.50)");
+    Outcome {
+        scenario: "P4",
+        engine,
+        metric: "throughput",
+        unit: "msg/s",
+        figure: rate(drained),
+        baseline: Some(rate(baseline)),
+        ratio: Some(ratio),
+        target: Target::AtLeast(0.5),
+        checks: vec![(format!("messages={n}"), true)],
     }
+    .print();
+    drop(db);
+    drop(bench_db);
 }

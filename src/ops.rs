@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::db;
+use crate::metrics::Metrics;
 use crate::state::AppState;
 
 /// Middleware: counts and times every request by its route pattern (never by its concrete
@@ -19,7 +20,7 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().to_string();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let res = next.call(req).await;
     let elapsed = started.elapsed();
     let (route, status) = match &res {
@@ -34,10 +35,8 @@ pub async fn track(
             e.as_response_error().status_code().as_u16(),
         ),
     };
-    if let Some(state) = state {
-        state
-            .metrics
-            .observe(&method, &route, status, elapsed.as_secs_f64());
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status, elapsed.as_secs_f64());
     }
     tracing::info!(
         target: "liaison::request",

@@ -15,7 +15,6 @@ use tokio::sync::watch;
 
 use crate::auth::AuthSource;
 use crate::auth::csrf;
-use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::AppError;
@@ -24,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::notify::render::EmailTemplates;
 use crate::notify::worker::Worker;
 use crate::ops;
-use crate::state::AppState;
+use crate::state::{AppState, AuthContext};
 use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, dashboard as api_dashboard,
     doc as api_doc, family as api_family, messages as api_messages, settings as api_settings,
@@ -44,10 +43,10 @@ async fn app_state(config: Config) -> anyhow::Result<AppState> {
     .await
     .context("running migrations")??;
     Ok(AppState {
-        keys: TokenKeys::new(&config.secret),
+        auth: Arc::new(AuthContext::new(&config, db.clone())),
         templates: pages::load_templates()?,
         emails: Arc::new(EmailTemplates::load()?),
-        metrics: Metrics::new(config.pool_size),
+        metrics: Arc::new(Metrics::new(config.pool_size)),
         family_cache: Arc::new(FamilyCache::new()),
         db,
         config,
@@ -156,6 +155,8 @@ fn serve(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(web::Data::from(state.auth.clone()))
+            .app_data(web::Data::from(state.metrics.clone()))
             .configure(routes)
             .default_service(web::to(fallback))
             .wrap(from_fn(ops::track))

@@ -31,23 +31,32 @@ pub fn find(conn: &mut DbConn, id: &TeamId) -> QueryResult<Option<Team>> {
         .optional()
 }
 
+/// Every team, by name.
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Team>> {
-    teams::table
-        .select(Team::as_select())
-        .order(teams::name.asc())
-        .load(conn)
+    by_name(conn, None)
 }
 
 /// The teams a user belongs to.
 pub fn of_user(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<Team>> {
-    let mine = team_members::table
-        .filter(team_members::user_id.eq(user_id))
-        .select(team_members::team_id);
-    teams::table
-        .filter(teams::id.eq_any(mine))
+    by_name(conn, Some(user_id))
+}
+
+/// Teams in name order: every one, or only those `member` belongs to.
+fn by_name(conn: &mut DbConn, member: Option<&UserId>) -> QueryResult<Vec<Team>> {
+    let mut query = teams::table
         .select(Team::as_select())
         .order(teams::name.asc())
-        .load(conn)
+        .into_boxed::<crate::db::MultiBackend>();
+    if let Some(user_id) = member {
+        query = query.filter(
+            teams::id.eq_any(
+                team_members::table
+                    .filter(team_members::user_id.eq(user_id))
+                    .select(team_members::team_id),
+            ),
+        );
+    }
+    query.load(conn)
 }
 
 pub fn members(conn: &mut DbConn, team_id: &TeamId) -> QueryResult<Vec<User>> {
@@ -95,7 +104,7 @@ pub fn add_member(
     team_id: &TeamId,
     user_id: &UserId,
 ) -> Result<(), AppError> {
-    db::write(conn, |conn| {
+    let add = |conn: &mut DbConn| -> Result<(), AppError> {
         find(conn, team_id)?.ok_or(AppError::NotFound)?;
         let user = users::find(conn, user_id)?
             .ok_or_else(|| AppError::invalid("user_id", "That account does not exist."))?;
@@ -123,12 +132,9 @@ pub fn add_member(
                 team_members::added_at.eq(db::now()),
             ))
             .execute(conn)?;
-        audit::event(actor, "team.member_add")
-            .record("team", team_id)
-            .detail(format!("user {user_id}"))
-            .write(conn)?;
         Ok(())
-    })
+    };
+    change_membership(conn, actor, team_id, user_id, "team.member_add", add)
 }
 
 pub fn remove_member(
@@ -137,7 +143,7 @@ pub fn remove_member(
     team_id: &TeamId,
     user_id: &UserId,
 ) -> Result<(), AppError> {
-    db::write(conn, |conn| {
+    let remove = |conn: &mut DbConn| -> Result<(), AppError> {
         let removed = diesel::delete(
             team_members::table
                 .filter(team_members::team_id.eq(team_id))
@@ -147,7 +153,24 @@ pub fn remove_member(
         if removed == 0 {
             return Err(AppError::NotFound);
         }
-        audit::event(actor, "team.member_remove")
+        Ok(())
+    };
+    change_membership(conn, actor, team_id, user_id, "team.member_remove", remove)
+}
+
+/// Changes whether `user_id` is in the team, in one transaction: `change` checks and writes
+/// it, then the audit event `action` records it.
+fn change_membership(
+    conn: &mut DbConn,
+    actor: &Actor,
+    team_id: &TeamId,
+    user_id: &UserId,
+    action: &'static str,
+    change: impl FnOnce(&mut DbConn) -> Result<(), AppError> + Send,
+) -> Result<(), AppError> {
+    db::write(conn, |conn| {
+        change(conn)?;
+        audit::event(actor, action)
             .record("team", team_id)
             .detail(format!("user {user_id}"))
             .write(conn)?;

@@ -23,7 +23,7 @@ use crate::auth::extract::{BoundSession, ClearSessionCookie, client_ip};
 use crate::auth::tokens::Audience;
 use crate::domain::{RelativeId, UserId};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::AuthContext;
 
 pub const CSRF_FIELD: &str = "csrf_token";
 /// The largest form body accepted.
@@ -53,8 +53,8 @@ pub async fn ensure_cookie(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let secure = req
-        .app_data::<web::Data<AppState>>()
-        .is_none_or(|s| s.config.cookie_secure);
+        .app_data::<web::Data<AuthContext>>()
+        .is_none_or(|s| s.cookie_secure);
     let existing = cookies::CSRF
         .read(req.request(), secure)
         .filter(|v| well_formed(v));
@@ -88,8 +88,8 @@ const SIGN_OUT_FORMS: &[&str] = &[
 /// Who the browser is signed in as on this part of the site, from its signed session cookie
 /// (signature checked, expiry not: a session past its token's life is still the one the
 /// forms were made for). `None` when it is not signed in.
-fn signed_in_as(req: &HttpRequest, state: &AppState) -> Option<(String, Actor)> {
-    let secure = state.config.cookie_secure;
+fn signed_in_as(req: &HttpRequest, state: &AuthContext) -> Option<(String, Actor)> {
+    let secure = state.cookie_secure;
     let family = req.path().starts_with("/family");
     let (cookie, audience) = if family {
         (cookies::FAMILY_SESSION, Audience::FamilyWeb)
@@ -108,7 +108,7 @@ fn signed_in_as(req: &HttpRequest, state: &AppState) -> Option<(String, Actor)> 
 
 /// The token for a form: the digest of the browser's random value and the session it is
 /// bound to (none before signing in).
-fn token_for(state: &AppState, random: &str, session: &str) -> String {
+fn token_for(state: &AuthContext, random: &str, session: &str) -> String {
     state.keys.mac("csrf", &[random, session])
 }
 
@@ -117,7 +117,7 @@ pub fn token_of(req: &HttpRequest) -> String {
     let ext = req.extensions();
     let (Some(CsrfCookie(random)), Some(state)) = (
         ext.get::<CsrfCookie>(),
-        req.app_data::<web::Data<AppState>>(),
+        req.app_data::<web::Data<AuthContext>>(),
     ) else {
         return String::new();
     };
@@ -182,10 +182,10 @@ async fn read_form<T: DeserializeOwned>(
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.as_str());
     let state = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<AuthContext>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
     let random = cookies::CSRF
-        .read(&req, state.config.cookie_secure)
+        .read(&req, state.cookie_secure)
         .filter(|v| well_formed(v));
     let signed_in = signed_in_as(&req, state);
     let path = req.path();

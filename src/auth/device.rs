@@ -10,7 +10,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 
 use crate::auth::cookies;
 use crate::auth::extract::state_of;
-use crate::state::AppState;
+use crate::state::AuthContext;
 
 /// How long a browser is remembered after its last sign-in.
 pub const REMEMBER_DAYS: i64 = 180;
@@ -25,7 +25,7 @@ pub enum Account {
     Relative,
 }
 
-fn tag(state: &AppState, account: Account, address: &str) -> String {
+fn tag(state: &AuthContext, account: Account, address: &str) -> String {
     let kind = match account {
         Account::Staff => "staff",
         Account::Relative => "relative",
@@ -56,7 +56,7 @@ pub fn knows(req: &HttpRequest, account: Account, address: &str) -> bool {
         return false;
     };
     let wanted = tag(&state, account, address);
-    tags_in(req, state.config.cookie_secure)
+    tags_in(req, state.cookie_secure)
         .iter()
         .any(|t| subtle::ConstantTimeEq::ct_eq(t.as_bytes(), wanted.as_bytes()).into())
 }
@@ -65,7 +65,7 @@ pub fn knows(req: &HttpRequest, account: Account, address: &str) -> bool {
 /// browser already knew.
 pub fn remember(req: &HttpRequest, account: Account, address: &str) -> Option<Cookie<'static>> {
     let state = state_of(req).ok()?;
-    let secure = state.config.cookie_secure;
+    let secure = state.cookie_secure;
     let first = tag(&state, account, address);
     let mut tags = vec![first.clone()];
     tags.extend(

@@ -14,7 +14,7 @@ use crate::auth::session::{self, SessionRejection, StaffUser};
 use crate::auth::tokens::{Audience, Claims, TokenError};
 use crate::config::ProxyHeader;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::AuthContext;
 
 /// Where a scope takes credentials from. Set with `.app_data(AuthSource::Bearer)` on the API
 /// scope; pages default to the cookie.
@@ -46,11 +46,10 @@ const PASSWORD_CHANGE_PATHS: &[&str] = &["/staff/account/password", "/staff/logo
 /// them.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
     let peer = req.peer_addr()?.ip().to_canonical();
-    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+    let Some(state) = req.app_data::<web::Data<AuthContext>>() else {
         return Some(peer.to_string());
     };
-    let config = &state.config;
-    Some(forwarded_for(req, peer, &config.trusted_proxies, config.proxy_header).to_string())
+    Some(forwarded_for(req, peer, &state.trusted_proxies, state.proxy_header).to_string())
 }
 
 fn forwarded_for(
@@ -124,7 +123,7 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
 }
 
 pub(crate) async fn audit_rejection(
-    state: &AppState,
+    state: &AuthContext,
     req: &HttpRequest,
     action: &'static str,
     detail: String,
@@ -147,8 +146,8 @@ pub(crate) async fn audit_rejection(
     }
 }
 
-pub(crate) fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    req.app_data::<web::Data<AppState>>()
+pub(crate) fn state_of(req: &HttpRequest) -> Result<web::Data<AuthContext>, AppError> {
+    req.app_data::<web::Data<AuthContext>>()
         .cloned()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))
 }
@@ -163,7 +162,7 @@ async fn verify_credential(req: &HttpRequest) -> Result<(Claims, AuthSource), Ap
         .unwrap_or(AuthSource::Cookie);
     let (token, audience) = match source {
         AuthSource::Cookie => (
-            cookies::STAFF_SESSION.read(req, state.config.cookie_secure),
+            cookies::STAFF_SESSION.read(req, state.cookie_secure),
             Audience::StaffWeb,
         ),
         AuthSource::Bearer => (bearer_token(req), Audience::Api),
@@ -208,15 +207,10 @@ async fn finish(
     };
     if source == AuthSource::Cookie {
         // Sliding renewal: once half the token's life has passed, issue a fresh one.
-        let half_life = state.config.token_lifetime.num_seconds() / 2;
+        let lifetime = state.token_lifetime;
+        let half_life = lifetime.num_seconds() / 2;
         if chrono::Utc::now().timestamp() - claims.iat >= half_life {
-            let (fresh, _) = state.keys.issue(
-                Audience::StaffWeb,
-                user.id.as_str(),
-                &user.session_id,
-                user.auth_version,
-                state.config.token_lifetime,
-            )?;
+            let (fresh, _) = state.keys.renew(Audience::StaffWeb, claims, lifetime)?;
             req.extensions_mut().insert(RenewedStaffToken(fresh));
         }
         req.extensions_mut()
@@ -235,7 +229,7 @@ async fn finish(
 async fn authenticate(req: HttpRequest) -> Result<StaffUser, AppError> {
     let (claims, source) = verify_credential(&req).await?;
     let state = state_of(&req)?;
-    let idle = state.config.session_idle;
+    let idle = state.session_idle;
     let resolved = state
         .db
         .run({
@@ -329,7 +323,7 @@ pub async fn require(
     if policy::allows(user.role, capability) {
         return Ok(());
     }
-    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+    if let Some(state) = req.app_data::<web::Data<AuthContext>>() {
         let (actor, ip, path) = (
             Actor::Staff(user.id.clone()),
             client_ip(req),
@@ -414,7 +408,7 @@ async fn on_case(
         .get("id")
         .and_then(crate::domain::CaseId::parse)
         .ok_or(AppError::NotFound)?;
-    let idle = state.config.session_idle;
+    let idle = state.session_idle;
     let found = state
         .db
         .run({

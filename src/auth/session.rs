@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::auth::tokens::Claims;
 use crate::db::schema::{sessions, users};
-use crate::db::{self, DbConn};
+use crate::db::{self, DbConn, MultiBackend};
 use crate::domain::{RelativeId, Role, SessionId, UserId};
 use crate::error::AppError;
 
@@ -86,30 +86,39 @@ pub fn insert(
     Ok(id)
 }
 
-/// Records a new staff session that ends at `expires_at` at the latest.
-pub fn create_staff_session(
-    conn: &mut DbConn,
-    user_id: &UserId,
-    client: Client,
-    expires_at: NaiveDateTime,
-    ip: Option<&str>,
-    user_agent: Option<&str>,
-) -> QueryResult<SessionId> {
-    let origin = Origin {
-        client,
-        ip,
-        user_agent,
-    };
-    insert(conn, Principal::Staff(user_id), origin, false, expires_at)
+/// What every session is checked by, whoever it signs in.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub client: Client,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_reason: Option<String>,
 }
 
-#[derive(Queryable)]
-struct SessionRow {
-    client: Client,
-    last_seen_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-    revoked_at: Option<NaiveDateTime>,
-    revoked_reason: Option<String>,
+impl SessionRow {
+    /// The columns a `SessionRow` is read from, to place in a query's selection.
+    pub fn columns() -> <SessionRow as Selectable<MultiBackend>>::SelectExpression {
+        <SessionRow as Selectable<MultiBackend>>::construct_selection()
+    }
+
+    /// Refuses a session that has ended, or expired, or (in a browser) has been idle for
+    /// `idle` by `now`; checked in that order.
+    pub fn check(&self, now: NaiveDateTime, idle: Duration) -> Result<(), SessionRejection> {
+        if self.revoked_at.is_some() {
+            return Err(SessionRejection::Revoked(
+                self.revoked_reason.clone().unwrap_or_default(),
+            ));
+        }
+        if self.expires_at <= now {
+            return Err(SessionRejection::Expired);
+        }
+        if self.client == Client::Browser && self.last_seen_at + idle <= now {
+            return Err(SessionRejection::Idle);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Queryable)]
@@ -163,13 +172,7 @@ pub fn resolve_staff(
         .filter(sessions::id.eq(&sid))
         .filter(users::id.eq(&uid))
         .select((
-            (
-                sessions::client,
-                sessions::last_seen_at,
-                sessions::expires_at,
-                sessions::revoked_at,
-                sessions::revoked_reason,
-            ),
+            SessionRow::columns(),
             (
                 users::id,
                 users::email,
@@ -186,16 +189,8 @@ pub fn resolve_staff(
         return Ok(Err(SessionRejection::Unknown));
     };
     let now = db::now();
-    if session.revoked_at.is_some() {
-        return Ok(Err(SessionRejection::Revoked(
-            session.revoked_reason.unwrap_or_default(),
-        )));
-    }
-    if session.expires_at <= now {
-        return Ok(Err(SessionRejection::Expired));
-    }
-    if session.client == Client::Browser && session.last_seen_at + idle_limit <= now {
-        return Ok(Err(SessionRejection::Idle));
+    if let Err(rejection) = session.check(now, idle_limit) {
+        return Ok(Err(rejection));
     }
     if !user.active {
         return Ok(Err(SessionRejection::AccountInactive));
@@ -248,14 +243,24 @@ pub fn revoke_all_for_user(
     user_id: &UserId,
     reason: &str,
 ) -> QueryResult<usize> {
-    diesel::update(
-        sessions::table
-            .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set((
+    revoke_all(conn, Principal::Staff(user_id), reason)
+}
+
+/// Ends every session of `principal` still open, with the reason on each.
+pub fn revoke_all(conn: &mut DbConn, principal: Principal<'_>, reason: &str) -> QueryResult<usize> {
+    let open = sessions::table.filter(sessions::revoked_at.is_null());
+    let ended = (
         sessions::revoked_at.eq(db::now()),
         sessions::revoked_reason.eq(reason),
-    ))
-    .execute(conn)
+    );
+    match principal {
+        Principal::Staff(user) => diesel::update(open.filter(sessions::user_id.eq(user)))
+            .set(ended)
+            .execute(conn),
+        Principal::Relative(relative) => {
+            diesel::update(open.filter(sessions::relative_id.eq(relative)))
+                .set(ended)
+                .execute(conn)
+        }
+    }
 }

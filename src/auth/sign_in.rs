@@ -6,14 +6,14 @@ use diesel::prelude::*;
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::password;
-use crate::auth::session::{self, Client};
+use crate::auth::session::{self, Client, Origin, Principal};
 use crate::auth::throttle;
 use crate::auth::tokens::Audience;
 use crate::db::schema::users;
 use crate::db::{self};
 use crate::domain::{SessionId, UserId};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::AuthContext;
 
 /// Failed attempts allowed per account, and per client address, in one window.
 pub const MAX_FAILURES_PER_ACCOUNT: i32 = 10;
@@ -55,7 +55,7 @@ fn account_bucket(email: &str) -> String {
 
 /// Records an attempt refused for too many failures, and gives the answer for it.
 async fn refuse_as_limited(
-    state: &AppState,
+    state: &AuthContext,
     actor: Actor,
     action: &'static str,
     ip: Option<String>,
@@ -81,7 +81,7 @@ async fn refuse_as_limited(
 /// counts against the account's sign-in limit, so a session left open cannot be used to
 /// guess the password at leisure, and each is audited. `Ok(false)`: not their password.
 pub async fn check_current_password(
-    state: &AppState,
+    state: &AuthContext,
     user: &UserId,
     email: &str,
     password: String,
@@ -130,7 +130,7 @@ pub async fn check_current_password(
     Ok(right)
 }
 
-pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedIn, AppError> {
+pub async fn sign_in_staff(state: &AuthContext, attempt: Attempt) -> Result<SignedIn, AppError> {
     let email = attempt.email.trim().to_lowercase();
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
     let account_bucket = account_bucket(&email);
@@ -223,22 +223,22 @@ pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedI
     match (account, verdict) {
         (Some(account), Ok(())) => {
             let lifetime = match client {
-                Client::Browser => state.config.session_max,
-                Client::Api => state.config.api_token_lifetime,
+                Client::Browser => state.session_max,
+                Client::Api => state.api_token_lifetime,
             };
             let user_id = account.id.clone();
             let session_id = state
                 .db
                 .run(move |conn| {
                     db::write(conn, |conn| {
-                        let sid = session::create_staff_session(
-                            conn,
-                            &user_id,
+                        let origin = Origin {
                             client,
-                            db::now() + lifetime,
-                            ip.as_deref(),
-                            user_agent.as_deref(),
-                        )?;
+                            ip: ip.as_deref(),
+                            user_agent: user_agent.as_deref(),
+                        };
+                        let staff = Principal::Staff(&user_id);
+                        let expires_at = db::now() + lifetime;
+                        let sid = session::insert(conn, staff, origin, false, expires_at)?;
                         audit::event(&Actor::Staff(user_id.clone()), "auth.sign_in")
                             .record("session", &sid)
                             .ip(ip.as_deref())
@@ -249,8 +249,8 @@ pub async fn sign_in_staff(state: &AppState, attempt: Attempt) -> Result<SignedI
                 })
                 .await?;
             let (audience, token_lifetime) = match client {
-                Client::Browser => (Audience::StaffWeb, state.config.token_lifetime),
-                Client::Api => (Audience::Api, state.config.api_token_lifetime),
+                Client::Browser => (Audience::StaffWeb, state.token_lifetime),
+                Client::Api => (Audience::Api, state.api_token_lifetime),
             };
             let (token, expires_at) = state.keys.issue(
                 audience,

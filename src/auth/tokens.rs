@@ -110,6 +110,20 @@ impl TokenKeys {
         Ok((token, expires))
     }
 
+    /// A fresh token for the session that an earlier token's `claims` name (the same subject,
+    /// session and auth version), living `lifetime` from now: the sliding renewal of a browser
+    /// session. Returns it with its expiry.
+    pub fn renew(
+        &self,
+        audience: Audience,
+        claims: &Claims,
+        lifetime: Duration,
+    ) -> anyhow::Result<(String, DateTime<Utc>)> {
+        let session = SessionId::parse(&claims.sid)
+            .ok_or_else(|| anyhow::anyhow!("renewing a token that names no session"))?;
+        self.issue(audience, &claims.sub, &session, claims.ver, lifetime)
+    }
+
     /// Verifies signature, algorithm, issuer, audience and times.
     pub fn verify(&self, token: &str, audience: Audience) -> Result<Claims, TokenError> {
         self.verify_with(token, audience, true)

@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
-use crate::casework::record::in_force;
 pub use crate::casework::record::{Case, change_stage, find};
+use crate::casework::record::{in_force, record_stage};
 use crate::casework::types::{CaseStatus, ContactChannel, Stage};
 use crate::db::schema::{
     assignments, case_stage_history, case_status_changes, cases, contact_plans, exit_plans,
@@ -131,16 +131,8 @@ pub fn open(conn: &mut DbConn, user: &StaffUser, new: NewCase) -> Result<Case, A
                 cases::version.eq(1_i64),
             ))
             .execute(conn)?;
-        diesel::insert_into(case_stage_history::table)
-            .values((
-                case_stage_history::id.eq(new_row_id()),
-                case_stage_history::case_id.eq(&id),
-                case_stage_history::stage.eq(Stage::FamilyLiaisonDeployed),
-                case_stage_history::reached_at.eq(now),
-                case_stage_history::recorded_by.eq(&user.id),
-                case_stage_history::recorded_at.eq(now),
-            ))
-            .execute(conn)?;
+        let first_stage = Stage::FamilyLiaisonDeployed;
+        record_stage(conn, &id, first_stage, now, None, &user.id, now)?;
         record_status(conn, &id, CaseStatus::Open, "Case opened", &user.id)?;
         if let Some(plan) = &new.plan {
             insert_plan(conn, &id, plan, "Agreed when the case was opened", &user.id)?;

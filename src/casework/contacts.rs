@@ -30,15 +30,11 @@ pub const CLOCK_SKEW_MINUTES: i64 = 5;
 pub struct Contact {
     pub id: ContactId,
     pub case_id: CaseId,
-    #[serde(serialize_with = "crate::domain::utc::utc")]
-    pub occurred_at: NaiveDateTime,
     pub officer_id: UserId,
-    pub channel: ContactChannel,
-    pub direction: Direction,
-    pub duration_minutes: Option<i32>,
-    pub discussion: String,
-    pub family_summary: Option<String>,
-    pub agreed_actions: Option<String>,
+    /// As first recorded.
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub details: ContactDetails,
     pub recorded_by: UserId,
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub recorded_at: NaiveDateTime,
@@ -63,9 +59,12 @@ pub struct Amendment {
     pub recorded_at: NaiveDateTime,
 }
 
-/// The fields of a contact as they stand after every amendment.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Current {
+/// What a contact records: when and how it happened, and what was said and agreed. A
+/// contact's original holds them as first recorded; its view's `current`, as they stand after
+/// every amendment.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = contacts)]
+pub struct ContactDetails {
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub occurred_at: NaiveDateTime,
     pub channel: ContactChannel,
@@ -84,7 +83,7 @@ pub struct ContactView {
     pub officer_name: String,
     pub relatives: Vec<RelativeRef>,
     pub amendments: Vec<Amendment>,
-    pub current: Current,
+    pub current: ContactDetails,
     pub follow_ups_created: Vec<FollowUpId>,
 }
 
@@ -98,16 +97,9 @@ fn empty_as_none(s: Option<String>) -> Option<String> {
     s.filter(|v| !v.is_empty())
 }
 
-fn current(contact: &Contact, amendments: &[Amendment]) -> Current {
-    let mut c = Current {
-        occurred_at: contact.occurred_at,
-        channel: contact.channel,
-        direction: contact.direction,
-        duration_minutes: contact.duration_minutes,
-        discussion: contact.discussion.clone(),
-        family_summary: contact.family_summary.clone(),
-        agreed_actions: contact.agreed_actions.clone(),
-    };
+/// A contact's details as they stand after `amendments`, oldest first.
+fn current(contact: &Contact, amendments: &[Amendment]) -> ContactDetails {
+    let mut c = contact.details.clone();
     for a in amendments {
         if let Some(v) = a.occurred_at {
             c.occurred_at = v;
@@ -213,7 +205,7 @@ fn refresh_contact_times(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<()>
                 .rev()
                 .filter(|a| a.contact_id == c.id)
                 .find_map(|a| a.occurred_at)
-                .unwrap_or(c.occurred_at)
+                .unwrap_or(c.details.occurred_at)
         })
         .collect();
     diesel::update(cases::table.find(case_id))
@@ -308,14 +300,16 @@ pub fn log(
         let original = Contact {
             id,
             case_id: case_id.clone(),
-            occurred_at: new.occurred_at,
             officer_id: user.id.clone(),
-            channel: new.channel,
-            direction: new.direction,
-            duration_minutes: new.duration_minutes,
-            discussion: new.discussion.as_str().to_owned(),
-            family_summary: new.family_summary.as_ref().map(|t| t.as_str().to_owned()),
-            agreed_actions: new.agreed_actions.as_ref().map(|t| t.as_str().to_owned()),
+            details: ContactDetails {
+                occurred_at: new.occurred_at,
+                channel: new.channel,
+                direction: new.direction,
+                duration_minutes: new.duration_minutes,
+                discussion: new.discussion.as_str().to_owned(),
+                family_summary: new.family_summary.as_ref().map(|t| t.as_str().to_owned()),
+                agreed_actions: new.agreed_actions.as_ref().map(|t| t.as_str().to_owned()),
+            },
             recorded_by: user.id.clone(),
             recorded_at: now,
         };

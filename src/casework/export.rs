@@ -171,7 +171,7 @@ pub fn to_csv(d: &Disclosure) -> String {
                 .iter()
                 .find(|c| c.original.id.as_str() == e.record_id)
                 .map(|c| {
-                    let mut text = format!("Original: {}", c.original.discussion);
+                    let mut text = format!("Original: {}", c.original.details.discussion);
                     for a in &c.amendments {
                         text.push_str(&format!(
                             "\nCorrection {} by {} ({}): {}",

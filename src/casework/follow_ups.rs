@@ -324,6 +324,37 @@ pub fn change(
     }
 }
 
+/// What a change to a follow-up leaves behind besides the row itself: the event on its record
+/// (with its detail), the notice to the family where they must be told, and the audit action.
+struct Trail<'a> {
+    event: &'a str,
+    detail: &'a str,
+    family_notice: Option<String>,
+    action: &'static str,
+}
+
+/// Ends every change to an open follow-up in the same order: bumps its version, writes the
+/// event, tells the family where the trail says so, writes the audit event, and answers the
+/// follow-up as it now stands.
+fn finish_change(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    case_id: &CaseId,
+    id: &FollowUpId,
+    trail: Trail<'_>,
+) -> Result<FollowUp, AppError> {
+    bump(conn, id)?;
+    event(conn, id, case_id, trail.event, trail.detail, &user.id)?;
+    if let Some(cause) = &trail.family_notice {
+        notify_family(conn, case_id, Kind::FamilyAppointment, cause)?;
+    }
+    audit::event(&Actor::Staff(user.id.clone()), trail.action)
+        .record("follow_up", id)
+        .case(case_id)
+        .write(conn)?;
+    find(conn, case_id, id)?.ok_or(AppError::NotFound)
+}
+
 /// Gives an open follow-up to someone else who works on the case.
 pub fn reassign(
     conn: &mut DbConn,
@@ -338,20 +369,14 @@ pub fn reassign(
         diesel::update(follow_ups::table.find(id))
             .set(follow_ups::assignee_id.eq(assignee))
             .execute(conn)?;
-        bump(conn, id)?;
-        event(
-            conn,
-            id,
-            case_id,
-            "reassigned",
-            &format!("{} -> {}", f.assignee_id, assignee),
-            &user.id,
-        )?;
-        audit::event(&Actor::Staff(user.id.clone()), "follow_up.reassign")
-            .record("follow_up", id)
-            .case(case_id)
-            .write(conn)?;
-        find(conn, case_id, id)?.ok_or(AppError::NotFound)
+        let detail = format!("{} -> {}", f.assignee_id, assignee);
+        let trail = Trail {
+            event: "reassigned",
+            detail: &detail,
+            family_notice: None,
+            action: "follow_up.reassign",
+        };
+        finish_change(conn, user, case_id, id, trail)
     })
 }
 
@@ -373,28 +398,16 @@ pub fn reschedule(
                     .eq(Some(due_at + Duration::hours(ESCALATION_DELAY_HOURS))),
             ))
             .execute(conn)?;
-        bump(conn, id)?;
-        event(
-            conn,
-            id,
-            case_id,
-            "rescheduled",
-            &format!("{} -> {}", f.due_at, due_at),
-            &user.id,
-        )?;
-        if f.is_appointment {
-            notify_family(
-                conn,
-                case_id,
-                Kind::FamilyAppointment,
-                &format!("appointment:{id}:{due_at}"),
-            )?;
-        }
-        audit::event(&Actor::Staff(user.id.clone()), "follow_up.reschedule")
-            .record("follow_up", id)
-            .case(case_id)
-            .write(conn)?;
-        find(conn, case_id, id)?.ok_or(AppError::NotFound)
+        let detail = format!("{} -> {}", f.due_at, due_at);
+        let trail = Trail {
+            event: "rescheduled",
+            detail: &detail,
+            family_notice: f
+                .is_appointment
+                .then(|| format!("appointment:{id}:{due_at}")),
+            action: "follow_up.reschedule",
+        };
+        finish_change(conn, user, case_id, id, trail)
     })
 }
 
@@ -430,20 +443,13 @@ pub fn complete(
                 follow_ups::completed_contact_id.eq(contact),
             ))
             .execute(conn)?;
-        bump(conn, id)?;
-        event(
-            conn,
-            id,
-            case_id,
-            "completed",
-            contact.map(ContactId::as_str).unwrap_or(""),
-            &user.id,
-        )?;
-        audit::event(&Actor::Staff(user.id.clone()), "follow_up.complete")
-            .record("follow_up", id)
-            .case(case_id)
-            .write(conn)?;
-        find(conn, case_id, id)?.ok_or(AppError::NotFound)
+        let trail = Trail {
+            event: "completed",
+            detail: contact.map(ContactId::as_str).unwrap_or(""),
+            family_notice: None,
+            action: "follow_up.complete",
+        };
+        finish_change(conn, user, case_id, id, trail)
     })
 }
 
@@ -465,20 +471,14 @@ pub fn cancel(
                 follow_ups::cancel_reason.eq(Some(reason.as_str())),
             ))
             .execute(conn)?;
-        bump(conn, id)?;
-        event(conn, id, case_id, "cancelled", reason.as_str(), &user.id)?;
-        if f.is_appointment {
-            notify_family(
-                conn,
-                case_id,
-                Kind::FamilyAppointment,
-                &format!("appointment-cancelled:{id}"),
-            )?;
-        }
-        audit::event(&Actor::Staff(user.id.clone()), "follow_up.cancel")
-            .record("follow_up", id)
-            .case(case_id)
-            .write(conn)?;
-        find(conn, case_id, id)?.ok_or(AppError::NotFound)
+        let trail = Trail {
+            event: "cancelled",
+            detail: reason.as_str(),
+            family_notice: f
+                .is_appointment
+                .then(|| format!("appointment-cancelled:{id}")),
+            action: "follow_up.cancel",
+        };
+        finish_change(conn, user, case_id, id, trail)
     })
 }

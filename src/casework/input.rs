@@ -180,6 +180,24 @@ pub fn due_at(field: &str, t: NaiveDateTime) -> Result<NaiveDateTime, AppError> 
     Ok(t)
 }
 
+// ---- one parser per input, for the page and the API alike ----------------------------------
+//
+// A transport reads only its own formats into the `...Fields` below: a JSON body gives typed
+// values (or leaves them out), a form gives text. Every rule, and every message a person reads
+// about it, is in the functions that turn the fields into the use case's `New...` input. They
+// record each error in the `Validator`; a page shows all of them, the API the first.
+
+/// Why a relative's portal access is suspended: kept on the record, staff only.
+pub fn suspension_reason(raw: &str) -> Result<LimitedText, AppError> {
+    if raw.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give the reason for suspending access; it is kept on the record.",
+        ));
+    }
+    LimitedText::parse("reason", raw, limits::SUSPENSION_REASON)
+}
+
 /// A contact plan agreed with the family.
 pub struct PlanFields<'a> {
     pub interval_hours: Picked<i64>,
@@ -238,13 +256,6 @@ pub fn case(f: CaseFields<'_>, v: &mut Validator) -> Option<NewCase> {
         plan: plan?,
     })
 }
-
-// ---- one parser per input, for the page and the API alike ----------------------------------
-//
-// A transport reads only its own formats into the `...Fields` below: a JSON body gives typed
-// values (or leaves them out), a form gives text. Every rule, and every message a person reads
-// about it, is in the functions that turn the fields into the use case's `New...` input. They
-// record each error in the `Validator`; a page shows all of them, the API the first.
 
 /// A time as a transport gives it: a form's London wall-clock time, an API's RFC 3339
 /// instant, or nothing.
@@ -326,6 +337,21 @@ pub fn follow_up(
     })
 }
 
+/// Checks the part of a contact the family may read, its summary and the actions agreed, in
+/// that order, with `check`: `optional` for a new contact, `clearable` for a correction (where
+/// empty removes them).
+fn summary_and_actions<T>(
+    v: &mut Validator,
+    check: fn(&str, Option<&str>, usize) -> Result<T, AppError>,
+    summary: Option<&str>,
+    actions: Option<&str>,
+) -> (Option<T>, Option<T>) {
+    (
+        v.check(check("family_summary", summary, limits::FAMILY_SUMMARY)),
+        v.check(check("agreed_actions", actions, limits::AGREED_ACTIONS)),
+    )
+}
+
 /// A contact with the family, with the follow-ups agreed in it.
 pub struct ContactFields<'a> {
     /// Absent is now.
@@ -353,16 +379,8 @@ pub fn contact(f: ContactFields<'_>, v: &mut Validator) -> Option<NewContact> {
         .map(|r| v.check(r.required("relatives", "Choose relatives from the list.")))
         .collect();
     let discussion = v.check(required("discussion", f.discussion, limits::DISCUSSION));
-    let family_summary = v.check(optional(
-        "family_summary",
-        f.family_summary,
-        limits::FAMILY_SUMMARY,
-    ));
-    let agreed_actions = v.check(optional(
-        "agreed_actions",
-        f.agreed_actions,
-        limits::AGREED_ACTIONS,
-    ));
+    let (family_summary, agreed_actions) =
+        summary_and_actions(v, optional, f.family_summary, f.agreed_actions);
     let name = f.follow_up_field;
     let follow_ups: Vec<_> = f
         .follow_ups
@@ -408,16 +426,8 @@ pub fn amendment(f: AmendmentFields<'_>, v: &mut Validator) -> Option<NewAmendme
             .map(|d| required("discussion", d, limits::DISCUSSION))
             .transpose(),
     );
-    let family_summary = v.check(clearable(
-        "family_summary",
-        f.family_summary,
-        limits::FAMILY_SUMMARY,
-    ));
-    let agreed_actions = v.check(clearable(
-        "agreed_actions",
-        f.agreed_actions,
-        limits::AGREED_ACTIONS,
-    ));
+    let (family_summary, agreed_actions) =
+        summary_and_actions(v, clearable, f.family_summary, f.agreed_actions);
     Some(NewAmendment {
         reason: Some(reason?),
         occurred_at: occurred_at?,

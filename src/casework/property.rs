@@ -75,27 +75,49 @@ pub struct Move {
     pub expected_version: i64,
 }
 
-fn event(
+/// What a change to an item leaves behind besides the row itself: the event on its record
+/// (the status reached, on which day, who received it, a note), the cause the family is told
+/// of (`property:<item id>:<cause>`), and the audit action with its detail.
+struct Trail<'a> {
+    status: PropertyStatus,
+    on: NaiveDate,
+    received_by: Option<&'a str>,
+    note: Option<&'a str>,
+    cause: &'a str,
+    action: &'static str,
+    detail: &'a str,
+}
+
+/// Ends every change to an item in the same order: the event on its record, the notice to the
+/// family, the audit event; answers the item as it now stands.
+fn finish_change(
     conn: &mut DbConn,
-    item: &PropertyItemId,
+    user: &StaffUser,
     case_id: &CaseId,
-    m: (&PropertyStatus, NaiveDate, Option<&str>, Option<&str>),
-    by: &UserId,
-) -> QueryResult<()> {
+    id: &PropertyItemId,
+    trail: Trail<'_>,
+) -> Result<ItemView, AppError> {
     diesel::insert_into(property_events::table)
         .values((
             property_events::id.eq(new_row_id()),
-            property_events::item_id.eq(item),
+            property_events::item_id.eq(id),
             property_events::case_id.eq(case_id),
-            property_events::status.eq(*m.0),
-            property_events::occurred_on.eq(m.1),
-            property_events::received_by.eq(m.2),
-            property_events::note.eq(m.3),
-            property_events::recorded_by.eq(by),
+            property_events::status.eq(trail.status),
+            property_events::occurred_on.eq(trail.on),
+            property_events::received_by.eq(trail.received_by),
+            property_events::note.eq(trail.note),
+            property_events::recorded_by.eq(&user.id),
             property_events::recorded_at.eq(db::now()),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    let cause = format!("property:{id}:{}", trail.cause);
+    notify_family(conn, case_id, Kind::FamilyNews, &cause)?;
+    audit::event(&Actor::Staff(user.id.clone()), trail.action)
+        .record("property_item", id)
+        .case(case_id)
+        .detail(trail.detail)
+        .write(conn)?;
+    find(conn, case_id, id)?.ok_or(AppError::NotFound)
 }
 
 fn stale() -> AppError {
@@ -130,24 +152,16 @@ pub fn add(
                 property_items::version.eq(1_i64),
             ))
             .execute(conn)?;
-        event(
-            conn,
-            &id,
-            case_id,
-            (&PropertyStatus::HeldAsEvidence, new.held_since, None, None),
-            &user.id,
-        )?;
-        notify_family(
-            conn,
-            case_id,
-            Kind::FamilyNews,
-            &format!("property:{id}:held"),
-        )?;
-        audit::event(&Actor::Staff(user.id.clone()), "property.add")
-            .record("property_item", &id)
-            .case(case_id)
-            .write(conn)?;
-        find(conn, case_id, &id)?.ok_or(AppError::NotFound)
+        let trail = Trail {
+            status: PropertyStatus::HeldAsEvidence,
+            on: new.held_since,
+            received_by: None,
+            note: None,
+            cause: "held",
+            action: "property.add",
+            detail: "",
+        };
+        finish_change(conn, user, case_id, &id, trail)
     })
 }
 
@@ -216,30 +230,16 @@ pub fn move_item(
         if changed == 0 {
             return Err(stale());
         }
-        event(
-            conn,
-            id,
-            case_id,
-            (
-                &m.status,
-                m.on,
-                received,
-                m.note.as_ref().map(LimitedText::as_str),
-            ),
-            &user.id,
-        )?;
-        notify_family(
-            conn,
-            case_id,
-            Kind::FamilyNews,
-            &format!("property:{id}:{}", m.status),
-        )?;
-        audit::event(&Actor::Staff(user.id.clone()), "property.move")
-            .record("property_item", id)
-            .case(case_id)
-            .detail(m.status.as_str())
-            .write(conn)?;
-        find(conn, case_id, id)?.ok_or(AppError::NotFound)
+        let trail = Trail {
+            status: m.status,
+            on: m.on,
+            received_by: received,
+            note: m.note.as_ref().map(LimitedText::as_str),
+            cause: m.status.as_str(),
+            action: "property.move",
+            detail: m.status.as_str(),
+        };
+        finish_change(conn, user, case_id, id, trail)
     })
 }
 

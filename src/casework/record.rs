@@ -90,15 +90,29 @@ pub fn change_stage(
             cases::version.eq(cases::version + 1),
         ))
         .execute(conn)?;
+    record_stage(conn, id, stage, now, Some(update_id), by, now)
+}
+
+/// Writes one dated step of a case's stage history: `stage` reached at `reached_at`, explained
+/// by the update `update_id` where one did, recorded by `by` at `recorded_at`.
+pub fn record_stage(
+    conn: &mut DbConn,
+    id: &CaseId,
+    stage: Stage,
+    reached_at: NaiveDateTime,
+    update_id: Option<&str>,
+    by: &UserId,
+    recorded_at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(case_stage_history::table)
         .values((
             case_stage_history::id.eq(new_row_id()),
             case_stage_history::case_id.eq(id),
             case_stage_history::stage.eq(stage),
-            case_stage_history::reached_at.eq(now),
+            case_stage_history::reached_at.eq(reached_at),
             case_stage_history::update_id.eq(update_id),
             case_stage_history::recorded_by.eq(by),
-            case_stage_history::recorded_at.eq(now),
+            case_stage_history::recorded_at.eq(recorded_at),
         ))
         .execute(conn)
         .map(|_| ())

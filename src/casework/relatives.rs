@@ -3,6 +3,7 @@
 //! (409) rather than silently overwriting someone else's change, and every version is kept.
 
 use chrono::{NaiveDateTime, NaiveTime};
+use diesel::dsl::Eq;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -61,14 +62,49 @@ pub struct RelativeInput {
     pub quiet_hours: Option<(NaiveTime, NaiveTime)>,
 }
 
-fn quiet(input: &RelativeInput) -> (Option<String>, Option<String>) {
-    match input.quiet_hours {
+/// Quiet hours as the `quiet_hours_start` and `quiet_hours_end` columns hold them ("HH:MM").
+fn quiet(hours: Option<(NaiveTime, NaiveTime)>) -> (Option<String>, Option<String>) {
+    match hours {
         Some((start, end)) => (
             Some(start.format("%H:%M").to_string()),
             Some(end.format("%H:%M").to_string()),
         ),
         None => (None, None),
     }
+}
+
+/// The columns staff set from a `RelativeInput`, written alike when a relative is added and
+/// when they are edited.
+type Details<'a> = (
+    Eq<relatives::full_name, &'a str>,
+    Eq<relatives::relationship, &'a str>,
+    Eq<relatives::email, Option<&'a str>>,
+    Eq<relatives::phone, Option<&'a str>>,
+    Eq<relatives::address, Option<&'a str>>,
+    Eq<relatives::preferred_channel, ContactChannel>,
+    Eq<relatives::language, Lang>,
+    Eq<relatives::point_of_contact, bool>,
+    Eq<relatives::notify_by_email, bool>,
+    Eq<relatives::quiet_hours_start, Option<String>>,
+    Eq<relatives::quiet_hours_end, Option<String>>,
+);
+
+/// `input` as the columns it sets.
+fn details(input: &RelativeInput) -> Details<'_> {
+    let (quiet_start, quiet_end) = quiet(input.quiet_hours);
+    (
+        relatives::full_name.eq(input.full_name.as_str()),
+        relatives::relationship.eq(input.relationship.as_str()),
+        relatives::email.eq(input.email.as_ref().map(EmailAddress::as_str)),
+        relatives::phone.eq(input.phone.as_deref()),
+        relatives::address.eq(input.address.as_ref().map(LimitedText::as_str)),
+        relatives::preferred_channel.eq(input.preferred_channel),
+        relatives::language.eq(input.language),
+        relatives::point_of_contact.eq(input.point_of_contact),
+        relatives::notify_by_email.eq(input.notify_by_email),
+        relatives::quiet_hours_start.eq(quiet_start),
+        relatives::quiet_hours_end.eq(quiet_end),
+    )
 }
 
 pub fn find(conn: &mut DbConn, case_id: &CaseId, id: &RelativeId) -> QueryResult<Option<Relative>> {
@@ -91,14 +127,16 @@ pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<Relative>> {
         .load(conn)
 }
 
-fn snapshot(conn: &mut DbConn, relative: &Relative, by: &UserId) -> QueryResult<()> {
+/// Keeps a copy of this version of a relative, changed by a staff member or (`None`) by the
+/// relative themselves.
+fn snapshot(conn: &mut DbConn, relative: &Relative, by: Option<&UserId>) -> QueryResult<()> {
     diesel::insert_into(relative_versions::table)
         .values((
             relative_versions::id.eq(new_row_id()),
             relative_versions::relative_id.eq(&relative.id),
             relative_versions::version.eq(relative.version),
             relative_versions::snapshot.eq(serde_json::to_string(relative).unwrap_or_default()),
-            relative_versions::changed_by.eq(Some(by)),
+            relative_versions::changed_by.eq(by),
             relative_versions::changed_at.eq(db::now()),
         ))
         .execute(conn)
@@ -117,23 +155,12 @@ pub fn add(
         crate::casework::record::require_open(&case)?;
         let id = RelativeId::new();
         let now = db::now();
-        let (quiet_start, quiet_end) = quiet(input);
         diesel::insert_into(relatives::table)
             .values((
                 relatives::id.eq(&id),
                 relatives::case_id.eq(case_id),
-                relatives::full_name.eq(input.full_name.as_str()),
-                relatives::relationship.eq(input.relationship.as_str()),
-                relatives::email.eq(input.email.as_ref().map(EmailAddress::as_str)),
-                relatives::phone.eq(input.phone.as_deref()),
-                relatives::address.eq(input.address.as_ref().map(LimitedText::as_str)),
-                relatives::preferred_channel.eq(input.preferred_channel),
-                relatives::language.eq(input.language),
-                relatives::point_of_contact.eq(input.point_of_contact),
+                details(input),
                 relatives::access_state.eq(AccessState::NotInvited),
-                relatives::notify_by_email.eq(input.notify_by_email),
-                relatives::quiet_hours_start.eq(quiet_start),
-                relatives::quiet_hours_end.eq(quiet_end),
                 relatives::auth_version.eq(1_i64),
                 relatives::version.eq(1_i64),
                 relatives::created_by.eq(&user.id),
@@ -142,7 +169,7 @@ pub fn add(
             ))
             .execute(conn)?;
         let relative = find(conn, case_id, &id)?.ok_or(AppError::NotFound)?;
-        snapshot(conn, &relative, &user.id)?;
+        snapshot(conn, &relative, Some(&user.id))?;
         audit::event(&Actor::Staff(user.id.clone()), "relative.add")
             .record("relative", &id)
             .case(case_id)
@@ -170,7 +197,6 @@ pub fn edit(
     db::write(conn, |conn| {
         access::require_visible(conn, user, case_id)?;
         let current = find(conn, case_id, id)?.ok_or(AppError::NotFound)?;
-        let (quiet_start, quiet_end) = quiet(input);
         let changed = diesel::update(
             relatives::table
                 .filter(relatives::id.eq(id))
@@ -178,17 +204,7 @@ pub fn edit(
                 .filter(relatives::version.eq(expected_version)),
         )
         .set((
-            relatives::full_name.eq(input.full_name.as_str()),
-            relatives::relationship.eq(input.relationship.as_str()),
-            relatives::email.eq(input.email.as_ref().map(EmailAddress::as_str)),
-            relatives::phone.eq(input.phone.as_deref()),
-            relatives::address.eq(input.address.as_ref().map(LimitedText::as_str)),
-            relatives::preferred_channel.eq(input.preferred_channel),
-            relatives::language.eq(input.language),
-            relatives::point_of_contact.eq(input.point_of_contact),
-            relatives::notify_by_email.eq(input.notify_by_email),
-            relatives::quiet_hours_start.eq(quiet_start),
-            relatives::quiet_hours_end.eq(quiet_end),
+            details(input),
             relatives::version.eq(relatives::version + 1),
             relatives::updated_at.eq(db::now()),
         ))
@@ -197,7 +213,7 @@ pub fn edit(
             return Ok(Edited::Stale(current));
         }
         let saved = find(conn, case_id, id)?.ok_or(AppError::NotFound)?;
-        snapshot(conn, &saved, &user.id)?;
+        snapshot(conn, &saved, Some(&user.id))?;
         audit::event(&Actor::Staff(user.id.clone()), "relative.edit")
             .record("relative", id)
             .case(case_id)
@@ -223,13 +239,7 @@ pub fn set_preferences(
     prefs: &Preferences,
 ) -> Result<(), AppError> {
     db::write(conn, |conn| {
-        let (start, end) = match prefs.quiet_hours {
-            Some((s, e)) => (
-                Some(s.format("%H:%M").to_string()),
-                Some(e.format("%H:%M").to_string()),
-            ),
-            None => (None, None),
-        };
+        let (start, end) = quiet(prefs.quiet_hours);
         diesel::update(relatives::table.find(id))
             .set((
                 relatives::notify_by_email.eq(prefs.notify_by_email),
@@ -244,16 +254,7 @@ pub fn set_preferences(
             .find(id)
             .select(Relative::as_select())
             .first(conn)?;
-        diesel::insert_into(relative_versions::table)
-            .values((
-                relative_versions::id.eq(new_row_id()),
-                relative_versions::relative_id.eq(&saved.id),
-                relative_versions::version.eq(saved.version),
-                relative_versions::snapshot.eq(serde_json::to_string(&saved).unwrap_or_default()),
-                relative_versions::changed_by.eq(None::<&UserId>),
-                relative_versions::changed_at.eq(db::now()),
-            ))
-            .execute(conn)?;
+        snapshot(conn, &saved, None)?;
         audit::event(&Actor::Relative(id.clone()), "relative.preferences")
             .record("relative", id)
             .case(&saved.case_id)

@@ -18,7 +18,8 @@ use crate::domain::{CaseId, LimitedText, UpdateId, UserId};
 use crate::error::AppError;
 use crate::notify::Kind;
 
-#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = case_updates)]
 pub struct Update {
     pub id: UpdateId,
     pub case_id: CaseId,
@@ -160,34 +161,10 @@ pub fn insert_shared_notice(
     Ok(insert(conn, user, case, &new, None)?.to_string())
 }
 
-const COLUMNS: (
-    case_updates::id,
-    case_updates::case_id,
-    case_updates::title,
-    case_updates::body,
-    case_updates::shared_with_family,
-    case_updates::stage,
-    case_updates::key_event,
-    case_updates::link_batch_id,
-    case_updates::posted_by,
-    case_updates::posted_at,
-) = (
-    case_updates::id,
-    case_updates::case_id,
-    case_updates::title,
-    case_updates::body,
-    case_updates::shared_with_family,
-    case_updates::stage,
-    case_updates::key_event,
-    case_updates::link_batch_id,
-    case_updates::posted_by,
-    case_updates::posted_at,
-);
-
 pub fn find(conn: &mut DbConn, id: &UpdateId) -> QueryResult<Option<Update>> {
     case_updates::table
         .find(id)
-        .select(COLUMNS)
+        .select(Update::as_select())
         .first(conn)
         .optional()
 }
@@ -196,7 +173,7 @@ pub fn find(conn: &mut DbConn, id: &UpdateId) -> QueryResult<Option<Update>> {
 pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<Update>> {
     case_updates::table
         .filter(case_updates::case_id.eq(case_id))
-        .select(COLUMNS)
+        .select(Update::as_select())
         .order((case_updates::posted_at.desc(), case_updates::id.desc()))
         .load(conn)
 }

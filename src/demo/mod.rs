@@ -13,8 +13,10 @@ use diesel::prelude::*;
 use crate::accounts::{teams, users};
 use crate::audit::Actor;
 use crate::auth::password;
+use crate::casework::record::record_stage;
+use crate::casework::types::Stage;
 use crate::db::schema::{
-    assignments, case_stage_history, cases, contact_plans, messages, reference_counters, relatives,
+    assignments, cases, contact_plans, messages, reference_counters, relatives,
 };
 use crate::db::{self, DbConn};
 use crate::domain::{
@@ -84,7 +86,7 @@ struct DemoCase {
     deceased: &'static str,
     died: (i32, u32, u32),
     circumstances: &'static str,
-    stage: &'static str,
+    stage: Stage,
     /// (officer index in USERS, role)
     officers: &'static [(usize, &'static str)],
     relatives: &'static [(&'static str, &'static str, &'static str, &'static str, bool)],
@@ -96,7 +98,7 @@ const CASES: &[DemoCase] = &[
         deceased: "Daniel Fenwick",
         died: (2026, 10, 30),
         circumstances: "Demo data. Found at home after a neighbour raised concern; death treated as unexplained.",
-        stage: "investigation",
+        stage: Stage::Investigation,
         officers: &[(2, "flo"), (3, "deputy_flo")],
         relatives: &[
             ("Helen Fenwick", "mother", "helen.fenwick", "en", true),
@@ -108,7 +110,7 @@ const CASES: &[DemoCase] = &[
         deceased: "Aled Pryce",
         died: (2026, 11, 8),
         circumstances: "Demo data. Collision on a rural road; the driver did not stop.",
-        stage: "post_mortem",
+        stage: Stage::PostMortem,
         officers: &[(3, "flo")],
         relatives: &[("Carys Pryce", "wife", "carys.pryce", "cy", true)],
     },
@@ -117,7 +119,7 @@ const CASES: &[DemoCase] = &[
         deceased: "Grace Oyelaran",
         died: (2026, 11, 17),
         circumstances: "Demo data. Fell from a balcony; circumstances under investigation.",
-        stage: "family_liaison_deployed",
+        stage: Stage::FamilyLiaisonDeployed,
         officers: &[(2, "flo")],
         relatives: &[
             ("Samuel Oyelaran", "father", "samuel.oyelaran", "en", true),
@@ -226,16 +228,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                     cases::version.eq(1_i64),
                 ))
                 .execute(conn)?;
-            diesel::insert_into(case_stage_history::table)
-                .values((
-                    case_stage_history::id.eq(new_row_id()),
-                    case_stage_history::case_id.eq(&id),
-                    case_stage_history::stage.eq(c.stage),
-                    case_stage_history::reached_at.eq(opened),
-                    case_stage_history::recorded_by.eq(&manager),
-                    case_stage_history::recorded_at.eq(now),
-                ))
-                .execute(conn)?;
+            record_stage(conn, &id, c.stage, opened, None, &manager, now)?;
             diesel::insert_into(contact_plans::table)
                 .values((
                     contact_plans::id.eq(new_row_id()),

@@ -653,6 +653,15 @@ impl Plan {
     }
 }
 
+/// A case being made up, with what each generator of its rows reads besides: the team's
+/// officers (id and e-mail address) and the time the data is made for.
+#[derive(Clone, Copy)]
+struct CaseContext<'a> {
+    plan: &'a Plan,
+    officers: &'a [(String, String)],
+    now: NaiveDateTime,
+}
+
 fn london_year(t: NaiveDateTime) -> i32 {
     use chrono::{Datelike, TimeZone};
     chrono_tz::Europe::London.from_utc_datetime(&t).year()
@@ -778,8 +787,13 @@ impl TeamData {
                 p.relatives.push(id);
             }
             let p: &Plan = p;
-            let times = data.contacts_of(&mut rng, p, contact_counts[i], &officers, now);
-            let stage = data.stages_of(&mut rng, p, &officers, now);
+            let case = CaseContext {
+                plan: p,
+                officers: &officers,
+                now,
+            };
+            let times = data.contacts_of(&mut rng, case, contact_counts[i]);
+            let stage = data.stages_of(&mut rng, case);
             data.years.push(london_year(p.opened));
             data.cases.push(NewCase {
                 id: p.id.clone(),
@@ -809,7 +823,7 @@ impl TeamData {
                     changed_at: closed,
                 });
             }
-            data.assignments_of(&mut rng, p, &officers, &manager);
+            data.assignments_of(&mut rng, case, &manager);
             if let Some(first) = times.first() {
                 data.plans.push(NewPlan {
                     id: new_row_id(),
@@ -823,8 +837,8 @@ impl TeamData {
                     recorded_at: *first,
                 });
             }
-            data.follow_ups_of(&mut rng, p, follow_up_counts[i], &officers, now);
-            data.messages_of(&mut rng, p, message_counts[i], &officers, now);
+            data.follow_ups_of(&mut rng, case, follow_up_counts[i]);
+            data.messages_of(&mut rng, case, message_counts[i]);
         }
         data
     }
@@ -834,11 +848,10 @@ impl TeamData {
     fn contacts_of(
         &mut self,
         rng: &mut Rng,
-        p: &Plan,
+        case: CaseContext<'_>,
         n: usize,
-        officers: &[(String, String)],
-        now: NaiveDateTime,
     ) -> Vec<NaiveDateTime> {
+        let (p, officers, now) = (case.plan, case.officers, case.now);
         if n == 0 {
             return Vec::new();
         }
@@ -893,13 +906,8 @@ impl TeamData {
 
     /// The opening stage, each stage change with the shared update that told the family,
     /// and for some cases a key event the family heard of later. The stage reached.
-    fn stages_of(
-        &mut self,
-        rng: &mut Rng,
-        p: &Plan,
-        officers: &[(String, String)],
-        now: NaiveDateTime,
-    ) -> &'static str {
+    fn stages_of(&mut self, rng: &mut Rng, case: CaseContext<'_>) -> &'static str {
+        let (p, officers, now) = (case.plan, case.officers, case.now);
         let reached = match p.closed {
             Some(_) => STAGES.len() - 1,
             None => {
@@ -979,13 +987,8 @@ impl TeamData {
     }
 
     /// The FLO (and whoever took over), and a deputy for some cases.
-    fn assignments_of(
-        &mut self,
-        rng: &mut Rng,
-        p: &Plan,
-        officers: &[(String, String)],
-        manager: &str,
-    ) {
+    fn assignments_of(&mut self, rng: &mut Rng, case: CaseContext<'_>, manager: &str) {
+        let (p, officers) = (case.plan, case.officers);
         let assignment =
             |officer: usize, role: &'static str, starts: NaiveDateTime| NewAssignment {
                 id: new_row_id(),
@@ -1021,14 +1024,8 @@ impl TeamData {
     }
 
     /// `n` follow-ups: most done on time, some late, a few cancelled or still open.
-    fn follow_ups_of(
-        &mut self,
-        rng: &mut Rng,
-        p: &Plan,
-        n: usize,
-        officers: &[(String, String)],
-        now: NaiveDateTime,
-    ) {
+    fn follow_ups_of(&mut self, rng: &mut Rng, case: CaseContext<'_>, n: usize) {
+        let (p, officers, now) = (case.plan, case.officers, case.now);
         let horizon = match p.closed {
             Some(c) => c,
             None => now + Duration::days(21),
@@ -1126,14 +1123,8 @@ impl TeamData {
 
     /// `n` messages: family messages, most acknowledged and answered (an answer is a
     /// message too); on a closed case the rest were closed with it.
-    fn messages_of(
-        &mut self,
-        rng: &mut Rng,
-        p: &Plan,
-        n: usize,
-        officers: &[(String, String)],
-        now: NaiveDateTime,
-    ) {
+    fn messages_of(&mut self, rng: &mut Rng, case: CaseContext<'_>, n: usize) {
+        let (p, officers, now) = (case.plan, case.officers, case.now);
         let mut left = n;
         while left > 0 {
             let sent = rng.daytime_between(p.opened + Duration::days(2), p.end);

@@ -11,20 +11,70 @@ use crate::casework::relatives::{self, Relative};
 use crate::casework::types::AccessState;
 use crate::db::schema::relatives as relatives_t;
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, LimitedText, RelativeId, new_row_id};
+use crate::domain::{CaseId, LimitedText, RelativeId, UserId, new_row_id};
 use crate::error::AppError;
 use crate::family::{links, session};
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
 
-fn find(
+/// Ends a change to a relative's access: writes the audit event `action` and answers the
+/// relative as they now stand.
+fn audited(
     conn: &mut DbConn,
     user: &StaffUser,
     case_id: &CaseId,
     id: &RelativeId,
+    action: &'static str,
 ) -> Result<Relative, AppError> {
-    access::require_visible(conn, user, case_id)?;
+    audit::event(&Actor::Staff(user.id.clone()), action)
+        .record("relative", id)
+        .case(case_id)
+        .write(conn)?;
     relatives::find(conn, case_id, id)?.ok_or(AppError::NotFound)
+}
+
+/// Changes the access of a relative on a case the caller can see, in one transaction: `change`
+/// checks the relative as they stand and writes the change, then `audited` ends it.
+fn change_access(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    case_id: &CaseId,
+    id: &RelativeId,
+    action: &'static str,
+    change: impl FnOnce(&mut DbConn, Relative) -> Result<(), AppError> + Send,
+) -> Result<Relative, AppError> {
+    db::write(conn, |conn| {
+        access::require_visible(conn, user, case_id)?;
+        let relative = relatives::find(conn, case_id, id)?.ok_or(AppError::NotFound)?;
+        change(conn, relative)?;
+        audited(conn, user, case_id, id, action)
+    })
+}
+
+/// Why a relative's access was suspended, and by whom.
+struct Suspension<'a> {
+    reason: &'a str,
+    by: &'a UserId,
+}
+
+/// Sets a relative's access `state`, with the suspension on the record while suspended and
+/// cleared otherwise.
+fn set_access(
+    conn: &mut DbConn,
+    id: &RelativeId,
+    state: AccessState,
+    suspension: Option<Suspension<'_>>,
+) -> QueryResult<usize> {
+    let now = db::now();
+    diesel::update(relatives_t::table.find(id))
+        .set((
+            relatives_t::access_state.eq(state),
+            relatives_t::suspended_reason.eq(suspension.as_ref().map(|s| s.reason)),
+            relatives_t::suspended_at.eq(suspension.as_ref().map(|_| now)),
+            relatives_t::suspended_by.eq(suspension.as_ref().map(|s| s.by)),
+            relatives_t::updated_at.eq(now),
+        ))
+        .execute(conn)
 }
 
 /// Sends the relative an invitation with a single-use link (72 hours).
@@ -68,11 +118,7 @@ pub fn invite(
                 payload: serde_json::json!({ "hours": links::INVITATION_HOURS }),
             },
         )?;
-        audit::event(&Actor::Staff(user.id.clone()), "relative.invite")
-            .record("relative", id)
-            .case(case_id)
-            .write(conn)?;
-        relatives::find(conn, case_id, id)?.ok_or(AppError::NotFound)
+        audited(conn, user, case_id, id, "relative.invite")
     })
 }
 
@@ -85,32 +131,23 @@ pub fn suspend(
     id: &RelativeId,
     reason: &LimitedText,
 ) -> Result<Relative, AppError> {
-    db::write(conn, |conn| {
-        let relative = find(conn, user, case_id, id)?;
+    let suspend = |conn: &mut DbConn, relative: Relative| -> Result<(), AppError> {
         if relative.access_state == AccessState::Suspended {
             return Err(AppError::conflict(
                 "already_suspended",
                 "This relative's access is already suspended.",
             ));
         }
-        let now = db::now();
-        diesel::update(relatives_t::table.find(id))
-            .set((
-                relatives_t::access_state.eq(AccessState::Suspended),
-                relatives_t::suspended_reason.eq(reason.as_str()),
-                relatives_t::suspended_at.eq(now),
-                relatives_t::suspended_by.eq(&user.id),
-                relatives_t::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let suspension = Suspension {
+            reason: reason.as_str(),
+            by: &user.id,
+        };
+        set_access(conn, id, AccessState::Suspended, Some(suspension))?;
         session::end_all(conn, id, "portal access suspended")?;
         links::retire_all(conn, id)?;
-        audit::event(&Actor::Staff(user.id.clone()), "relative.suspend")
-            .record("relative", id)
-            .case(case_id)
-            .write(conn)?;
-        relatives::find(conn, case_id, id)?.ok_or(AppError::NotFound)
-    })
+        Ok(())
+    };
+    change_access(conn, user, case_id, id, "relative.suspend", suspend)
 }
 
 /// Restores a suspended relative's access: active if they had signed in before, otherwise
@@ -121,8 +158,7 @@ pub fn reinstate(
     case_id: &CaseId,
     id: &RelativeId,
 ) -> Result<Relative, AppError> {
-    db::write(conn, |conn| {
-        let relative = find(conn, user, case_id, id)?;
+    let reinstate = |conn: &mut DbConn, relative: Relative| -> Result<(), AppError> {
         if relative.access_state != AccessState::Suspended {
             return Err(AppError::conflict(
                 "not_suspended",
@@ -134,19 +170,8 @@ pub fn reinstate(
         } else {
             AccessState::Invited
         };
-        diesel::update(relatives_t::table.find(id))
-            .set((
-                relatives_t::access_state.eq(state),
-                relatives_t::suspended_reason.eq(None::<String>),
-                relatives_t::suspended_at.eq(None::<chrono::NaiveDateTime>),
-                relatives_t::suspended_by.eq(None::<String>),
-                relatives_t::updated_at.eq(db::now()),
-            ))
-            .execute(conn)?;
-        audit::event(&Actor::Staff(user.id.clone()), "relative.reinstate")
-            .record("relative", id)
-            .case(case_id)
-            .write(conn)?;
-        relatives::find(conn, case_id, id)?.ok_or(AppError::NotFound)
-    })
+        set_access(conn, id, state, None)?;
+        Ok(())
+    };
+    change_access(conn, user, case_id, id, "relative.reinstate", reinstate)
 }

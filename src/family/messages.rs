@@ -495,6 +495,18 @@ pub fn describe_wait(minutes: i64) -> String {
     }
 }
 
+/// What waits for an answer on the caller's cases, longest first: family messages, and open
+/// concerns about the investigation.
+pub fn waiting_and_concerns(
+    conn: &mut DbConn,
+    user: &StaffUser,
+) -> QueryResult<(Vec<Waiting>, Vec<Waiting>)> {
+    Ok((
+        waiting_for(conn, user, false)?,
+        waiting_for(conn, user, true)?,
+    ))
+}
+
 /// Family messages on the cases `user` can see that are unanswered, or (`concerns_only`)
 /// concerns about the investigation not yet closed; longest waiting first.
 pub fn waiting_for(
@@ -571,6 +583,22 @@ pub fn waiting_for(
         });
     }
     Ok(out)
+}
+
+/// The case's message thread as the relative reads it: in their language, with what they
+/// have not read yet marked new.
+pub fn thread_of(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<ThreadItem>> {
+    thread(conn, &user.case_id, Some((&user.relative_id, user.lang)))
+}
+
+/// The thread, marked read for the relative as it is shown (page and API alike).
+pub fn thread_marked_read(
+    conn: &mut DbConn,
+    user: &FamilyUser,
+) -> Result<Vec<ThreadItem>, AppError> {
+    let thread = thread_of(conn, user)?;
+    db::write(conn, |conn| mark_read(conn, &user.relative_id, &thread))?;
+    Ok(thread)
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ use crate::domain::{CaseId, FollowUpId, RelativeId, UpdateId};
 use crate::error::AppError;
 use crate::family::FamilyUser;
 use crate::i18n::{self, Lang};
+use crate::notify::inbox::{self, InboxItem, Recipient};
+use crate::notify::render::EmailTemplates;
 
 /// A stage of the case's progress, as the stepper shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -430,4 +432,31 @@ pub fn property(conn: &mut DbConn, case_id: &CaseId, lang: Lang) -> QueryResult<
             },
         )
         .collect())
+}
+
+/// The relative's timeline, marked read for them as it is shown (page and API alike).
+pub fn timeline_marked_read(
+    conn: &mut DbConn,
+    user: &FamilyUser,
+) -> Result<Vec<TimelineItem>, AppError> {
+    let items = timeline(conn, user)?;
+    db::write(conn, |conn| mark_read(conn, &user.relative_id, &items))?;
+    Ok(items)
+}
+
+/// The relative's portal notices, newest first, in their language (page and API alike).
+pub fn notices_of(
+    conn: &mut DbConn,
+    user: &FamilyUser,
+    emails: &EmailTemplates,
+) -> QueryResult<Vec<InboxItem>> {
+    let me = Recipient::Relative(&user.relative_id, user.lang);
+    inbox::list(conn, me, emails, 100)
+}
+
+/// Marks every portal notice of the relative read (page and API alike).
+pub fn mark_notices_read(conn: &mut DbConn, user: &FamilyUser) -> Result<(), AppError> {
+    let me = Recipient::Relative(&user.relative_id, user.lang);
+    db::write(conn, |conn| inbox::mark_read(conn, me, None))?;
+    Ok(())
 }

@@ -8,7 +8,9 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::session::{Client, Origin, Principal, SessionRejection, insert};
+use crate::auth::session::{
+    Client, Origin, Principal, SessionRejection, SessionRow, insert, revoke_all,
+};
 use crate::auth::tokens::Claims;
 use crate::casework::types::AccessState;
 use crate::db::schema::{relatives, sessions};
@@ -82,12 +84,8 @@ pub fn create(
 
 #[derive(Queryable)]
 struct Row {
-    client: Client,
+    session: SessionRow,
     persistent: bool,
-    last_seen_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-    revoked_at: Option<NaiveDateTime>,
-    revoked_reason: Option<String>,
     case_id: CaseId,
     full_name: String,
     language: Lang,
@@ -112,12 +110,8 @@ pub fn resolve(
         .filter(sessions::id.eq(&sid))
         .filter(relatives::id.eq(&rid))
         .select((
-            sessions::client,
+            SessionRow::columns(),
             sessions::persistent,
-            sessions::last_seen_at,
-            sessions::expires_at,
-            sessions::revoked_at,
-            sessions::revoked_reason,
             relatives::case_id,
             relatives::full_name,
             relatives::language,
@@ -130,21 +124,13 @@ pub fn resolve(
         return Ok(Err(SessionRejection::Unknown));
     };
     let now = db::now();
-    if row.revoked_at.is_some() {
-        return Ok(Err(SessionRejection::Revoked(
-            row.revoked_reason.unwrap_or_default(),
-        )));
-    }
-    if row.expires_at <= now {
-        return Ok(Err(SessionRejection::Expired));
-    }
     let idle = if row.persistent {
         Duration::days(PERSISTENT_DAYS)
     } else {
         idle_limit
     };
-    if row.client == Client::Browser && row.last_seen_at + idle <= now {
-        return Ok(Err(SessionRejection::Idle));
+    if let Err(rejection) = row.session.check(now, idle) {
+        return Ok(Err(rejection));
     }
     if row.access_state == AccessState::Suspended {
         return Ok(Err(SessionRejection::AccountInactive));
@@ -152,8 +138,8 @@ pub fn resolve(
     if row.auth_version != claims.ver {
         return Ok(Err(SessionRejection::AuthVersionChanged));
     }
-    let mut last_seen = row.last_seen_at;
-    if row.last_seen_at + TOUCH_EVERY <= now {
+    let mut last_seen = row.session.last_seen_at;
+    if last_seen + TOUCH_EVERY <= now {
         last_seen = now;
         diesel::update(sessions::table.find(&sid))
             .set(sessions::last_seen_at.eq(now))
@@ -162,7 +148,7 @@ pub fn resolve(
             .set(relatives::last_seen_at.eq(now))
             .execute(conn)?;
     }
-    let unread_notices = match row.client {
+    let unread_notices = match row.session.client {
         Client::Browser => crate::notify::inbox::unread(
             conn,
             crate::notify::inbox::Recipient::Relative(&rid, row.language),
@@ -177,11 +163,11 @@ pub fn resolve(
         session_id: sid,
         auth_version: row.auth_version,
         persistent: row.persistent,
-        client: row.client,
+        client: row.session.client,
         unread_notices,
         recheck_at: (last_seen + TOUCH_EVERY)
             .min(last_seen + idle)
-            .min(row.expires_at),
+            .min(row.session.expires_at),
     }))
 }
 
@@ -204,16 +190,7 @@ pub fn end_all(conn: &mut DbConn, relative: &RelativeId, reason: &str) -> QueryR
     diesel::update(relatives::table.find(relative))
         .set(relatives::auth_version.eq(relatives::auth_version + 1))
         .execute(conn)?;
-    diesel::update(
-        sessions::table
-            .filter(sessions::relative_id.eq(relative))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set((
-        sessions::revoked_at.eq(db::now()),
-        sessions::revoked_reason.eq(reason),
-    ))
-    .execute(conn)
+    revoke_all(conn, Principal::Relative(relative), reason)
 }
 
 /// When a session ends at the latest.

@@ -58,12 +58,23 @@ const RELATIVE_COLUMNS: &[&str] = &[
     "version",
 ];
 
+/// A table where every new row, removed row and change matters.
 const fn all(table: &'static str, scope: Scope) -> Watched {
     Watched {
         table,
         scope,
         inserts_and_deletes: true,
         update_of: None,
+    }
+}
+
+/// A table where every new and removed row matters, but a change only to one of `columns`.
+const fn rows_and(table: &'static str, scope: Scope, columns: &'static [&'static str]) -> Watched {
+    Watched {
+        table,
+        scope,
+        inserts_and_deletes: true,
+        update_of: Some(columns),
     }
 }
 
@@ -78,18 +89,8 @@ pub const WATCHED: &[Watched] = &[
     all("case_updates", Scope::Case),
     all("exit_plans", Scope::Case),
     all("assignments", Scope::Case),
-    Watched {
-        table: "relatives",
-        scope: Scope::Relative,
-        inserts_and_deletes: true,
-        update_of: Some(RELATIVE_COLUMNS),
-    },
-    Watched {
-        table: "relatives",
-        scope: Scope::Case,
-        inserts_and_deletes: true,
-        update_of: Some(RELATIVE_COLUMNS),
-    },
+    rows_and("relatives", Scope::Relative, RELATIVE_COLUMNS),
+    rows_and("relatives", Scope::Case, RELATIVE_COLUMNS),
     all("contacts", Scope::Case),
     all("contact_amendments", Scope::Case),
     all("follow_ups", Scope::Case),
@@ -97,23 +98,21 @@ pub const WATCHED: &[Watched] = &[
     all("messages", Scope::Case),
     all("message_reads", Scope::Relative),
     all("property_items", Scope::Case),
-    Watched {
-        table: "notifications",
-        scope: Scope::Relative,
-        inserts_and_deletes: true,
-        update_of: Some(&[
+    rows_and(
+        "notifications",
+        Scope::Relative,
+        &[
             "recipient_relative_id",
             "channel",
             "status",
             "payload",
             "read_at",
-        ]),
-    },
-    Watched {
-        table: "sessions",
-        scope: Scope::Relative,
-        inserts_and_deletes: true,
-        update_of: Some(&[
+        ],
+    ),
+    rows_and(
+        "sessions",
+        Scope::Relative,
+        &[
             "relative_id",
             "client",
             "persistent",
@@ -121,8 +120,8 @@ pub const WATCHED: &[Watched] = &[
             "expires_at",
             "revoked_at",
             "revoked_reason",
-        ]),
-    },
+        ],
+    ),
     Watched {
         table: "users",
         scope: Scope::All,

@@ -386,10 +386,16 @@ mod tests {
         }
     }
 
+    /// Measures `facts` over November 2026, as seen at `now`.
     fn run(facts: &CaseFacts, now: &str) -> CaseMeasures {
+        run_over(facts, november(), now)
+    }
+
+    /// Measures `facts` over `period`, as seen at `now`, with the default targets and calendar.
+    fn run_over(facts: &CaseFacts, period: Period, now: &str) -> CaseMeasures {
         measure(
             facts,
-            november(),
+            period,
             utc(now),
             &TargetHistory::fixed(Targets::default()),
             &WorkingCalendar::default(),
@@ -534,22 +540,10 @@ mod tests {
         };
         let mut x = case("2026-10-01 10:00");
         x.messages = vec![msg("2026-12-24 12:00", Some("2026-12-29 12:00"), None)];
-        let m = measure(
-            &x,
-            december,
-            utc("2026-12-31 12:00"),
-            &TargetHistory::fixed(Targets::default()),
-            &WorkingCalendar::default(),
-        );
+        let m = run_over(&x, december, "2026-12-31 12:00");
         assert_eq!(m.messages_acknowledged.met, 1);
         x.messages = vec![msg("2026-12-24 12:00", Some("2026-12-29 12:01"), None)];
-        let m = measure(
-            &x,
-            december,
-            utc("2026-12-31 12:00"),
-            &TargetHistory::fixed(Targets::default()),
-            &WorkingCalendar::default(),
-        );
+        let m = run_over(&x, december, "2026-12-31 12:00");
         assert_eq!(m.messages_acknowledged.breached, 1);
     }
 
@@ -591,13 +585,7 @@ mod tests {
                 shared_update_at: None,
             },
         ];
-        let m = measure(
-            &c,
-            october,
-            utc("2026-10-30 12:00"),
-            &TargetHistory::fixed(Targets::default()),
-            &WorkingCalendar::default(),
-        );
+        let m = run_over(&c, october, "2026-10-30 12:00");
         assert_eq!(
             m.updates_after_events,
             Tally {

@@ -3,7 +3,7 @@
 //! without JavaScript and has the same numbers in a table beside it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::teams;
@@ -13,18 +13,14 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::timeliness::chart::{self, Point};
 use crate::timeliness::dashboard::{self, Dashboard, Table, TimelinessSummary};
-use crate::web::api::dashboard::board_for;
+use crate::web::api::dashboard::TimelinessQuery;
+use crate::web::pages::Incoming;
 use crate::web::pages::render;
 
-#[derive(Debug, Default, Deserialize, Serialize)]
-pub struct DashboardQuery {
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    to: Option<String>,
-    #[serde(default)]
-    team_id: Option<String>,
-    #[serde(default)]
+/// Which table the CSV download is of (the period is a `TimelinessQuery`, as in the API).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TableQuery {
     table: Option<String>,
 }
 
@@ -323,10 +319,9 @@ fn fill(page: &mut Page, board: &Dashboard) {
 
 /// `GET /staff/dashboard`: figures for a period (four weeks to today by default).
 pub async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
-    query: web::Query<DashboardQuery>,
+    query: web::Query<TimelinessQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let is_manager = user.0.role == Role::Manager;
@@ -357,15 +352,7 @@ pub async fn page(
         }
     }
     page.csv_query = csv.join("&");
-    let status = match board_for(
-        &state,
-        &user.0,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.team_id.as_deref(),
-    )
-    .await
-    {
+    let status = match q.board(&state, &user).await {
         Ok(board) => {
             fill(&mut page, &board);
             StatusCode::OK
@@ -395,23 +382,16 @@ fn urlencoding(s: &str) -> String {
 pub async fn csv(
     state: web::Data<AppState>,
     user: CaseworkUser,
-    query: web::Query<DashboardQuery>,
+    query: web::Query<TimelinessQuery>,
+    which: web::Query<TableQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
-    let table = Table::parse(q.table.as_deref().unwrap_or("cases")).ok_or_else(|| {
+    let table = Table::parse(which.table.as_deref().unwrap_or("cases")).ok_or_else(|| {
         AppError::invalid(
             "table",
             "Choose the table to download: cases, officers, teams, weeks or concerns.",
         )
     })?;
-    let board = board_for(
-        &state,
-        &user.0,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.team_id.as_deref(),
-    )
-    .await?;
+    let board = query.board(&state, &user).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/csv; charset=utf-8"))
         .insert_header((

@@ -1,6 +1,6 @@
 //! The staff portal inbox, as a page and as JSON.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::auth::csrf::CsrfForm;
@@ -9,6 +9,8 @@ use crate::domain::NotificationId;
 use crate::error::AppError;
 use crate::notify::inbox::{self, InboxItem};
 use crate::state::AppState;
+use crate::web::api::errors::{NotFoundHere, SignInNeeded};
+use crate::web::pages::Incoming;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 
@@ -35,11 +37,7 @@ async fn load(state: &AppState, user: &StaffUser) -> Result<Vec<InboxItem>, AppE
         .await
 }
 
-pub async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: StaffUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn page((req, state): Incoming, user: StaffUser) -> Result<HttpResponse, AppError> {
     let items = load(&state, &user).await?;
     let unread = items.iter().filter(|i| i.read_at.is_none()).count();
     Ok(pages::ok(
@@ -91,14 +89,8 @@ pub async fn read_all(
 }
 
 #[utoipa::path(
-    get,
-    operation_id = "notifications_list",
-    path = "/api/v1/notifications",
-    tag = "notifications",
-    responses(
-        (status = 200, description = "My portal inbox", body = InboxList),
-        crate::web::api::errors::SignInNeeded,
-    ),
+    get, operation_id = "notifications_list", path = "/api/v1/notifications", tag = "notifications",
+    responses((status = 200, description = "My portal inbox", body = InboxList), SignInNeeded),
 )]
 pub async fn api_list(
     state: web::Data<AppState>,
@@ -117,15 +109,9 @@ pub struct InboxList {
 }
 
 #[utoipa::path(
-    post,
-    path = "/api/v1/notifications/{id}/read",
-    tag = "notifications",
+    post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
     params(("id" = NotificationId, Path)),
-    responses(
-        (status = 204, description = "Marked read"),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotFoundHere,
-    ),
+    responses((status = 204, description = "Marked read"), SignInNeeded, NotFoundHere),
 )]
 pub async fn api_read(
     state: web::Data<AppState>,
@@ -137,13 +123,8 @@ pub async fn api_read(
 }
 
 #[utoipa::path(
-    post,
-    path = "/api/v1/notifications/read-all",
-    tag = "notifications",
-    responses(
-        (status = 204, description = "All marked read"),
-        crate::web::api::errors::SignInNeeded,
-    ),
+    post, path = "/api/v1/notifications/read-all", tag = "notifications",
+    responses((status = 204, description = "All marked read"), SignInNeeded),
 )]
 pub async fn api_read_all(
     state: web::Data<AppState>,

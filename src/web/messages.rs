@@ -9,34 +9,38 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
+use crate::casework::input;
+use crate::casework::relatives::Relative;
+use crate::db::DbConn;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
+use crate::web::pages::Incoming;
 use crate::web::pages::{ok, see_other};
-use crate::web::staff::cases::{case_page, case_url, load, save};
+use crate::web::staff::cases::{Asked, CasePost, case_url, save};
 
 type Page = Result<HttpResponse, AppError>;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct MessageForm {
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub in_reply_to: String,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct CloseForm {
-    #[serde(default)]
     pub response: String,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct ReasonForm {
-    #[serde(default)]
     pub reason: String,
 }
 
@@ -61,16 +65,14 @@ struct ThreadPage<'a> {
 
 #[allow(clippy::too_many_arguments)]
 async fn thread_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &crate::auth::StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &MessageForm,
     errors: FormErrors,
     sent: bool,
 ) -> Page {
-    let (_, header) = load(state, user, id, "family messages").await?;
+    let (state, id) = (on.state, on.id);
+    let (_, header) = on.load("family messages").await?;
     let cid = id.clone();
     let thread = state
         .db
@@ -84,29 +86,23 @@ async fn thread_page(
         sent,
         limit: BODY_MAX,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/messages",
-        "Family messages".into(),
-        user,
+        "Family messages",
         header,
         body,
-    ))
+    )
 }
 
 pub async fn thread(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<CaseId>,
     query: web::Query<ThreadQuery>,
 ) -> Page {
     thread_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &MessageForm::default(),
         FormErrors::default(),
@@ -122,13 +118,7 @@ fn parse_body(field: &str, raw: &str, what: &str) -> Result<LimitedText, AppErro
     LimitedText::parse(field, raw, BODY_MAX)
 }
 
-pub async fn send(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<MessageForm>,
-) -> Page {
+pub async fn send((req, state, user, path, form): CasePost<MessageForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let in_reply_to = match form.in_reply_to.trim() {
@@ -145,10 +135,32 @@ pub async fn send(
         |_| format!("{}/messages?sent=1", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            thread_page(&req, &state, &user, &id, status, &form, errors, false).await
+            thread_page(
+                Asked::new(&req, &state, &user, &id),
+                status,
+                &form,
+                errors,
+                false,
+            )
+            .await
         },
     )
     .await
+}
+
+/// Acknowledges a family message for someone on the case team (page and API alike); the case.
+pub(crate) async fn acknowledged(
+    state: &AppState,
+    user: &CaseworkOnCase,
+    path: web::Path<(CaseId, MessageId)>,
+) -> Result<CaseId, AppError> {
+    let (id, message) = path.into_inner();
+    let (me, cid) = (user.0.clone(), id.clone());
+    state
+        .db
+        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
+        .await?;
+    Ok(id)
 }
 
 pub async fn acknowledge(
@@ -158,18 +170,12 @@ pub async fn acknowledge(
     form: CsrfForm<EmptyForm>,
 ) -> Page {
     form.into_inner()?;
-    let (id, message) = path.into_inner();
-    let (me, cid) = (user.0.clone(), id.clone());
-    state
-        .db
-        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
-        .await?;
+    let id = acknowledged(&state, &user, path).await?;
     Ok(see_other(&format!("{}/messages", case_url(&id))))
 }
 
 pub async fn close(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkOnCase,
     path: web::Path<(CaseId, MessageId)>,
     form: CsrfForm<CloseForm>,
@@ -185,7 +191,14 @@ pub async fn close(
                 in_reply_to: message.to_string(),
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return thread_page(&req, &state, &user, &id, status, &reply, errors, false).await;
+            return thread_page(
+                Asked::new(&req, &state, &user, &id),
+                status,
+                &reply,
+                errors,
+                false,
+            )
+            .await;
         }
     };
     // Closing what is not an open concern is a conflict with the record, answered as such.
@@ -208,12 +221,7 @@ pub async fn inbox(req: HttpRequest, state: web::Data<AppState>, user: CaseworkU
     let me = user.0.clone();
     let (waiting, concerns) = state
         .db
-        .run(move |conn| {
-            Ok((
-                messages::waiting_for(conn, &me, false)?,
-                messages::waiting_for(conn, &me, true)?,
-            ))
-        })
+        .run(move |conn| Ok(messages::waiting_and_concerns(conn, &me)?))
         .await?;
     Ok(ok(
         &req,
@@ -228,61 +236,54 @@ fn relative_url(id: &CaseId, relative: &RelativeId) -> String {
     format!("{}/relatives/{relative}/edit", case_url(id))
 }
 
-pub async fn invite(
-    state: web::Data<AppState>,
+/// What a change to a relative's portal access is given, on a page or through the API:
+/// someone who may change the case (checked before the rest is read), the case and the
+/// relative, and the form or body.
+pub type AccessChange<B> = (
+    web::Data<AppState>,
+    CaseworkOnCase,
+    web::Path<(CaseId, RelativeId)>,
+    B,
+);
+
+/// Runs a change to a relative's portal access; the relative as they now stand.
+pub(crate) async fn change_access(
+    state: &AppState,
     user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
-    form: CsrfForm<EmptyForm>,
-) -> Page {
-    form.into_inner()?;
-    let (id, relative) = path.into_inner();
-    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
+    change: impl FnOnce(&mut DbConn, &StaffUser, &CaseId, &RelativeId) -> Result<Relative, AppError>
+    + Send
+    + 'static,
+) -> Result<Relative, AppError> {
+    let ((id, relative), me) = (path.into_inner(), user.0);
     state
         .db
-        .run(move |conn| family_access::invite(conn, &me, &cid, &rid))
-        .await?;
-    Ok(see_other(&relative_url(&id, &relative)))
+        .run(move |conn| change(conn, &me, &id, &relative))
+        .await
 }
 
-pub async fn suspend(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    form: CsrfForm<ReasonForm>,
-) -> Page {
-    let form = form.into_inner()?;
-    let (id, relative) = path.into_inner();
-    if form.reason.trim().is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Give the reason for suspending access; it is kept on the record.",
-        ));
-    }
-    let reason = LimitedText::parse(
-        "reason",
-        &form.reason,
-        crate::casework::limits::SUSPENSION_REASON,
-    )?;
-    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
-    state
-        .db
-        .run(move |conn| family_access::suspend(conn, &me, &cid, &rid, &reason))
-        .await?;
-    Ok(see_other(&relative_url(&id, &relative)))
+/// Back to the relative's page after a change to their access.
+fn to_relative(relative: &Relative) -> HttpResponse {
+    see_other(&relative_url(&relative.case_id, &relative.id))
 }
 
-pub async fn reinstate(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    form: CsrfForm<EmptyForm>,
-) -> Page {
+pub async fn invite((state, user, path, form): AccessChange<CsrfForm<EmptyForm>>) -> Page {
     form.into_inner()?;
-    let (id, relative) = path.into_inner();
-    let (me, cid, rid) = (user.0.clone(), id.clone(), relative.clone());
-    state
-        .db
-        .run(move |conn| family_access::reinstate(conn, &me, &cid, &rid))
-        .await?;
-    Ok(see_other(&relative_url(&id, &relative)))
+    let changed = change_access(&state, user, path, family_access::invite).await?;
+    Ok(to_relative(&changed))
+}
+
+pub async fn suspend((state, user, path, form): AccessChange<CsrfForm<ReasonForm>>) -> Page {
+    let reason = input::suspension_reason(&form.into_inner()?.reason)?;
+    let suspend = move |conn: &mut DbConn, me: &StaffUser, id: &CaseId, relative: &RelativeId| {
+        family_access::suspend(conn, me, id, relative, &reason)
+    };
+    let changed = change_access(&state, user, path, suspend).await?;
+    Ok(to_relative(&changed))
+}
+
+pub async fn reinstate((state, user, path, form): AccessChange<CsrfForm<EmptyForm>>) -> Page {
+    form.into_inner()?;
+    let changed = change_access(&state, user, path, family_access::reinstate).await?;
+    Ok(to_relative(&changed))
 }

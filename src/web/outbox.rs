@@ -1,7 +1,7 @@
 //! The administrator's view of e-mail delivery: what is waiting, what failed and why, a
 //! button to try a failed notice again, and (without SMTP) the .eml files written instead.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Actor;
@@ -12,6 +12,11 @@ use crate::error::AppError;
 use crate::notify::Status;
 use crate::notify::outbox::{self, OutboxRow};
 use crate::state::AppState;
+use crate::web::api::errors::{
+    BreaksARule, CaseErrors, Conflicts, NotAllowed, QueryUnreadable, SignInNeeded,
+};
+use crate::web::api::json_answer;
+use crate::web::pages::Incoming;
 use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
 
@@ -59,8 +64,7 @@ struct OutboxPage {
 }
 
 pub async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -93,6 +97,19 @@ pub async fn page(
     ))
 }
 
+/// Queues a notice that failed to be sent again, as the administrator (page and API alike).
+async fn retry_notice(
+    state: &AppState,
+    admin: &AdminUser,
+    path: web::Path<NotificationId>,
+) -> Result<(), AppError> {
+    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
+    state
+        .db
+        .run(move |conn| outbox::retry(conn, &actor, &id))
+        .await
+}
+
 pub async fn retry(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -100,26 +117,17 @@ pub async fn retry(
     form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     form.into_inner()?;
-    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
-    state
-        .db
-        .run(move |conn| outbox::retry(conn, &actor, &id))
-        .await?;
+    retry_notice(&state, &admin, path).await?;
     Ok(see_other("/admin/outbox"))
 }
 
 #[utoipa::path(
-    get,
-    operation_id = "outbox_list",
-    path = "/api/v1/outbox",
-    tag = "notifications",
+    get, operation_id = "outbox_list", path = "/api/v1/outbox", tag = "notifications",
     params(OutboxQuery),
     responses(
-        crate::web::api::errors::QueryUnreadable,
+        QueryUnreadable,
         (status = 200, description = "E-mail notifications in a status", body = [OutboxRow]),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotAllowed,
-        crate::web::api::errors::BreaksARule,
+        SignInNeeded, NotAllowed, BreaksARule,
     ),
 )]
 pub async fn api_list(
@@ -128,34 +136,20 @@ pub async fn api_list(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let status = status_of(&query)?;
-    let rows = state
-        .db
-        .run(move |conn| Ok(outbox::list(conn, status, 500)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(rows))
+    json_answer(&state, move |conn| Ok(outbox::list(conn, status, 500)?)).await
 }
 
 #[utoipa::path(
-    post,
-    path = "/api/v1/outbox/{id}/retry",
-    tag = "notifications",
+    post, path = "/api/v1/outbox/{id}/retry", tag = "notifications",
     params(("id" = NotificationId, Path)),
-    responses(
-        (status = 204, description = "Queued again"),
-        crate::web::api::errors::Conflicts,
-        crate::web::api::errors::CaseErrors,
-    ),
+    responses((status = 204, description = "Queued again"), Conflicts, CaseErrors),
 )]
 pub async fn api_retry(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<NotificationId>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, actor) = (path.into_inner(), Actor::Staff(admin.id.clone()));
-    state
-        .db
-        .run(move |conn| outbox::retry(conn, &actor, &id))
-        .await?;
+    retry_notice(&state, &admin, path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -184,8 +178,7 @@ fn header(text: &str, name: &str) -> String {
 
 /// The newest .eml files written instead of sending (demo mode, no SMTP configured).
 pub async fn mail_files(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let notify = state.config.notify.clone();

@@ -23,6 +23,9 @@ use crate::auth::session::StaffUser;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// What a page handler starts from: the request and the app's shared state.
+pub type Incoming = (HttpRequest, web::Data<AppState>);
+
 #[derive(RustEmbed)]
 #[folder = "templates/"]
 struct TemplateFiles;
@@ -118,7 +121,7 @@ pub fn render<T: Serialize>(
             admin: policy::allows(u.role, Capability::Administer),
             role_label: u.role.label(),
         }),
-        draft: user.map(|u| DraftKeys::for_author(&state.keys, Author::Staff(u.id.as_str()))),
+        draft: user.map(|u| DraftKeys::for_author(&state.auth.keys, Author::Staff(u.id.as_str()))),
         page,
     };
     match state.templates.render(template, &ctx) {
@@ -310,4 +313,18 @@ pub async fn staff_session_cookie(
             .add_cookie(&cookies::STAFF_SESSION.removal(secure))?;
     }
     Ok(res)
+}
+
+/// The caller's user agent as sent (kept with a new session), if it is readable text.
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The query of a page that a successful form post comes back to, saying so: `?saved=1`.
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    pub saved: Option<String>,
 }

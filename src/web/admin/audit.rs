@@ -3,25 +3,20 @@
 use crate::audit::{self, AuditQuery};
 use crate::auth::AuditReader;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::{self};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(default)]
 pub struct AuditFilter {
-    #[serde(default)]
     pub action: Option<String>,
-    #[serde(default)]
     pub actor_id: Option<String>,
-    #[serde(default)]
     pub case_id: Option<String>,
-    #[serde(default)]
     pub outcome: Option<String>,
-    #[serde(default)]
     pub before: Option<String>,
-    #[serde(default)]
     pub limit: Option<i64>,
 }
 
@@ -51,8 +46,7 @@ struct AuditPage<'a> {
 }
 
 pub async fn audit_log(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     reader: AuditReader,
     filter: web::Query<AuditFilter>,
 ) -> Result<HttpResponse, AppError> {

@@ -6,14 +6,16 @@ pub mod targets;
 pub mod teams;
 pub mod users;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::accounts::{Team, User};
 use crate::auth::AdminUser;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::forms::FormErrors;
+use crate::web::pages::Incoming;
 use crate::web::pages::{self};
 
 #[derive(Serialize)]
@@ -52,11 +54,7 @@ pub(super) struct HomePage {
     teams: usize,
 }
 
-pub async fn home(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn home((req, state): Incoming, admin: AdminUser) -> Result<HttpResponse, AppError> {
     let (all, teams) = state
         .db
         .run(|conn| {
@@ -83,4 +81,22 @@ pub async fn home(
 #[derive(Serialize)]
 pub(super) struct UsersPage {
     users: Vec<User>,
+}
+
+/// Renders an administrator's form page: 200 when the form is first shown; 422, with the
+/// problems beside the form, when it is shown again because of what was sent (`errors`).
+/// `page` builds the page around the errors to show.
+pub(super) fn form_page<T: Serialize>(
+    req: &HttpRequest,
+    admin: &AdminUser,
+    template: &str,
+    title: &str,
+    errors: Option<FormErrors>,
+    page: impl FnOnce(FormErrors) -> T,
+) -> HttpResponse {
+    let (status, errors) = match errors {
+        None => (StatusCode::OK, FormErrors::default()),
+        Some(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+    };
+    pages::render(req, status, template, title, Some(admin), page(errors))
 }

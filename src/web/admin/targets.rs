@@ -5,20 +5,19 @@ use crate::auth::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
-use crate::web::pages::{render, see_other};
-use actix_web::http::StatusCode;
+use crate::web::pages::Incoming;
+use crate::web::pages::{SavedQuery, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::form_page;
+
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct TargetsForm {
-    #[serde(default)]
     first_contact_hours: String,
-    #[serde(default)]
     message_ack_working_days: String,
-    #[serde(default)]
     message_answer_working_days: String,
-    #[serde(default)]
     update_after_event_working_days: String,
 }
 
@@ -30,13 +29,13 @@ struct TargetsPage<'a> {
     saved: bool,
 }
 
+/// The targets in force with their history and the form to change them; the form as `sent`,
+/// with its errors, when it is shown again because of what was sent.
 async fn targets_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &AdminUser,
-    status: StatusCode,
-    form: Option<&TargetsForm>,
-    errors: FormErrors,
+    sent: Option<(&TargetsForm, FormErrors)>,
     saved: bool,
 ) -> Result<HttpResponse, AppError> {
     let (current, changes) = state
@@ -54,47 +53,34 @@ async fn targets_page(
         message_answer_working_days: current.message_answer_working_days.to_string(),
         update_after_event_working_days: current.update_after_event_working_days.to_string(),
     };
-    Ok(render(
+    let (form, errors) = sent.unzip();
+    let page = |errors| TargetsPage {
+        form: form.unwrap_or(&shown),
+        errors,
+        changes,
+        saved,
+    };
+    let title = "Timeliness targets";
+    Ok(form_page(
         req,
-        status,
+        admin,
         "pages/admin/targets",
-        "Timeliness targets",
-        Some(admin),
-        TargetsPage {
-            form: form.unwrap_or(&shown),
-            errors,
-            changes,
-            saved,
-        },
+        title,
+        errors,
+        page,
     ))
 }
 
-#[derive(Deserialize)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
-
 pub async fn targets(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    targets_page(
-        &req,
-        &state,
-        &admin,
-        StatusCode::OK,
-        None,
-        FormErrors::default(),
-        query.saved.is_some(),
-    )
-    .await
+    targets_page(&req, &state, &admin, None, query.saved.is_some()).await
 }
 
 pub async fn save_targets(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     form: CsrfForm<TargetsForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -134,16 +120,7 @@ pub async fn save_targets(
         }
         Err(e) => {
             let errors = FormErrors::from_error(e, "first_contact_hours")?;
-            targets_page(
-                &req,
-                &state,
-                &admin,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&form),
-                errors,
-                false,
-            )
-            .await
+            targets_page(&req, &state, &admin, Some((&form, errors)), false).await
         }
     }
 }

@@ -8,17 +8,17 @@ use crate::domain::{Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
-use crate::web::pages::{render, see_other};
+use crate::web::pages::Incoming;
+use crate::web::pages::see_other;
 use crate::web::staff::account::EmptyForm;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::Choice;
+use super::{Choice, form_page};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct TeamForm {
-    #[serde(default)]
     name: String,
 }
 
@@ -29,48 +29,40 @@ struct TeamsPage<'a> {
     errors: FormErrors,
 }
 
+/// The list of teams with the form for a new one; `errors` when it is shown again because of
+/// what was sent.
 async fn teams_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &AdminUser,
-    status: StatusCode,
     form: &TeamForm,
-    errors: FormErrors,
+    errors: Option<FormErrors>,
 ) -> Result<HttpResponse, AppError> {
     let teams = state.db.run(|conn| Ok(teams::list(conn)?)).await?;
-    Ok(render(
+    let page = |errors| TeamsPage {
+        teams,
+        form,
+        errors,
+    };
+    Ok(form_page(
         req,
-        status,
+        admin,
         "pages/admin/teams",
         "Teams",
-        Some(admin),
-        TeamsPage {
-            teams,
-            form,
-            errors,
-        },
+        errors,
+        page,
     ))
 }
 
 pub async fn teams_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
-    teams_page(
-        &req,
-        &state,
-        &admin,
-        StatusCode::OK,
-        &TeamForm::default(),
-        FormErrors::default(),
-    )
-    .await
+    teams_page(&req, &state, &admin, &TeamForm::default(), None).await
 }
 
 pub async fn create_team(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     form: CsrfForm<TeamForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -89,15 +81,7 @@ pub async fn create_team(
         Ok(team) => Ok(see_other(&format!("/admin/teams/{}", team.id))),
         Err(e) => {
             let errors = FormErrors::from_error(e, "name")?;
-            teams_page(
-                &req,
-                &state,
-                &admin,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
-            .await
+            teams_page(&req, &state, &admin, &form, Some(errors)).await
         }
     }
 }
@@ -110,13 +94,14 @@ struct TeamPage {
     errors: FormErrors,
 }
 
+/// One team with its members and the form to add one; `errors` when it is shown again
+/// because of what was sent.
 async fn team_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &AdminUser,
     id: TeamId,
-    status: StatusCode,
-    errors: FormErrors,
+    errors: Option<FormErrors>,
 ) -> Result<HttpResponse, AppError> {
     let (team, members, everyone) = state
         .db
@@ -135,36 +120,28 @@ async fn team_page(
         })
         .collect();
     let title = team.name.clone();
-    Ok(render(
+    let page = |errors| TeamPage {
+        team,
+        members,
+        candidates,
+        errors,
+    };
+    Ok(form_page(
         req,
-        status,
+        admin,
         "pages/admin/team",
         &title,
-        Some(admin),
-        TeamPage {
-            team,
-            members,
-            candidates,
-            errors,
-        },
+        errors,
+        page,
     ))
 }
 
 pub async fn team_detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     path: web::Path<TeamId>,
 ) -> Result<HttpResponse, AppError> {
-    team_page(
-        &req,
-        &state,
-        &admin,
-        path.into_inner(),
-        StatusCode::OK,
-        FormErrors::default(),
-    )
-    .await
+    team_page(&req, &state, &admin, path.into_inner(), None).await
 }
 
 #[derive(Deserialize)]
@@ -174,8 +151,7 @@ pub struct MemberForm {
 }
 
 pub async fn add_member(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     path: web::Path<TeamId>,
     form: CsrfForm<MemberForm>,
@@ -200,15 +176,7 @@ pub async fn add_member(
         Ok(()) => Ok(see_other(&format!("/admin/teams/{team_id}"))),
         Err(e) => {
             let errors = FormErrors::from_error(e, "user_id")?;
-            team_page(
-                &req,
-                &state,
-                &admin,
-                team_id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
+            team_page(&req, &state, &admin, team_id, Some(errors)).await
         }
     }
 }

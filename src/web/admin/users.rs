@@ -9,17 +9,16 @@ use crate::domain::{NewPassword, Picked, Role, TeamId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
-use crate::web::pages::{self, render, see_other};
+use crate::web::pages::Incoming;
+use crate::web::pages::{self, see_other};
 use crate::web::staff::account::EmptyForm;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Choice, UsersPage, role_choices, team_choices};
+use super::{Choice, UsersPage, form_page, role_choices, team_choices};
 
 pub async fn users_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let users = state.db.run(|conn| Ok(users::list(conn)?)).await?;
@@ -57,54 +56,46 @@ struct NewUserPage<'a> {
     min_len: usize,
 }
 
+/// The form for a new account; `errors` when it is shown again because of what was sent.
 async fn new_user_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &AdminUser,
-    status: StatusCode,
     form: &NewUserForm,
-    errors: FormErrors,
+    errors: Option<FormErrors>,
 ) -> Result<HttpResponse, AppError> {
     let teams = state.db.run(|conn| Ok(teams::list(conn)?)).await?;
-    Ok(render(
+    let page = |errors| NewUserPage {
+        form,
+        errors,
+        roles: role_choices(&form.role),
+        teams: team_choices(&teams, &form.team),
+        min_len: NewPassword::MIN_LEN,
+    };
+    let title = "Create an account";
+    Ok(form_page(
         req,
-        status,
+        admin,
         "pages/admin/user_new",
-        "Create an account",
-        Some(admin),
-        NewUserPage {
-            form,
-            errors,
-            roles: role_choices(&form.role),
-            teams: team_choices(&teams, &form.team),
-            min_len: NewPassword::MIN_LEN,
-        },
+        title,
+        errors,
+        page,
     ))
 }
 
 pub async fn new_user_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let form = NewUserForm {
         role: Role::Officer.as_str().to_owned(),
         ..NewUserForm::default()
     };
-    new_user_page(
-        &req,
-        &state,
-        &admin,
-        StatusCode::OK,
-        &form,
-        FormErrors::default(),
-    )
-    .await
+    new_user_page(&req, &state, &admin, &form, None).await
 }
 
 pub async fn create_user(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     form: CsrfForm<NewUserForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -136,8 +127,7 @@ pub async fn create_user(
         }
         Err(errors) => errors?,
     };
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    new_user_page(&req, &state, &admin, status, &form, errors).await
+    new_user_page(&req, &state, &admin, &form, Some(errors)).await
 }
 
 #[derive(Serialize)]
@@ -150,13 +140,14 @@ struct UserPage {
     min_len: usize,
 }
 
+/// One account with the forms that change it; `errors` when it is shown again because of
+/// what was sent.
 async fn user_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &AdminUser,
     id: UserId,
-    status: StatusCode,
-    errors: FormErrors,
+    errors: Option<FormErrors>,
 ) -> Result<HttpResponse, AppError> {
     let (account, member_of) = state
         .db
@@ -167,52 +158,44 @@ async fn user_page(
         })
         .await?;
     let title = account.display_name.clone();
-    Ok(render(
+    let page = |errors| UserPage {
+        roles: role_choices(account.role.as_str()),
+        is_self: account.id == admin.id,
+        account,
+        teams: member_of,
+        errors,
+        min_len: NewPassword::MIN_LEN,
+    };
+    Ok(form_page(
         req,
-        status,
+        admin,
         "pages/admin/user",
         &title,
-        Some(admin),
-        UserPage {
-            roles: role_choices(account.role.as_str()),
-            is_self: account.id == admin.id,
-            account,
-            teams: member_of,
-            errors,
-            min_len: NewPassword::MIN_LEN,
-        },
+        errors,
+        page,
     ))
 }
 
 pub async fn user_detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     admin: AdminUser,
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
-    user_page(
-        &req,
-        &state,
-        &admin,
-        path.into_inner(),
-        StatusCode::OK,
-        FormErrors::default(),
-    )
-    .await
+    user_page(&req, &state, &admin, path.into_inner(), None).await
 }
 
 /// Runs an account change and shows the account again, with the error beside the form if
 /// the change was refused.
-async fn user_change<F>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+async fn user_change<F, R>(
+    (req, state): Incoming,
     admin: AdminUser,
     id: UserId,
     field: &'static str,
     change: F,
 ) -> Result<HttpResponse, AppError>
 where
-    F: FnOnce(&mut crate::db::DbConn, &Actor, &UserId) -> Result<(), AppError> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConn, &Actor, &UserId) -> Result<R, AppError> + Send + 'static,
+    R: Send + 'static,
 {
     let actor = Actor::Staff(admin.id.clone());
     let target = id.clone();
@@ -221,21 +204,25 @@ where
         .run(move |conn| change(conn, &actor, &target))
         .await
     {
-        Ok(()) => Ok(see_other(&format!("/admin/users/{id}"))),
+        Ok(_) => Ok(see_other(&format!("/admin/users/{id}"))),
         Err(e) => {
             let errors = FormErrors::from_error(e, field)?;
-            user_page(
-                &req,
-                &state,
-                &admin,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await
+            user_page(&req, &state, &admin, id, Some(errors)).await
         }
     }
 }
+
+/// What a change to an account from its page is given: the request, an administrator, the
+/// account and the form.
+pub type AccountPost<F> = (
+    HttpRequest,
+    web::Data<AppState>,
+    AdminUser,
+    web::Path<UserId>,
+    CsrfForm<F>,
+);
+
+type Page = Result<HttpResponse, AppError>;
 
 #[derive(Deserialize)]
 pub struct RoleForm {
@@ -243,65 +230,38 @@ pub struct RoleForm {
     role: String,
 }
 
-pub async fn change_role(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<RoleForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn change_role((req, state, admin, path, form): AccountPost<RoleForm>) -> Page {
     let form = form.into_inner()?;
     let role = Role::parse(&form.role);
     user_change(
-        req,
-        state,
+        (req, state),
         admin,
         path.into_inner(),
         "role",
         move |conn, actor, id| {
             let role = role.ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
-            users::change_role(conn, actor, id, role).map(|_| ())
+            users::change_role(conn, actor, id, role)
         },
     )
     .await
 }
 
-pub async fn deactivate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<EmptyForm>,
-) -> Result<HttpResponse, AppError> {
+/// Deactivates or reactivates an account (`change` says which): the two buttons of the
+/// account page.
+async fn set_active(
+    (req, state, admin, path, form): AccountPost<EmptyForm>,
+    change: fn(&mut crate::db::DbConn, &Actor, &UserId) -> Result<User, AppError>,
+) -> Page {
     form.into_inner()?;
-    user_change(
-        req,
-        state,
-        admin,
-        path.into_inner(),
-        "active",
-        |conn, actor, id| users::deactivate(conn, actor, id).map(|_| ()),
-    )
-    .await
+    user_change((req, state), admin, path.into_inner(), "active", change).await
 }
 
-pub async fn reactivate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<EmptyForm>,
-) -> Result<HttpResponse, AppError> {
-    form.into_inner()?;
-    user_change(
-        req,
-        state,
-        admin,
-        path.into_inner(),
-        "active",
-        |conn, actor, id| users::reactivate(conn, actor, id).map(|_| ()),
-    )
-    .await
+pub async fn deactivate(asked: AccountPost<EmptyForm>) -> Page {
+    set_active(asked, users::deactivate).await
+}
+
+pub async fn reactivate(asked: AccountPost<EmptyForm>) -> Page {
+    set_active(asked, users::reactivate).await
 }
 
 #[derive(Deserialize)]
@@ -311,31 +271,23 @@ pub struct ResetPasswordForm {
 }
 
 pub async fn reset_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<UserId>,
-    form: CsrfForm<ResetPasswordForm>,
-) -> Result<HttpResponse, AppError> {
+    (req, state, admin, path, form): AccountPost<ResetPasswordForm>,
+) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let hash = match NewPassword::parse("password", &form.password) {
         Ok(p) => crate::auth::password::hash_new(p).await?,
         Err(e) => {
             let errors = FormErrors::from_error(e, "password")?;
-            return user_page(
-                &req,
-                &state,
-                &admin,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-            )
-            .await;
+            return user_page(&req, &state, &admin, id, Some(errors)).await;
         }
     };
-    user_change(req, state, admin, id, "password", move |conn, actor, id| {
-        users::reset_password(conn, actor, id, &hash)
-    })
+    user_change(
+        (req, state),
+        admin,
+        id,
+        "password",
+        move |conn, actor, id| users::reset_password(conn, actor, id, &hash),
+    )
     .await
 }

@@ -1,10 +1,9 @@
 //! API sign-in: exchange an email and password for a short-lived bearer token, and revoke it.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::teams;
-use crate::audit::{self, Actor};
 use crate::auth::extract::client_ip;
 use crate::auth::session::{self, Client, StaffUser};
 use crate::auth::sign_in::{self, Attempt};
@@ -12,6 +11,10 @@ use crate::domain::raw::Email;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::errors::{ApiError, BodyErrors, NotAllowed, SignInNeeded};
+use crate::web::pages::Incoming;
+use crate::web::pages::user_agent;
+use crate::web::staff::account::end_session;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -30,22 +33,18 @@ pub struct TokenResponse {
 }
 
 #[utoipa::path(
-    post,
-    path = "/api/v1/auth/token",
-    tag = "auth",
+    post, path = "/api/v1/auth/token", tag = "auth",
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotAllowed,
-        (status = 429, description = "Too many attempts", body = crate::web::api::errors::ApiError),
-        crate::web::api::errors::BodyErrors,
+        SignInNeeded, NotAllowed,
+        (status = 429, description = "Too many attempts", body = ApiError),
+        BodyErrors,
     ),
     security(()),
 )]
 pub async fn issue_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner()?;
@@ -56,17 +55,13 @@ pub async fn issue_token(
         return Err(AppError::invalid("password", "Enter a password."));
     }
     let signed_in = sign_in::sign_in_staff(
-        &state,
+        &state.auth,
         Attempt {
             email: body.email.into(),
             password: body.password,
             client: Client::Api,
             ip: client_ip(&req),
-            user_agent: req
-                .headers()
-                .get(actix_web::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            user_agent: user_agent(&req),
             // An API client keeps no cookies: the address limit always applies.
             known_device: false,
         },
@@ -94,34 +89,14 @@ pub async fn issue_token(
 }
 
 #[utoipa::path(
-    delete,
-    path = "/api/v1/auth/token",
-    tag = "auth",
-    responses(
-        (status = 204, description = "Signed out"),
-        crate::web::api::errors::SignInNeeded,
-    ),
+    delete, path = "/api/v1/auth/token", tag = "auth",
+    responses((status = 204, description = "Signed out"), SignInNeeded),
 )]
 pub async fn revoke_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
 ) -> Result<HttpResponse, AppError> {
-    let ip = client_ip(&req);
-    state
-        .db
-        .run(move |conn| {
-            crate::db::write(conn, |conn| {
-                session::revoke(conn, &user.session_id, "token revoked")?;
-                audit::event(&Actor::Staff(user.id.clone()), "auth.sign_out")
-                    .record("session", &user.session_id)
-                    .ip(ip.as_deref())
-                    .detail("api")
-                    .write(conn)?;
-                Ok::<_, AppError>(())
-            })
-        })
-        .await?;
+    end_session(&state, user, client_ip(&req), Client::Api).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -133,13 +108,8 @@ pub struct Me {
 }
 
 #[utoipa::path(
-    get,
-    path = "/api/v1/me",
-    tag = "auth",
-    responses(
-        (status = 200, description = "The signed-in account", body = Me),
-        crate::web::api::errors::SignInNeeded,
-    ),
+    get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, description = "The signed-in account", body = Me), SignInNeeded),
 )]
 pub async fn me(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, AppError> {
     let id = user.id.clone();

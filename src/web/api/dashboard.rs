@@ -14,19 +14,28 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::timeliness::TargetHistory;
 use crate::timeliness::dashboard::{self, Dashboard, DashboardDates, MAX_DAYS, Scope};
+use crate::web::api::errors::{ApiError, QueryUnreadable, SignInNeeded};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimelinessQuery {
     /// First day, `YYYY-MM-DD` (London), from 2000 on. Default: 27 days before `to`.
     #[param(inline, value_type = Option<DayFilter>)]
-    from: Option<String>,
+    pub from: Option<String>,
     /// Last day, included, `YYYY-MM-DD` (London). Default: today; a later day is cut to today.
     #[param(inline, value_type = Option<DayFilter>)]
-    to: Option<String>,
+    pub to: Option<String>,
     /// One of the manager's teams; default all of them.
     #[param(inline, value_type = Option<TeamFilter>)]
-    team_id: Option<String>,
+    pub team_id: Option<String>,
+}
+
+impl TimelinessQuery {
+    /// The dashboard asked for, as `user` may see it (pages, CSV and API alike).
+    pub async fn board(&self, state: &AppState, user: &StaffUser) -> Result<Dashboard, AppError> {
+        let (from, to) = (self.from.as_deref(), self.to.as_deref());
+        board_for(state, user, from, to, self.team_id.as_deref()).await
+    }
 }
 
 crate::or_empty!(
@@ -116,17 +125,15 @@ pub fn dates_of(
 }
 
 #[utoipa::path(
-    get,
-    path = "/api/v1/dashboard/timeliness",
-    tag = "dashboard",
+    get, path = "/api/v1/dashboard/timeliness", tag = "dashboard",
     params(TimelinessQuery),
     responses(
-        crate::web::api::errors::QueryUnreadable,
+        QueryUnreadable,
         (status = 200, description = "The figures; `note` says if the period was shortened", body = Dashboard),
-        crate::web::api::errors::SignInNeeded,
-        (status = 403, description = "Not allowed for this role, or team figures asked for by an officer", body = crate::web::api::errors::ApiError),
-        (status = 404, description = "No such team, or not one of yours", body = crate::web::api::errors::ApiError),
-        (status = 422, description = "A date that is not a date, or a period inverted or longer than 366 days", body = crate::web::api::errors::ApiError),
+        SignInNeeded,
+        (status = 403, description = "Not allowed for this role, or team figures asked for by an officer", body = ApiError),
+        (status = 404, description = "No such team, or not one of yours", body = ApiError),
+        (status = 422, description = "A date that is not a date, or a period inverted or longer than 366 days", body = ApiError),
     ),
 )]
 pub async fn timeliness(
@@ -134,21 +141,11 @@ pub async fn timeliness(
     user: CaseworkUser,
     query: web::Query<TimelinessQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
-    let board = board_for(
-        &state,
-        &user.0,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.team_id.as_deref(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(board))
+    Ok(HttpResponse::Ok().json(query.board(&state, &user).await?))
 }
 
-/// The dashboard a staff member may see for the period and team asked for (pages, CSV and
-/// API alike).
-pub async fn board_for(
+/// The dashboard a staff member may see for the period and team asked for.
+async fn board_for(
     state: &AppState,
     user: &StaffUser,
     from: Option<&str>,

@@ -6,10 +6,11 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
-use crate::casework::limits;
+use crate::auth::session::StaffUser;
+use crate::casework::input;
 use crate::casework::relatives::Relative;
+use crate::db::DbConn;
 use crate::domain::raw::RequiredText;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
@@ -18,6 +19,8 @@ use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
 use crate::state::AppState;
 use crate::web::api::errors::CaseErrors;
 use crate::web::api::{ApiJson, NoBody};
+use crate::web::api::{OnCase, Reading};
+use crate::web::messages::{AccessChange, acknowledged, change_access};
 
 type Answer = Result<HttpResponse, AppError>;
 
@@ -51,11 +54,7 @@ async fn thread_of(
     params(("id" = CaseId, Path)),
     responses((status = 200, description = "The thread", body = Vec<ThreadItem>), CaseErrors),
 )]
-pub async fn thread(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn thread((state, user, path): Reading<CaseId>) -> Answer {
     Ok(HttpResponse::Ok().json(thread_of(&state, &user, &path).await?))
 }
 
@@ -82,12 +81,7 @@ pub struct StaffMessage {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn send(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<StaffMessage>,
-) -> Answer {
+pub async fn send((state, user, path, body): OnCase<CaseId, ApiJson<StaffMessage>>) -> Answer {
     let body = body.into_inner()?;
     let text = text("body", &body.body, "your message")?;
     let (me, id) = (user.0.clone(), path.into_inner());
@@ -116,19 +110,9 @@ pub async fn send(
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn acknowledge(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, MessageId)>,
-    body: NoBody,
-) -> Answer {
+pub async fn acknowledge((state, user, path, body): OnCase<(CaseId, MessageId), NoBody>) -> Answer {
     body.into_inner()?;
-    let (id, message) = path.into_inner();
-    let (me, cid) = (user.0.clone(), id.clone());
-    state
-        .db
-        .run(move |conn| messages::acknowledge(conn, &me, &cid, &message))
-        .await?;
+    let id = acknowledged(&state, &user, path).await?;
     Ok(HttpResponse::Ok().json(thread_of(&state, &user, &id).await?))
 }
 
@@ -155,10 +139,7 @@ pub struct CloseConcern {
     ),
 )]
 pub async fn close(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, MessageId)>,
-    body: ApiJson<CloseConcern>,
+    (state, user, path, body): OnCase<(CaseId, MessageId), ApiJson<CloseConcern>>,
 ) -> Answer {
     let body = body.into_inner()?;
     let response = text("response", &body.response, "the response to the family")?;
@@ -195,12 +176,7 @@ pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
     let me = user.0.clone();
     let (waiting, concerns) = state
         .db
-        .run(move |conn| {
-            Ok((
-                messages::waiting_for(conn, &me, false)?,
-                messages::waiting_for(conn, &me, true)?,
-            ))
-        })
+        .run(move |conn| Ok(messages::waiting_and_concerns(conn, &me)?))
         .await?;
     Ok(HttpResponse::Ok().json(WaitingMessages { waiting, concerns }))
 }
@@ -219,20 +195,9 @@ pub async fn waiting(state: web::Data<AppState>, user: CaseworkUser) -> Answer {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn invite(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    body: NoBody,
-) -> Answer {
+pub async fn invite((state, user, path, body): AccessChange<NoBody>) -> Answer {
     body.into_inner()?;
-    let (id, relative) = path.into_inner();
-    let me = user.0.clone();
-    let r = state
-        .db
-        .run(move |conn| family_access::invite(conn, &me, &id, &relative))
-        .await?;
-    Ok(HttpResponse::Ok().json(r))
+    Ok(HttpResponse::Ok().json(change_access(&state, user, path, family_access::invite).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -257,27 +222,12 @@ pub struct SuspendAccess {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn suspend(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    body: ApiJson<SuspendAccess>,
-) -> Answer {
-    let body = body.into_inner()?;
-    if body.reason.trim().is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Give the reason for suspending access; it is kept on the record.",
-        ));
-    }
-    let reason = LimitedText::parse("reason", &body.reason, limits::SUSPENSION_REASON)?;
-    let (id, relative) = path.into_inner();
-    let me = user.0.clone();
-    let r = state
-        .db
-        .run(move |conn| family_access::suspend(conn, &me, &id, &relative, &reason))
-        .await?;
-    Ok(HttpResponse::Ok().json(r))
+pub async fn suspend((state, user, path, body): AccessChange<ApiJson<SuspendAccess>>) -> Answer {
+    let reason = input::suspension_reason(&body.into_inner()?.reason)?;
+    let suspend = move |conn: &mut DbConn, me: &StaffUser, id: &CaseId, relative: &RelativeId| {
+        family_access::suspend(conn, me, id, relative, &reason)
+    };
+    Ok(HttpResponse::Ok().json(change_access(&state, user, path, suspend).await?))
 }
 
 /// Restores a suspended relative's access.
@@ -293,18 +243,7 @@ pub async fn suspend(
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn reinstate(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    body: NoBody,
-) -> Answer {
+pub async fn reinstate((state, user, path, body): AccessChange<NoBody>) -> Answer {
     body.into_inner()?;
-    let (id, relative) = path.into_inner();
-    let me = user.0.clone();
-    let r = state
-        .db
-        .run(move |conn| family_access::reinstate(conn, &me, &id, &relative))
-        .await?;
-    Ok(HttpResponse::Ok().json(r))
+    Ok(HttpResponse::Ok().json(change_access(&state, user, path, family_access::reinstate).await?))
 }

@@ -162,3 +162,56 @@ impl FromRequest for NoBody {
         })
     }
 }
+
+/// What an API handler answers.
+pub type Answer = Result<actix_web::HttpResponse, AppError>;
+
+/// Runs `read` in one database task and answers 200 with what it gives, as JSON: the whole
+/// of a handler that only reads.
+pub async fn json_answer<T>(
+    state: &crate::state::AppState,
+    read: impl FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+) -> Answer
+where
+    T: serde::Serialize + Send + 'static,
+{
+    let found = state.db.run(read).await?;
+    Ok(actix_web::HttpResponse::Ok().json(found))
+}
+
+/// Runs `change` in one database task and answers 204 No Content.
+pub async fn no_content<T>(
+    state: &crate::state::AppState,
+    change: impl FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+) -> Answer
+where
+    T: Send + 'static,
+{
+    state.db.run(change).await?;
+    Ok(actix_web::HttpResponse::NoContent().finish())
+}
+
+/// What an API route of a case is given when it reads: someone on the case team and the
+/// route's path (the case, and a record on it).
+pub type Reading<P> = (
+    actix_web::web::Data<crate::state::AppState>,
+    crate::auth::CaseworkUser,
+    actix_web::web::Path<P>,
+);
+
+/// What an API route of a case is given when it changes it: someone who may change the case
+/// (checked before the body is read), the route's path and the body.
+pub type OnCase<P, B> = (
+    actix_web::web::Data<crate::state::AppState>,
+    crate::auth::CaseworkOnCase,
+    actix_web::web::Path<P>,
+    B,
+);
+
+/// As `OnCase`, for what only a manager of the case may change.
+pub type ManagerOn<P, B> = (
+    actix_web::web::Data<crate::state::AppState>,
+    crate::auth::ManagerOnCase,
+    actix_web::web::Path<P>,
+    B,
+);

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::timeliness::{self, TargetChange, Targets};
 use crate::web::api::ApiJson;
-use crate::web::api::errors::BodyErrors;
+use crate::web::api::errors::{BodyErrors, NotAllowed, SignInNeeded};
 
 // The bounds are the ones `Targets::validate` applies.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -76,13 +76,10 @@ async fn answer(state: &AppState) -> Result<TargetsAnswer, AppError> {
 }
 
 #[utoipa::path(
-    get,
-    path = "/api/v1/settings/targets",
-    tag = "settings",
+    get, path = "/api/v1/settings/targets", tag = "settings",
     responses(
         (status = 200, description = "The targets in force, and their changes", body = TargetsAnswer),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotAllowed,
+        SignInNeeded, NotAllowed,
     ),
 )]
 pub async fn get_targets(
@@ -93,15 +90,11 @@ pub async fn get_targets(
 }
 
 #[utoipa::path(
-    put,
-    path = "/api/v1/settings/targets",
-    tag = "settings",
+    put, path = "/api/v1/settings/targets", tag = "settings",
     request_body = TargetsBody,
     responses(
         (status = 200, description = "Saved; in force from now", body = TargetsAnswer),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotAllowed,
-        BodyErrors,
+        SignInNeeded, NotAllowed, BodyErrors,
     ),
 )]
 pub async fn put_targets(

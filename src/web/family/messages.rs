@@ -1,24 +1,22 @@
 //! Messages to the case team, with the thread and its acknowledgements and answers.
 
 use crate::auth::csrf::CsrfForm;
-use crate::db;
 use crate::domain::LimitedText;
 use crate::family::messages::{self, BODY_MAX, Category};
 use crate::family::portal::tr;
 use crate::family::session::FamilyUser;
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, no_problems, problems, render};
+use super::{Page, form_problems, render};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct FamilyMessageForm {
-    #[serde(default)]
     pub category: String,
-    #[serde(default)]
     pub body: String,
 }
 
@@ -27,26 +25,21 @@ pub struct SentQuery {
     sent: Option<String>,
 }
 
+/// The thread with the form to write; `problems` with what was sent when it is shown again.
 async fn messages_page(
     req: &HttpRequest,
     state: &AppState,
     user: &FamilyUser,
-    status: StatusCode,
     form: &FamilyMessageForm,
-    errors: serde_json::Value,
+    problems: &[(&str, &str)],
     sent: bool,
 ) -> Page {
     let u = user.clone();
     let thread = state
         .db
-        .run(move |conn| {
-            let thread = messages::thread(conn, &u.case_id, Some((&u.relative_id, u.lang)))?;
-            let shown = thread.clone();
-            let rid = u.relative_id.clone();
-            db::write(conn, move |conn| messages::mark_read(conn, &rid, &shown))?;
-            Ok(thread)
-        })
+        .run(move |conn| messages::thread_marked_read(conn, &u))
         .await?;
+    let (status, errors) = form_problems(user.lang, problems);
     let categories: Vec<serde_json::Value> = Category::ALL
         .iter()
         .map(|c| {
@@ -75,26 +68,16 @@ async fn messages_page(
 }
 
 pub async fn messages_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     query: web::Query<SentQuery>,
 ) -> Page {
-    messages_page(
-        &req,
-        &state,
-        &user,
-        StatusCode::OK,
-        &FamilyMessageForm::default(),
-        no_problems(),
-        query.sent.is_some(),
-    )
-    .await
+    let blank = FamilyMessageForm::default();
+    messages_page(&req, &state, &user, &blank, &[], query.sent.is_some()).await
 }
 
 pub async fn message_send(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     form: CsrfForm<FamilyMessageForm>,
 ) -> Page {
@@ -117,17 +100,7 @@ pub async fn message_send(
         }
     };
     let (Some(category), Some(body)) = (category, body) else {
-        let errors = problems(user.lang, &errs);
-        return messages_page(
-            &req,
-            &state,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors,
-            false,
-        )
-        .await;
+        return messages_page(&req, &state, &user, &form, &errs, false).await;
     };
     let u = user.clone();
     state

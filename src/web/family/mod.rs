@@ -23,8 +23,9 @@ use crate::auth::AuthSource;
 use crate::auth::cookies;
 use crate::auth::csrf::{self};
 use crate::auth::drafts::{Author, DraftKeys};
-use crate::auth::extract::{BoundSession, ClearSessionCookie, audit_rejection, state_of};
+use crate::auth::extract::{BoundSession, ClearSessionCookie, audit_rejection};
 use crate::auth::tokens::{Audience, TokenError};
+use crate::domain::{RelativeId, SessionId};
 use crate::error::AppError;
 use crate::family::cache::{TokenKind, time_until};
 use crate::family::portal::tr;
@@ -50,7 +51,10 @@ pub(super) struct ReaderLang(Lang);
 pub(super) struct ReadSince(u64);
 
 pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppError> {
-    let state = state_of(&req)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
     let source = req
         .app_data::<AuthSource>()
         .copied()
@@ -88,9 +92,10 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
     // (see `verify_ignoring_expiry`); an API token is refused once expired.
     let verified = match source {
         AuthSource::Cookie => state
+            .auth
             .keys
             .verify_ignoring_expiry(&token, Audience::FamilyWeb),
-        AuthSource::Bearer => state.keys.verify(&token, Audience::FamilyApi),
+        AuthSource::Bearer => state.auth.keys.verify(&token, Audience::FamilyApi),
     };
     let claims = match verified {
         Ok(c) => c,
@@ -100,7 +105,7 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
             }
             if !matches!(e, TokenError::Expired) {
                 audit_rejection(
-                    &state,
+                    &state.auth,
                     &req,
                     "auth.token_rejected",
                     format!("family token: {e}"),
@@ -125,7 +130,7 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
                 req.extensions_mut().insert(ClearSessionCookie);
             }
             let detail = format!("family session: {}", rejection.describe());
-            audit_rejection(&state, &req, "auth.session_rejected", detail).await;
+            audit_rejection(&state.auth, &req, "auth.session_rejected", detail).await;
             return Err(AppError::Unauthenticated);
         }
     };
@@ -144,12 +149,11 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
         time_until(keep_until),
     );
     if source == AuthSource::Cookie && now - claims.iat >= half_life {
-        let (fresh, _) = state.keys.issue(
-            Audience::FamilyWeb,
-            user.relative_id.as_str(),
+        let fresh = web_token(
+            &state,
+            &user.relative_id,
             &user.session_id,
             user.auth_version,
-            state.config.token_lifetime,
         )?;
         req.extensions_mut()
             .insert(RenewedFamilyToken(fresh, user.persistent));
@@ -157,6 +161,24 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
     bind_forms(&req, source, &user);
     req.extensions_mut().insert(user.clone());
     Ok(user)
+}
+
+/// A token for the family session cookie: the relative's browser session, for the configured
+/// lifetime.
+pub(super) fn web_token(
+    state: &AppState,
+    relative: &RelativeId,
+    session: &SessionId,
+    auth_version: i64,
+) -> Result<String, AppError> {
+    let (token, _) = state.auth.keys.issue(
+        Audience::FamilyWeb,
+        relative.as_str(),
+        session,
+        auth_version,
+        state.config.token_lifetime,
+    )?;
+    Ok(token)
 }
 
 /// A browser's forms are bound to the session its cookie opened (see `csrf`).
@@ -355,8 +377,9 @@ pub(super) fn render_html<T: Serialize>(
         title: tr(lang, title_key),
         csrf_token,
         family: user,
-        draft: user
-            .map(|u| DraftKeys::for_author(&state.keys, Author::Relative(u.relative_id.as_str()))),
+        draft: user.map(|u| {
+            DraftKeys::for_author(&state.auth.keys, Author::Relative(u.relative_id.as_str()))
+        }),
         here: req
             .uri()
             .path_and_query()
@@ -418,4 +441,15 @@ pub(super) fn problems(lang: Lang, list: &[(&str, &str)]) -> serde_json::Value {
 
 pub(super) fn no_problems() -> serde_json::Value {
     serde_json::json!({ "list": [], "by_field": {} })
+}
+
+/// The status and problems of a form page: 200 and none when nothing was wrong with what was
+/// sent, else 422 and each problem in the reader's language.
+pub(super) fn form_problems(lang: Lang, list: &[(&str, &str)]) -> (StatusCode, serde_json::Value) {
+    let status = if list.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, problems(lang, list))
 }

@@ -4,33 +4,29 @@ use crate::auth::csrf::CsrfForm;
 use crate::casework::relatives::{self, Preferences};
 use crate::family::session::FamilyUser;
 use crate::i18n::Lang;
-use crate::state::AppState;
-use crate::web::pages::see_other;
-use actix_web::http::StatusCode;
+use crate::web::pages::Incoming;
+use crate::web::pages::{SavedQuery, see_other};
 use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, no_problems, problems, read_preferences, render};
+use super::{Page, form_problems, read_preferences, render};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct PreferencesForm {
     /// `email` or `portal`.
-    #[serde(default)]
     pub channel: String,
-    #[serde(default)]
     pub quiet_hours_start: String,
-    #[serde(default)]
     pub quiet_hours_end: String,
-    #[serde(default)]
     pub language: String,
 }
 
+/// The settings form; `problems` with what was sent when it is shown again.
 async fn preferences_page(
     req: &HttpRequest,
     user: &FamilyUser,
-    status: StatusCode,
     form: &PreferencesForm,
-    errors: serde_json::Value,
+    problems: &[(&str, &str)],
     saved: bool,
 ) -> Page {
     let languages: Vec<serde_json::Value> = Lang::ALL
@@ -39,6 +35,7 @@ async fn preferences_page(
             serde_json::json!({ "value": l.as_str(), "text": l.label(), "selected": form.language == l.as_str() })
         })
         .collect();
+    let (status, errors) = form_problems(user.lang, problems);
     Ok(render(
         req,
         status,
@@ -55,14 +52,8 @@ async fn preferences_page(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
-
 pub async fn preferences(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     query: web::Query<SavedQuery>,
 ) -> Page {
@@ -76,20 +67,11 @@ pub async fn preferences(
         quiet_hours_end: saved.quiet_hours_end.map(String::from).unwrap_or_default(),
         language: saved.language.as_str().into(),
     };
-    preferences_page(
-        &req,
-        &user,
-        StatusCode::OK,
-        &form,
-        no_problems(),
-        query.saved.is_some(),
-    )
-    .await
+    preferences_page(&req, &user, &form, &[], query.saved.is_some()).await
 }
 
 pub async fn preferences_save(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: FamilyUser,
     form: CsrfForm<PreferencesForm>,
 ) -> Page {
@@ -124,16 +106,7 @@ pub async fn preferences_save(
     };
     let (Some(notify_by_email), Some(language), Some(quiet_hours)) = (by_email, language, quiet)
     else {
-        let errors = problems(user.lang, &errs);
-        return preferences_page(
-            &req,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            errors,
-            false,
-        )
-        .await;
+        return preferences_page(&req, &user, &form, &errs, false).await;
     };
     let rid = user.relative_id.clone();
     state

@@ -1,18 +1,19 @@
 //! What a relative reads: home (kept in memory, see `family::cache`), updates, named contacts, appointments and their calendar files, belongings and notices.
 
 use crate::auth::csrf::{self, CsrfForm};
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::domain::FollowUpId;
 use crate::error::AppError;
 use crate::family::cache::{CachedPage, PAGE_TTL, time_until};
 use crate::family::messages::{self};
-use crate::family::portal::{self, tr};
+use crate::family::portal::{self, mark_notices_read, notices_of, timeline_marked_read, tr};
 use crate::family::session::FamilyUser;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use serde::Serialize;
 
 use super::sign_in::EmptyForm;
 use super::{Page, ReadSince, html_page, render, render_html};
@@ -60,59 +61,51 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser
     ))
 }
 
+/// Reads what a page shows in one database task and renders it for the signed-in relative:
+/// the template `pages/family/{name}`, titled by the words `{name}-title`.
+async fn reading_page<T: Serialize + Send + 'static>(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &FamilyUser,
+    name: &str,
+    read: impl FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+) -> Page {
+    let page = state.db.run(read).await?;
+    let (template, title) = (format!("pages/family/{name}"), format!("{name}-title"));
+    Ok(render(
+        req,
+        StatusCode::OK,
+        &template,
+        &title,
+        Some(user),
+        page,
+    ))
+}
+
 pub async fn timeline(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
     let u = user.clone();
-    let items = state
-        .db
-        .run(move |conn| {
-            let items = portal::timeline(conn, &u)?;
-            let shown = items.clone();
-            let rid = u.relative_id.clone();
-            db::write(conn, move |conn| portal::mark_read(conn, &rid, &shown))?;
-            Ok(items)
-        })
-        .await?;
-    Ok(render(
-        &req,
-        StatusCode::OK,
-        "pages/family/timeline",
-        "timeline-title",
-        Some(&user),
-        serde_json::json!({ "items": items }),
-    ))
+    reading_page(&req, &state, &user, "timeline", move |conn| {
+        Ok(serde_json::json!({ "items": timeline_marked_read(conn, &u)? }))
+    })
+    .await
 }
 
 pub async fn contacts(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
     let (cid, lang) = (user.case_id.clone(), user.lang);
-    let contacts = state
-        .db
-        .run(move |conn| Ok(portal::named_contacts(conn, &cid, lang)?))
-        .await?;
-    let (current, past): (Vec<_>, Vec<_>) = contacts.into_iter().partition(|c| c.current);
-    Ok(render(
-        &req,
-        StatusCode::OK,
-        "pages/family/contacts",
-        "contacts-title",
-        Some(&user),
-        serde_json::json!({ "current": current, "past": past }),
-    ))
+    reading_page(&req, &state, &user, "contacts", move |conn| {
+        let contacts = portal::named_contacts(conn, &cid, lang)?;
+        let (current, past): (Vec<_>, Vec<_>) = contacts.into_iter().partition(|c| c.current);
+        Ok(serde_json::json!({ "current": current, "past": past }))
+    })
+    .await
 }
 
 pub async fn appointments(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
     let (cid, rid) = (user.case_id.clone(), user.relative_id.clone());
-    let list = state
-        .db
-        .run(move |conn| Ok(portal::appointments(conn, &cid, &rid)?))
-        .await?;
-    Ok(render(
-        &req,
-        StatusCode::OK,
-        "pages/family/appointments",
-        "appointments-title",
-        Some(&user),
-        serde_json::json!({ "appointments": list }),
-    ))
+    reading_page(&req, &state, &user, "appointments", move |conn| {
+        Ok(serde_json::json!({ "appointments": portal::appointments(conn, &cid, &rid)? }))
+    })
+    .await
 }
 
 /// One appointment as a calendar file.
@@ -150,37 +143,18 @@ pub async fn appointment_ics(
 
 pub async fn property(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
     let (cid, lang) = (user.case_id.clone(), user.lang);
-    let items = state
-        .db
-        .run(move |conn| Ok(portal::property(conn, &cid, lang)?))
-        .await?;
-    Ok(render(
-        &req,
-        StatusCode::OK,
-        "pages/family/property",
-        "property-title",
-        Some(&user),
-        serde_json::json!({ "items": items }),
-    ))
+    reading_page(&req, &state, &user, "property", move |conn| {
+        Ok(serde_json::json!({ "items": portal::property(conn, &cid, lang)? }))
+    })
+    .await
 }
 
 pub async fn notices(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
-    let (rid, lang, emails) = (user.relative_id.clone(), user.lang, state.emails.clone());
-    let items = state
-        .db
-        .run(move |conn| {
-            let me = crate::notify::inbox::Recipient::Relative(&rid, lang);
-            Ok(crate::notify::inbox::list(conn, me, &emails, 100)?)
-        })
-        .await?;
-    Ok(render(
-        &req,
-        StatusCode::OK,
-        "pages/family/notices",
-        "notices-title",
-        Some(&user),
-        serde_json::json!({ "items": items }),
-    ))
+    let (u, emails) = (user.clone(), state.emails.clone());
+    reading_page(&req, &state, &user, "notices", move |conn| {
+        Ok(serde_json::json!({ "items": notices_of(conn, &u, &emails)? }))
+    })
+    .await
 }
 
 pub async fn notices_read(
@@ -189,19 +163,9 @@ pub async fn notices_read(
     form: CsrfForm<EmptyForm>,
 ) -> Page {
     form.into_inner()?;
-    let (rid, lang) = (user.relative_id.clone(), user.lang);
     state
         .db
-        .run(move |conn| {
-            db::write(conn, |conn| {
-                crate::notify::inbox::mark_read(
-                    conn,
-                    crate::notify::inbox::Recipient::Relative(&rid, lang),
-                    None,
-                )
-            })?;
-            Ok(())
-        })
+        .run(move |conn| mark_notices_read(conn, &user))
         .await?;
     Ok(see_other("/family/notices"))
 }

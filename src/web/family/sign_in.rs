@@ -6,7 +6,6 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::device::{self, Account};
 use crate::auth::extract::client_ip;
 use crate::auth::session::Client;
-use crate::auth::tokens::Audience;
 use crate::db;
 use crate::domain::EmailAddress;
 use crate::error::AppError;
@@ -16,13 +15,16 @@ use crate::family::session::{self as family_session, FamilyUser};
 use crate::family::sign_in::{self as family_sign_in, Redeemed};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::pages::{safe_next, see_other};
+use crate::web::pages::Incoming;
+use crate::web::pages::{safe_next, see_other, user_agent};
 use actix_web::cookie::{SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, ReaderLang, family_cookie, lang_of, no_problems, problems, removal, render};
+use super::{
+    Page, ReaderLang, family_cookie, lang_of, no_problems, problems, removal, render, web_token,
+};
 
 #[derive(Deserialize)]
 pub struct SignInQuery {
@@ -30,8 +32,8 @@ pub struct SignInQuery {
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct SignInForm {
-    #[serde(default)]
     pub email: String,
 }
 
@@ -42,6 +44,30 @@ struct SignInPage<'a> {
     signed_out: bool,
 }
 
+/// The page that asks for an address; `list` holds what was wrong with the one sent, if
+/// anything, as (field, words).
+fn sign_in_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    form: &SignInForm,
+    list: &[(&str, &str)],
+    signed_out: bool,
+) -> HttpResponse {
+    let errors = problems(lang_of(req, None), list);
+    render(
+        req,
+        status,
+        "pages/family/sign_in",
+        "sign-in-title",
+        None,
+        SignInPage {
+            form,
+            errors,
+            signed_out,
+        },
+    )
+}
+
 pub async fn sign_in_form(
     req: HttpRequest,
     user: Option<FamilyUser>,
@@ -50,28 +76,19 @@ pub async fn sign_in_form(
     if user.is_some() {
         return see_other("/family");
     }
-    render(
+    let signed_out = query.signed_out.is_some();
+    sign_in_page(
         &req,
         StatusCode::OK,
-        "pages/family/sign_in",
-        "sign-in-title",
-        None,
-        SignInPage {
-            form: &SignInForm::default(),
-            errors: no_problems(),
-            signed_out: query.signed_out.is_some(),
-        },
+        &SignInForm::default(),
+        &[],
+        signed_out,
     )
 }
 
 /// Asks for a sign-in link. The answer is the same whether or not the address is known.
-pub async fn request_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<SignInForm>,
-) -> Page {
+pub async fn request_link((req, state): Incoming, form: CsrfForm<SignInForm>) -> Page {
     let form = form.into_inner()?;
-    let lang = lang_of(&req, None);
     let email = match EmailAddress::parse("email", &form.email) {
         Ok(e) => e,
         Err(_) => {
@@ -80,34 +97,20 @@ pub async fn request_link(
             } else {
                 "sign-in-error-format"
             };
-            return Ok(render(
-                &req,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "pages/family/sign_in",
-                "sign-in-title",
-                None,
-                SignInPage {
-                    form: &form,
-                    errors: problems(lang, &[("email", key)]),
-                    signed_out: false,
-                },
-            ));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(sign_in_page(&req, status, &form, &[("email", key)], false));
         }
     };
     let known_device = device::knows(&req, Account::Relative, email.as_str());
     let limited = request_link_for(&state, email, client_ip(&req), known_device).await?;
     if limited {
-        return Ok(render(
+        let problem = [("email", "sign-in-error-limited")];
+        return Ok(sign_in_page(
             &req,
             StatusCode::TOO_MANY_REQUESTS,
-            "pages/family/sign_in",
-            "sign-in-title",
-            None,
-            SignInPage {
-                form: &form,
-                errors: problems(lang, &[("email", "sign-in-error-limited")]),
-                signed_out: false,
-            },
+            &form,
+            &problem,
+            false,
         ));
     }
     Ok(render(
@@ -143,10 +146,9 @@ pub struct LinkQuery {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LinkForm {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     keep: Option<String>,
 }
 
@@ -185,11 +187,7 @@ async fn check_link_for_reader(
 }
 
 /// The page a sign-in link opens: a button that signs in (a GET changes nothing).
-pub async fn link_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<LinkQuery>,
-) -> Page {
+pub async fn link_page((req, state): Incoming, query: web::Query<LinkQuery>) -> Page {
     if let Err(problem) = check_link_for_reader(&state, &req, query.token.clone()).await? {
         return Ok(link_problem_page(&req, problem));
     }
@@ -228,26 +226,16 @@ pub(crate) async fn redeem_link(
 }
 
 /// Uses a sign-in link: starts a session and sets the cookie.
-pub async fn use_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: CsrfForm<LinkForm>,
-) -> Page {
+pub async fn use_link((req, state): Incoming, form: CsrfForm<LinkForm>) -> Page {
     let form = form.into_inner()?;
     let persistent = form.keep.is_some();
-    let ip = client_ip(&req);
-    let agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let outcome = redeem_link(
         &state,
         form.token.clone(),
         Client::Browser,
         persistent,
-        ip,
-        agent,
+        client_ip(&req),
+        user_agent(&req),
     )
     .await?;
     let signed_in = match outcome {
@@ -258,12 +246,11 @@ pub async fn use_link(
             return Ok(link_problem_page(&req, problem));
         }
     };
-    let (token, _) = state.keys.issue(
-        Audience::FamilyWeb,
-        signed_in.relative.as_str(),
+    let token = web_token(
+        &state,
+        &signed_in.relative,
         &signed_in.session,
         signed_in.auth_version,
-        state.config.token_lifetime,
     )?;
     let mut res = see_other("/family");
     let session = family_cookie(token, state.config.cookie_secure, persistent);
@@ -314,44 +301,37 @@ pub(crate) async fn end_family_sessions(
         .await
 }
 
+/// Signs out from a page: this session, or every session of the relative.
 async fn end_sessions(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &FamilyUser,
+    (req, state): Incoming,
+    user: FamilyUser,
+    form: CsrfForm<EmptyForm>,
     everywhere: bool,
 ) -> Page {
-    end_family_sessions(state, client_ip(req), user, everywhere).await?;
+    form.into_inner()?;
+    end_family_sessions(&state, client_ip(&req), &user, everywhere).await?;
     let mut res = see_other("/family/sign-in?signed_out=1");
     res.add_cookie(&removal(state.config.cookie_secure))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the family cookie: {e}")))?;
     Ok(res)
 }
 
-pub async fn sign_out(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: FamilyUser,
-    form: CsrfForm<EmptyForm>,
-) -> Page {
-    form.into_inner()?;
-    end_sessions(&state, &req, &user, false).await
+pub async fn sign_out(incoming: Incoming, user: FamilyUser, form: CsrfForm<EmptyForm>) -> Page {
+    end_sessions(incoming, user, form, false).await
 }
 
 pub async fn sign_out_everywhere(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    incoming: Incoming,
     user: FamilyUser,
     form: CsrfForm<EmptyForm>,
 ) -> Page {
-    form.into_inner()?;
-    end_sessions(&state, &req, &user, true).await
+    end_sessions(incoming, user, form, true).await
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LanguageForm {
-    #[serde(default)]
     lang: String,
-    #[serde(default)]
     next: Option<String>,
 }
 

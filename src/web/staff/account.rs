@@ -19,7 +19,8 @@ use crate::domain::{NewPassword, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, Validator};
-use crate::web::pages::{self, render, see_other, staff_cookie};
+use crate::web::pages::Incoming;
+use crate::web::pages::{self, render, see_other, staff_cookie, user_agent};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct LoginForm {
@@ -87,8 +88,7 @@ pub async fn login_form(
 }
 
 pub async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner()?;
@@ -113,14 +113,10 @@ pub async fn login(
         password: form.password.clone(),
         client: Client::Browser,
         ip: client_ip(&req),
-        user_agent: req
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        user_agent: user_agent(&req),
         known_device: device::knows(&req, Account::Staff, &form.email),
     };
-    match sign_in::sign_in_staff(&state, attempt).await {
+    match sign_in::sign_in_staff(&state.auth, attempt).await {
         Ok(signed_in) => {
             let destination = if signed_in.password_change_required {
                 "/staff/account/password".to_owned()
@@ -151,30 +147,44 @@ pub async fn login(
 pub struct EmptyForm {}
 
 pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
     form: CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     form.into_inner()?;
-    let ip = client_ip(&req);
-    state
-        .db
-        .run(move |conn| {
-            crate::db::write(conn, |conn| {
-                session::revoke(conn, &user.session_id, "signed out")?;
-                audit::event(&Actor::Staff(user.id.clone()), "auth.sign_out")
-                    .record("session", &user.session_id)
-                    .ip(ip.as_deref())
-                    .write(conn)?;
-                Ok::<_, AppError>(())
-            })
-        })
-        .await?;
+    end_session(&state, user, client_ip(&req), Client::Browser).await?;
     let mut res = see_other("/staff/login?signed_out=1");
     res.add_cookie(&cookies::STAFF_SESSION.removal(state.config.cookie_secure))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the session cookie: {e}")))?;
     Ok(res)
+}
+
+/// Ends a staff session and records the sign-out: from the pages (`Client::Browser`), or by
+/// revoking an API token (`Client::Api`, noted as such in the audit log).
+pub(crate) async fn end_session(
+    state: &AppState,
+    user: StaffUser,
+    ip: Option<String>,
+    client: Client,
+) -> Result<(), AppError> {
+    let (reason, detail) = match client {
+        Client::Browser => ("signed out", ""),
+        Client::Api => ("token revoked", "api"),
+    };
+    state
+        .db
+        .run(move |conn| {
+            crate::db::write(conn, |conn| {
+                session::revoke(conn, &user.session_id, reason)?;
+                audit::event(&Actor::Staff(user.id.clone()), "auth.sign_out")
+                    .record("session", &user.session_id)
+                    .ip(ip.as_deref())
+                    .detail(detail)
+                    .write(conn)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await
 }
 
 #[derive(Serialize)]
@@ -192,8 +202,7 @@ pub struct HomeQuery {
 }
 
 pub async fn home(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -241,12 +250,10 @@ pub async fn home(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     confirm_password: String,
 }
 
@@ -282,8 +289,7 @@ pub async fn password_form(req: HttpRequest, user: StaffUser) -> HttpResponse {
 }
 
 pub async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: StaffUser,
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -300,7 +306,7 @@ pub async fn change_password(
         );
     }
     let checked = sign_in::check_current_password(
-        &state,
+        &state.auth,
         &user.id,
         &user.email,
         form.current_password.clone(),
@@ -339,7 +345,7 @@ pub async fn change_password(
         .db
         .run(move |conn| users::change_own_password(conn, &uid, &sid, &hash))
         .await?;
-    let (token, _) = state.keys.issue(
+    let (token, _) = state.auth.keys.issue(
         Audience::StaffWeb,
         user.id.as_str(),
         &user.session_id,

@@ -1,19 +1,17 @@
 //! Named contacts on a case: listing, assigning an officer, ending an assignment.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use serde::Deserialize;
 
-use crate::auth::CaseworkUser;
-use crate::auth::ManagerOnCase;
 use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
 use crate::domain::raw::{OptionalEmail, Phone, Text};
 use crate::domain::{AssignmentId, CaseId, UserId, Validator};
-use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{ManagerOn, Reading};
 
-use super::{Answer, ReasonBody, on_case};
+use super::{Answer, ReasonBody, created_on, on_case};
 
 #[utoipa::path(
     get,
@@ -25,11 +23,7 @@ use super::{Answer, ReasonBody, on_case};
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn assignments_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn assignments_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "assignments", |conn, id| {
         Ok(assignments::list(conn, id)?)
@@ -72,12 +66,7 @@ pub struct AssignBody {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn assign(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<AssignBody>,
-) -> Answer {
+pub async fn assign((state, user, path, body): ManagerOn<CaseId, ApiJson<AssignBody>>) -> Answer {
     let b = body.into_inner()?;
     let mut v = Validator::default();
     let new = input::assignment(
@@ -96,12 +85,11 @@ pub async fn assign(
         &mut v,
     );
     let new = v.finish_api_with(new)?;
-    let (user, id) = (user.0, path.into_inner());
-    let made = state
-        .db
-        .run(move |conn| assignments::assign(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(made))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        assignments::assign(conn, user, id, &new)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -117,10 +105,7 @@ pub async fn assign(
     ),
 )]
 pub async fn end_assignment(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<(CaseId, AssignmentId)>,
-    body: ApiJson<ReasonBody>,
+    (state, user, path, body): ManagerOn<(CaseId, AssignmentId), ApiJson<ReasonBody>>,
 ) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, (id, assignment)) = (user.0, path.into_inner());

@@ -1,10 +1,9 @@
 //! The contact log: listing, logging (with follow-ups agreed in the same request), reading one, and amendments.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 
-use crate::auth::CaseworkOnCase;
-use crate::auth::{CaseworkCaller, CaseworkUser};
+use crate::auth::CaseworkCaller;
 use crate::casework::contacts::{self, NewContact};
 use crate::casework::input::{self, AmendmentFields, ContactFields, Moment, Picked};
 use crate::casework::limits;
@@ -14,9 +13,10 @@ use crate::domain::{CaseId, ContactId, RelativeId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
 use super::follow_ups::FollowUpBody;
-use super::{Answer, created, on_case};
+use super::{Answer, created, created_on, on_case};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,11 +53,7 @@ pub struct ContactBody {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn contacts_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn contacts_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "contacts", |conn, id| {
         Ok(contacts::list(conn, id)?)
@@ -166,20 +162,12 @@ pub async fn contact_log(
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn contact_get(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<(CaseId, ContactId)>,
-) -> Answer {
-    let (user, (id, contact)) = (user.0, path.into_inner());
-    let found = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "contact")?;
-            contacts::view(conn, &id, &contact)?.ok_or(AppError::NotFound)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(found))
+pub async fn contact_get((state, user, path): Reading<(CaseId, ContactId)>) -> Answer {
+    let (id, contact) = path.into_inner();
+    on_case(&state, user, id, "contact", move |conn, id| {
+        contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -192,20 +180,13 @@ pub async fn contact_get(
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn amendments_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<(CaseId, ContactId)>,
-) -> Answer {
-    let (user, (id, contact)) = (user.0, path.into_inner());
-    let found = state
-        .db
-        .run(move |conn| {
-            crate::casework::read(conn, &user, &id, "contact")?;
-            contacts::view(conn, &id, &contact)?.ok_or(AppError::NotFound)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(found.amendments))
+pub async fn amendments_list((state, user, path): Reading<(CaseId, ContactId)>) -> Answer {
+    let (id, contact) = path.into_inner();
+    on_case(&state, user, id, "contact", move |conn, id| {
+        let found = contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)?;
+        Ok(found.amendments)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -240,10 +221,7 @@ pub struct AmendmentBody {
     ),
 )]
 pub async fn amend(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, ContactId)>,
-    body: ApiJson<AmendmentBody>,
+    (state, user, path, body): OnCase<(CaseId, ContactId), ApiJson<AmendmentBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     let mut v = Validator::default();
@@ -261,10 +239,9 @@ pub async fn amend(
         &mut v,
     );
     let amendment = v.finish_api_with(amendment)?;
-    let (user, (id, contact)) = (user.0, path.into_inner());
-    let view = state
-        .db
-        .run(move |conn| contacts::amend(conn, &user, &id, &contact, &amendment))
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+    let (id, contact) = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        contacts::amend(conn, user, id, &contact, &amendment)
+    })
+    .await
 }

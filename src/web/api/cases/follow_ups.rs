@@ -12,8 +12,9 @@ use crate::domain::raw::{RequiredText, Text};
 use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
-use super::{Answer, ReasonBody, on_case, time};
+use super::{Answer, ReasonBody, created_on, on_case, time};
 
 /// A follow-up as the API takes it (also inside a contact, for what was agreed).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -61,11 +62,7 @@ impl FollowUpBody {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn follow_ups_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn follow_ups_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "follow-ups", |conn, id| {
         Ok(follow_ups::list(conn, id)?)
@@ -87,22 +84,17 @@ pub async fn follow_ups_list(
     ),
 )]
 pub async fn follow_up_create(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<FollowUpBody>,
+    (state, user, path, body): OnCase<CaseId, ApiJson<FollowUpBody>>,
 ) -> Answer {
-    let user = user.0;
     let body = body.into_inner()?;
     let mut v = Validator::default();
     let new = input::follow_up(body.fields(&user.id), str::to_owned, &mut v);
     let new = v.finish_api_with(new)?;
     let id = path.into_inner();
-    let made = state
-        .db
-        .run(move |conn| follow_ups::create(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(made))
+    created_on(&state, user.0, id, move |conn, user, id| {
+        follow_ups::create(conn, user, id, &new)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -125,10 +117,7 @@ pub struct CompleteBody {
     ),
 )]
 pub async fn follow_up_complete(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<CompleteBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<CompleteBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     apply(&state, user, path, Change::Complete(b.contact_id)).await
@@ -148,10 +137,7 @@ pub async fn follow_up_complete(
     ),
 )]
 pub async fn follow_up_cancel(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<ReasonBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<ReasonBody>>,
 ) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     apply(&state, user, path, Change::Cancel(reason)).await
@@ -177,10 +163,7 @@ pub struct ReassignBody {
     ),
 )]
 pub async fn follow_up_reassign(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<ReassignBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<ReassignBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     apply(&state, user, path, Change::Reassign(b.assignee_id)).await
@@ -207,10 +190,7 @@ pub struct RescheduleBody {
     ),
 )]
 pub async fn follow_up_reschedule(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, FollowUpId)>,
-    body: ApiJson<RescheduleBody>,
+    (state, user, path, body): OnCase<(CaseId, FollowUpId), ApiJson<RescheduleBody>>,
 ) -> Answer {
     let due = input::due_at("due_at", time("due_at", &body.into_inner()?.due_at)?)?;
     apply(&state, user, path, Change::Reschedule(due)).await

@@ -1,17 +1,15 @@
 //! Linked cases (an operation): listing, linking with a reason, unlinking.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use serde::Deserialize;
 
-use crate::auth::CaseworkUser;
-use crate::auth::ManagerOnCase;
 use crate::casework::{input, limits, links};
 use crate::domain::CaseId;
 use crate::domain::raw::RequiredText;
-use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{ManagerOn, Reading};
 
-use super::{Answer, ReasonBody, on_case};
+use super::{Answer, ReasonBody, created_on, on_case};
 
 #[utoipa::path(
     get,
@@ -23,11 +21,7 @@ use super::{Answer, ReasonBody, on_case};
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn links_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn links_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "links", |conn, id| {
         Ok(links::list(conn, id)?)
@@ -56,20 +50,14 @@ pub struct LinkBody {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn link(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<LinkBody>,
-) -> Answer {
+pub async fn link((state, user, path, body): ManagerOn<CaseId, ApiJson<LinkBody>>) -> Answer {
     let body = body.into_inner()?;
     let reason = input::required("reason", &body.reason, limits::REASON)?;
-    let (user, id) = (user.0, path.into_inner());
-    let link = state
-        .db
-        .run(move |conn| links::link(conn, &user, &id, &body.other_case_id, &reason))
-        .await?;
-    Ok(HttpResponse::Created().json(link))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        links::link(conn, user, id, &body.other_case_id, &reason)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -85,10 +73,7 @@ pub async fn link(
     ),
 )]
 pub async fn unlink(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<(CaseId, String)>,
-    body: ApiJson<ReasonBody>,
+    (state, user, path, body): ManagerOn<(CaseId, String), ApiJson<ReasonBody>>,
 ) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, (id, link_id)) = (user.0, path.into_inner());

@@ -12,7 +12,7 @@ pub mod updates;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::ManagerOnCase;
+use crate::auth::session::StaffUser;
 use crate::auth::{CaseworkUser, ManagerUser};
 use crate::casework::cases::{self, Case, CaseFilter, ExitPlan};
 use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
@@ -25,6 +25,7 @@ use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{ManagerOn, Reading};
 
 pub(super) type Answer = Result<HttpResponse, AppError>;
 
@@ -52,6 +53,17 @@ pub(super) async fn on_case<T: serde::Serialize + Send + 'static>(
         })
         .await?;
     Ok(HttpResponse::Ok().json(found))
+}
+
+/// A record made on a case by someone allowed to make it: 201 with the record.
+pub(super) async fn created_on<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    user: StaffUser,
+    id: CaseId,
+    make: impl FnOnce(&mut DbConn, &StaffUser, &CaseId) -> Result<T, AppError> + Send + 'static,
+) -> Answer {
+    let made = state.db.run(move |conn| make(conn, &user, &id)).await?;
+    Ok(HttpResponse::Created().json(made))
 }
 
 pub(super) fn time(field: &str, raw: &str) -> Result<chrono::NaiveDateTime, AppError> {
@@ -320,11 +332,7 @@ pub async fn open(
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn get((state, user, path): Reading<CaseId>) -> Answer {
     let (user, id) = (user.0, path.into_inner());
     let case = state
         .db
@@ -357,12 +365,7 @@ pub struct CloseBody {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn close(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<CloseBody>,
-) -> Answer {
+pub async fn close((state, user, path, body): ManagerOn<CaseId, ApiJson<CloseBody>>) -> Answer {
     let body = body.into_inner()?;
     let plan = ExitPlan {
         how_liaison_ends: input::required(
@@ -411,12 +414,7 @@ pub struct ReasonBody {
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn reopen(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<ReasonBody>,
-) -> Answer {
+pub async fn reopen((state, user, path, body): ManagerOn<CaseId, ApiJson<ReasonBody>>) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, id) = (user.0, path.into_inner());
     let case = state
@@ -439,11 +437,7 @@ pub async fn reopen(
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn plans(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn plans((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "contact plan", |conn, id| {
         Ok(cases::plans(conn, id)?)
@@ -482,10 +476,7 @@ pub struct SetPlanBody {
     ),
 )]
 pub async fn set_plan(
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<SetPlanBody>,
+    (state, user, path, body): ManagerOn<CaseId, ApiJson<SetPlanBody>>,
 ) -> Answer {
     let body = body.into_inner()?;
     let mut v = Validator::default();
@@ -583,11 +574,7 @@ impl TimelineQuery {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn export(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn export((state, user, path): Reading<CaseId>) -> Answer {
     let (user, id) = (user.0, path.into_inner());
     let d = state
         .db

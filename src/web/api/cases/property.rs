@@ -1,20 +1,18 @@
 //! Property held by police: listing, recording an item and moving it on.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use serde::Deserialize;
 
-use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::casework::input::{self, ItemFields};
 use crate::casework::limits;
 use crate::casework::property::{self, Move};
 use crate::casework::types::PropertyStatus;
 use crate::domain::raw::{self, RequiredText, Text};
 use crate::domain::{CaseId, PropertyItemId, Validator};
-use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
-use super::{Answer, date, on_case};
+use super::{Answer, created_on, date, on_case};
 
 #[utoipa::path(
     get,
@@ -26,11 +24,7 @@ use super::{Answer, date, on_case};
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn property_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn property_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "property", |conn, id| {
         Ok(property::list(conn, id)?)
@@ -62,10 +56,7 @@ pub struct PropertyBody {
     ),
 )]
 pub async fn property_add(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<PropertyBody>,
+    (state, user, path, body): OnCase<CaseId, ApiJson<PropertyBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     let mut v = Validator::default();
@@ -78,12 +69,11 @@ pub async fn property_add(
         &mut v,
     );
     let new = v.finish_api_with(new)?;
-    let (user, id) = (user.0, path.into_inner());
-    let item = state
-        .db
-        .run(move |conn| property::add(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(item))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        property::add(conn, user, id, &new)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -115,10 +105,7 @@ pub struct MoveBody {
     ),
 )]
 pub async fn property_move(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, PropertyItemId)>,
-    body: ApiJson<MoveBody>,
+    (state, user, path, body): OnCase<(CaseId, PropertyItemId), ApiJson<MoveBody>>,
 ) -> Answer {
     let b = body.into_inner()?;
     let m = Move {

@@ -1,10 +1,8 @@
 //! Relatives of a case: listing, adding, reading one and changing their details (versioned).
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::limits;
 use crate::casework::relatives::{self, Edited, RelativeInput};
@@ -13,8 +11,8 @@ use crate::domain::raw::{self, ClockTime, OneLine, OptionalEmail, Phone, Require
 use crate::domain::{CaseId, PersonName, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
 use super::{Answer, created, on_case};
 
@@ -106,11 +104,7 @@ impl RelativeBody {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn relatives_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn relatives_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "relatives", |conn, id| {
         Ok(relatives::list(conn, id)?)
@@ -132,10 +126,7 @@ pub async fn relatives_list(
     ),
 )]
 pub async fn relative_add(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<RelativeBody>,
+    (state, user, path, body): OnCase<CaseId, ApiJson<RelativeBody>>,
 ) -> Answer {
     let input = body.into_inner()?.parse()?;
     let (user, id) = (user.0, path.into_inner());
@@ -162,11 +153,7 @@ pub async fn relative_add(
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn relative_get(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<(CaseId, RelativeId)>,
-) -> Answer {
+pub async fn relative_get((state, user, path): Reading<(CaseId, RelativeId)>) -> Answer {
     let (user, (id, relative)) = (user.0, path.into_inner());
     let found = state
         .db
@@ -199,10 +186,7 @@ pub struct StaleEdit {
     ),
 )]
 pub async fn relative_edit(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<(CaseId, RelativeId)>,
-    body: ApiJson<RelativeBody>,
+    (state, user, path, body): OnCase<(CaseId, RelativeId), ApiJson<RelativeBody>>,
 ) -> Answer {
     let body = body.into_inner()?;
     let version = body.version.ok_or_else(|| {

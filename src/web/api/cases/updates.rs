@@ -1,10 +1,7 @@
 //! Updates on the case timeline, one case or every linked case at once.
 
-use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::casework::input::{self, UpdateFields};
 use crate::casework::limits;
 use crate::casework::types::Stage;
@@ -12,10 +9,10 @@ use crate::casework::updates::{self, NewUpdate};
 use crate::domain::raw::RequiredText;
 use crate::domain::{CaseId, Validator};
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::web::api::ApiJson;
+use crate::web::api::{OnCase, Reading};
 
-use super::{Answer, on_case};
+use super::{Answer, created_on, on_case};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,11 +53,7 @@ impl UpdateBody {
         crate::web::api::errors::CaseErrors,
     ),
 )]
-pub async fn updates_list(
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Answer {
+pub async fn updates_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
     on_case(&state, user, id, "updates", |conn, id| {
         Ok(updates::list(conn, id)?)
@@ -81,19 +74,13 @@ pub async fn updates_list(
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn update_post(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<UpdateBody>,
-) -> Answer {
+pub async fn update_post((state, user, path, body): OnCase<CaseId, ApiJson<UpdateBody>>) -> Answer {
     let new = body.into_inner()?.parse()?;
-    let (user, id) = (user.0, path.into_inner());
-    let posted = state
-        .db
-        .run(move |conn| updates::post(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(posted))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        updates::post(conn, user, id, &new)
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -110,16 +97,12 @@ pub async fn update_post(
     ),
 )]
 pub async fn update_post_linked(
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    body: ApiJson<UpdateBody>,
+    (state, user, path, body): OnCase<CaseId, ApiJson<UpdateBody>>,
 ) -> Answer {
     let new = body.into_inner()?.parse()?;
-    let (user, id) = (user.0, path.into_inner());
-    let posted = state
-        .db
-        .run(move |conn| updates::post_to_linked(conn, &user, &id, &new))
-        .await?;
-    Ok(HttpResponse::Created().json(posted))
+    let id = path.into_inner();
+    created_on(&state, user.0, id, move |conn, user, id| {
+        updates::post_to_linked(conn, user, id, &new)
+    })
+    .await
 }

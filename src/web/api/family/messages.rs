@@ -1,15 +1,15 @@
 //! Messages to and from the case team, as JSON.
 
-use crate::db;
 use crate::domain::LimitedText;
 use crate::domain::raw::RequiredText;
 use crate::error::AppError;
 use crate::family::messages::{self, BODY_MAX, Category, ThreadItem};
+use crate::family::messages::{thread_marked_read, thread_of};
 use crate::family::portal::tr;
 use crate::family::session::FamilyUser;
 use crate::state::AppState;
-use crate::web::api::ApiJson;
 use crate::web::api::errors::BodyErrors;
+use crate::web::api::{ApiJson, json_answer, no_content};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -17,44 +17,20 @@ use super::{Answer, FamilyErrors};
 
 /// The family's messages with the case team, each with its replies, newest first.
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/messages",
-    tag = "family",
+    get, path = "/api/v1/family/messages", tag = "family",
     responses((status = 200, description = "The thread", body = Vec<ThreadItem>), FamilyErrors),
 )]
 pub async fn messages_list(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    let thread = state
-        .db
-        .run(move |conn| {
-            Ok(messages::thread(
-                conn,
-                &user.case_id,
-                Some((&user.relative_id, user.lang)),
-            )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(thread))
+    json_answer(&state, move |conn| Ok(thread_of(conn, &user)?)).await
 }
 
 /// Marks every message from the case team read.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/messages/read",
-    tag = "family",
+    post, path = "/api/v1/family/messages/read", tag = "family",
     responses((status = 204, description = "Marked read"), FamilyErrors),
 )]
 pub async fn messages_read(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    state
-        .db
-        .run(move |conn| {
-            let thread =
-                messages::thread(conn, &user.case_id, Some((&user.relative_id, user.lang)))?;
-            Ok(db::write(conn, |conn| {
-                messages::mark_read(conn, &user.relative_id, &thread)
-            })?)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    no_content(&state, move |conn| thread_marked_read(conn, &user)).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -67,14 +43,11 @@ pub struct NewFamilyMessage {
 /// Writes to the case team. A concern about the investigation also goes to the senior
 /// investigating officer and stays on the managers' list until it is closed with a response.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/messages",
-    tag = "family",
+    post, path = "/api/v1/family/messages", tag = "family",
     request_body = NewFamilyMessage,
     responses(
         (status = 201, description = "Sent; the thread with the new message", body = Vec<ThreadItem>),
-        FamilyErrors,
-        BodyErrors,
+        FamilyErrors, BodyErrors,
     ),
 )]
 pub async fn message_send(
@@ -95,11 +68,7 @@ pub async fn message_send(
         .db
         .run(move |conn| {
             messages::send_from_family(conn, &user, body.category, &text)?;
-            Ok(messages::thread(
-                conn,
-                &user.case_id,
-                Some((&user.relative_id, user.lang)),
-            )?)
+            Ok(thread_of(conn, &user)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(thread))

@@ -11,12 +11,9 @@ pub mod preferences;
 pub mod reading;
 pub mod sign_in;
 
-use actix_web::{HttpRequest, HttpResponse};
-
-use crate::error::AppError;
 use crate::web::api::errors::ApiError;
 
-pub(super) type Answer = Result<HttpResponse, AppError>;
+pub(super) use crate::web::api::Answer;
 
 /// The error answers every signed-in family route can give.
 #[derive(utoipa::IntoResponses)]
@@ -28,11 +25,4 @@ pub enum FamilyErrors {
     /// Not found, or not this family's to see.
     #[response(status = 404)]
     NotFound(#[to_schema] ApiError),
-}
-
-pub(super) fn agent_of(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }

@@ -14,9 +14,7 @@ pub use crate::family::preferences::{FamilyPreferences, NoticeChannel};
 
 /// How and when the relative hears from the portal, and in which language.
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/preferences",
-    tag = "family",
+    get, path = "/api/v1/family/preferences", tag = "family",
     responses((status = 200, description = "The relative's preferences", body = FamilyPreferences), FamilyErrors),
 )]
 pub async fn preferences(state: web::Data<AppState>, user: FamilyUser) -> Answer {
@@ -25,14 +23,10 @@ pub async fn preferences(state: web::Data<AppState>, user: FamilyUser) -> Answer
 
 /// Saves the relative's preferences (the case team sees the new version).
 #[utoipa::path(
-    put,
-    path = "/api/v1/family/preferences",
-    tag = "family",
+    put, path = "/api/v1/family/preferences", tag = "family",
     request_body = FamilyPreferences,
     responses(
-        (status = 200, description = "Saved", body = FamilyPreferences),
-        FamilyErrors,
-        BodyErrors,
+        (status = 200, description = "Saved", body = FamilyPreferences), FamilyErrors, BodyErrors,
     ),
 )]
 pub async fn preferences_save(

@@ -1,15 +1,16 @@
 //! What a relative reads, as JSON: the case, timeline, named contacts, appointments and calendar files, property and notices.
 
-use crate::db;
 use crate::domain::FollowUpId;
 use crate::family::messages::{self};
 use crate::family::portal::{
     self, Appointment, NamedContact, Overview, PropertyView, TimelineItem,
 };
+use crate::family::portal::{mark_notices_read, notices_of, timeline_marked_read};
 use crate::family::session::FamilyUser;
 use crate::i18n::Lang;
 use crate::notify::inbox::InboxItem;
 use crate::state::AppState;
+use crate::web::api::{json_answer, no_content};
 use crate::web::family::reading::appointment_ics;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -32,9 +33,7 @@ pub struct FamilyHome {
 /// The case's progress: stage with dates, what is new since the last visit, the next
 /// appointment and, once liaison has ended, how to reach the team.
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/case",
-    tag = "family",
+    get, path = "/api/v1/family/case", tag = "family",
     responses((status = 200, description = "The family's view of the case", body = FamilyHome), FamilyErrors),
 )]
 pub async fn case(state: web::Data<AppState>, user: FamilyUser) -> Answer {
@@ -63,83 +62,53 @@ pub async fn case(state: web::Data<AppState>, user: FamilyUser) -> Answer {
 /// Shared updates and shared summaries of contacts, newest first; `new` marks what this
 /// relative has not yet read.
 #[utoipa::path(
-    get,
-    operation_id = "family_timeline",
-    path = "/api/v1/family/timeline",
-    tag = "family",
+    get, operation_id = "family_timeline", path = "/api/v1/family/timeline", tag = "family",
     responses((status = 200, description = "The timeline", body = Vec<TimelineItem>), FamilyErrors),
 )]
 pub async fn timeline(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    let items = state
-        .db
-        .run(move |conn| portal::timeline(conn, &user))
-        .await?;
-    Ok(HttpResponse::Ok().json(items))
+    json_answer(&state, move |conn| portal::timeline(conn, &user)).await
 }
 
 /// Marks every item of the timeline read (the case team sees when each relative first read
 /// a shared update).
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/timeline/read",
-    tag = "family",
+    post, path = "/api/v1/family/timeline/read", tag = "family",
     responses((status = 204, description = "Marked read"), FamilyErrors),
 )]
 pub async fn timeline_read(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    state
-        .db
-        .run(move |conn| {
-            let items = portal::timeline(conn, &user)?;
-            Ok(db::write(conn, |conn| {
-                portal::mark_read(conn, &user.relative_id, &items)
-            })?)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    no_content(&state, move |conn| timeline_marked_read(conn, &user)).await
 }
 
 /// Who to call: the named contacts the family may see, current and past, with cover.
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/contacts",
-    tag = "family",
+    get, path = "/api/v1/family/contacts", tag = "family",
     responses((status = 200, description = "Named contacts, current first", body = Vec<NamedContact>), FamilyErrors),
 )]
 pub async fn contacts(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    let mut list = state
-        .db
-        .run(move |conn| Ok(portal::named_contacts(conn, &user.case_id, user.lang)?))
-        .await?;
-    list.sort_by_key(|c| !c.current);
-    Ok(HttpResponse::Ok().json(list))
+    json_answer(&state, move |conn| {
+        let mut list = portal::named_contacts(conn, &user.case_id, user.lang)?;
+        list.sort_by_key(|c| !c.current);
+        Ok(list)
+    })
+    .await
 }
 
 /// Upcoming appointments, soonest first.
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/appointments",
-    tag = "family",
+    get, path = "/api/v1/family/appointments", tag = "family",
     responses((status = 200, description = "Upcoming appointments", body = Vec<Appointment>), FamilyErrors),
 )]
 pub async fn appointments(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    let list = state
-        .db
-        .run(move |conn| {
-            Ok(portal::appointments(
-                conn,
-                &user.case_id,
-                &user.relative_id,
-            )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let (cid, rid) = (user.case_id, user.relative_id);
+    json_answer(&state, move |conn| {
+        Ok(portal::appointments(conn, &cid, &rid)?)
+    })
+    .await
 }
 
 /// One appointment as a calendar file (`text/calendar`).
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/appointments/{follow_up_id}/calendar",
-    tag = "family",
+    get, path = "/api/v1/family/appointments/{follow_up_id}/calendar", tag = "family",
     params(("follow_up_id" = String, Path, description = "The appointment's id")),
     responses(
         (status = 200, description = "An iCalendar file", content_type = "text/calendar", body = String),
@@ -156,55 +125,31 @@ pub async fn appointment_calendar(
 
 /// Belongings and their status: held as evidence, released, returned to the family.
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/property",
-    tag = "family",
+    get, path = "/api/v1/family/property", tag = "family",
     responses((status = 200, description = "Property", body = Vec<PropertyView>), FamilyErrors),
 )]
 pub async fn property(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    let items = state
-        .db
-        .run(move |conn| Ok(portal::property(conn, &user.case_id, user.lang)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(items))
+    json_answer(&state, move |conn| {
+        Ok(portal::property(conn, &user.case_id, user.lang)?)
+    })
+    .await
 }
 
 /// Portal notices, newest first (the same words as the e-mails, never case detail).
 #[utoipa::path(
-    get,
-    path = "/api/v1/family/notices",
-    tag = "family",
+    get, path = "/api/v1/family/notices", tag = "family",
     responses((status = 200, description = "Notices", body = Vec<InboxItem>), FamilyErrors),
 )]
 pub async fn notices(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     let emails = state.emails.clone();
-    let items = state
-        .db
-        .run(move |conn| {
-            let me = crate::notify::inbox::Recipient::Relative(&user.relative_id, user.lang);
-            Ok(crate::notify::inbox::list(conn, me, &emails, 100)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(items))
+    json_answer(&state, move |conn| Ok(notices_of(conn, &user, &emails)?)).await
 }
 
 /// Marks every notice read.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/notices/read",
-    tag = "family",
+    post, path = "/api/v1/family/notices/read", tag = "family",
     responses((status = 204, description = "Marked read"), FamilyErrors),
 )]
 pub async fn notices_read(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    state
-        .db
-        .run(move |conn| {
-            db::write(conn, |conn| {
-                let me = crate::notify::inbox::Recipient::Relative(&user.relative_id, user.lang);
-                crate::notify::inbox::mark_read(conn, me, None)
-            })?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    no_content(&state, move |conn| mark_notices_read(conn, &user)).await
 }

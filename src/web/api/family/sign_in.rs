@@ -13,10 +13,12 @@ use crate::state::AppState;
 use crate::web::api::ApiJson;
 use crate::web::api::errors::{ApiError, BodyErrors};
 use crate::web::family::sign_in::{end_family_sessions, redeem_link, request_link_for};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::web::pages::Incoming;
+use crate::web::pages::user_agent;
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Answer, FamilyErrors, agent_of};
+use super::{Answer, FamilyErrors};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,9 +38,7 @@ pub struct LinkRequested {
 /// Asks for a sign-in link by e-mail. The answer is the same whether or not the address is
 /// known; at most 5 requests an hour per address and 30 per network address.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/auth/link",
-    tag = "family",
+    post, path = "/api/v1/family/auth/link", tag = "family",
     request_body = LinkRequest,
     responses(
         (status = 202, description = "If the address has portal access, a link is on its way", body = LinkRequested),
@@ -47,11 +47,7 @@ pub struct LinkRequested {
     ),
     security(()),
 )]
-pub async fn request_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: ApiJson<LinkRequest>,
-) -> Answer {
+pub async fn request_link((req, state): Incoming, body: ApiJson<LinkRequest>) -> Answer {
     let body = body.into_inner()?;
     if body.email.trim().is_empty() {
         return Err(AppError::invalid("email", "Enter an email address."));
@@ -102,7 +98,7 @@ fn token_answer(
     version: i64,
     session_ends_at: chrono::NaiveDateTime,
 ) -> Result<FamilyToken, AppError> {
-    let (access_token, expires_at) = state.keys.issue(
+    let (access_token, expires_at) = state.auth.keys.issue(
         Audience::FamilyApi,
         relative.as_str(),
         session,
@@ -141,10 +137,7 @@ fn link_problem(problem: LinkProblem) -> AppError {
 
 /// Signs in with the token of a sign-in link (single use) and returns a bearer token.
 #[utoipa::path(
-    post,
-    operation_id = "family_issue_token",
-    path = "/api/v1/family/auth/token",
-    tag = "family",
+    post, operation_id = "family_issue_token", path = "/api/v1/family/auth/token", tag = "family",
     request_body = FamilyTokenRequest,
     responses(
         (status = 200, description = "Signed in", body = FamilyToken),
@@ -155,11 +148,7 @@ fn link_problem(problem: LinkProblem) -> AppError {
     ),
     security(()),
 )]
-pub async fn issue_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: ApiJson<FamilyTokenRequest>,
-) -> Answer {
+pub async fn issue_token((req, state): Incoming, body: ApiJson<FamilyTokenRequest>) -> Answer {
     let body = body.into_inner()?;
     let token = body.link_token.trim().to_owned();
     if !crate::family::links::well_formed(&token) {
@@ -174,7 +163,7 @@ pub async fn issue_token(
         Client::Api,
         body.keep_signed_in,
         client_ip(&req),
-        agent_of(&req),
+        user_agent(&req),
     )
     .await?;
     let signed_in = outcome.map_err(link_problem)?;
@@ -190,9 +179,7 @@ pub async fn issue_token(
 
 /// A fresh token for the same session, while the session lasts.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/auth/refresh",
-    tag = "family",
+    post, path = "/api/v1/family/auth/refresh", tag = "family",
     responses(
         (status = 200, description = "A new token; the old one still works until it expires", body = FamilyToken),
         FamilyErrors,
@@ -215,33 +202,21 @@ pub async fn refresh_token(state: web::Data<AppState>, user: FamilyUser) -> Answ
 
 /// Signs out this session.
 #[utoipa::path(
-    delete,
-    operation_id = "family_revoke_token",
-    path = "/api/v1/family/auth/token",
-    tag = "family",
+    delete, operation_id = "family_revoke_token",
+    path = "/api/v1/family/auth/token", tag = "family",
     responses((status = 204, description = "Signed out"), FamilyErrors),
 )]
-pub async fn revoke_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: FamilyUser,
-) -> Answer {
+pub async fn revoke_token((req, state): Incoming, user: FamilyUser) -> Answer {
     end_family_sessions(&state, client_ip(&req), &user, false).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Signs out every session of this relative, on every device and in the browser.
 #[utoipa::path(
-    post,
-    path = "/api/v1/family/auth/sign-out-everywhere",
-    tag = "family",
+    post, path = "/api/v1/family/auth/sign-out-everywhere", tag = "family",
     responses((status = 204, description = "Every session ended"), FamilyErrors),
 )]
-pub async fn sign_out_everywhere(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: FamilyUser,
-) -> Answer {
+pub async fn sign_out_everywhere((req, state): Incoming, user: FamilyUser) -> Answer {
     end_family_sessions(&state, client_ip(&req), &user, true).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,39 +1,32 @@
 //! Named contacts: managers assign officers to a case and end assignments.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ManagerOnCase;
 use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
 use crate::domain::{AssignmentId, CaseId, FormErrors, UserId, Validator};
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, ReasonForm, case_page, case_url, choices, load, save};
+use super::{Asked, Choice, Page, ReasonForm, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct AssignForm {
-    #[serde(default)]
     user_id: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     visible_to_family: Option<String>,
-    #[serde(default)]
     contact_phone: String,
-    #[serde(default)]
     contact_email: String,
-    #[serde(default)]
     working_hours: String,
-    #[serde(default)]
     cover_user_id: String,
-    #[serde(default)]
     cover_note: String,
 }
 
@@ -47,15 +40,13 @@ struct AssignPage<'a> {
 }
 
 async fn assign_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &AssignForm,
     errors: FormErrors,
 ) -> Page {
-    let (case, header) = load(state, user, id, "assignment form").await?;
+    let state = on.state;
+    let (case, header) = on.load("assignment form").await?;
     let team = case.team_id.clone();
     let members = state
         .db
@@ -84,20 +75,17 @@ async fn assign_page(
         form,
         errors,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/assignment_new",
-        "Name a contact".into(),
-        user,
+        "Name a contact",
         header,
         body,
-    ))
+    )
 }
 
 pub async fn assign_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: ManagerUser,
     path: web::Path<CaseId>,
 ) -> Page {
@@ -107,10 +95,7 @@ pub async fn assign_form(
         ..AssignForm::default()
     };
     assign_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -119,8 +104,7 @@ pub async fn assign_form(
 }
 
 pub async fn assign(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: ManagerOnCase,
     path: web::Path<CaseId>,
     form: CsrfForm<AssignForm>,
@@ -152,7 +136,7 @@ pub async fn assign(
         |_| format!("{}?saved=assignment#contacts", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            assign_page(&req, &state, &user, &id, status, &form, errors).await
+            assign_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await

@@ -1,13 +1,12 @@
 //! The contact log: the quick form (with follow-ups agreed in the same submit), a contact with its corrections, and amending it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::contacts::{self, NewContact};
 use crate::casework::input::{
     self, AmendmentFields, ContactFields, FollowUpFields, Moment, Picked,
@@ -19,31 +18,32 @@ use crate::casework::types::{ContactChannel, Direction};
 use crate::db::{self};
 use crate::domain::{CaseId, ContactId, FormErrors, RelativeId, UserId, Validator};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::pages::Incoming;
 
-use super::{Choice, Page, case_page, case_url, channel_choices, choices, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, channel_choices, choices, save};
+
+/// Who made contact, as the form offers it.
+fn direction_choices(selected: &str) -> Vec<Choice> {
+    choices(
+        Direction::ALL,
+        Direction::as_str,
+        Direction::label,
+        selected,
+    )
+}
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct ContactForm {
-    #[serde(default)]
     occurred_at: String,
-    #[serde(default)]
     channel: String,
-    #[serde(default)]
     direction: String,
-    #[serde(default)]
     duration_minutes: String,
-    #[serde(default)]
     relatives: Vec<String>,
-    #[serde(default)]
     discussion: String,
-    #[serde(default)]
     family_summary: String,
-    #[serde(default)]
     agreed_actions: String,
-    #[serde(default)]
     follow_up_purpose: Vec<String>,
-    #[serde(default)]
     follow_up_due: Vec<String>,
 }
 
@@ -69,20 +69,14 @@ struct ContactPage<'a> {
 }
 
 async fn contact_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &ContactForm,
     errors: FormErrors,
 ) -> Page {
-    let (_, header) = load(state, user, id, "contact form").await?;
-    let cid = id.clone();
-    let people = state
-        .db
-        .run(move |conn| Ok(relatives::list(conn, &cid)?))
-        .await?;
+    let id = on.id;
+    let (_, header) = on.load("contact form").await?;
+    let people = on.read(|conn, id| Ok(relatives::list(conn, id)?)).await?;
     let relatives = people
         .into_iter()
         .map(|r| Choice {
@@ -110,34 +104,22 @@ async fn contact_page(
         form,
         errors,
         channels: channel_choices(&form.channel),
-        directions: choices(
-            Direction::ALL,
-            Direction::as_str,
-            Direction::label,
-            &form.direction,
-        ),
+        directions: direction_choices(&form.direction),
         relatives,
         follow_up_rows,
         draft_key: format!("contact-{id}"),
         limits: serde_json::json!({ "discussion": limits::DISCUSSION, "family_summary": limits::FAMILY_SUMMARY, "agreed_actions": limits::AGREED_ACTIONS }),
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/contact_new",
-        "Log a contact".into(),
-        user,
+        "Log a contact",
         header,
         body,
-    ))
+    )
 }
 
-pub async fn contact_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn contact_form((req, state, user, path): CaseGet) -> Page {
     let form = ContactForm {
         occurred_at: to_local_input(db::now()),
         channel: "phone".into(),
@@ -145,10 +127,7 @@ pub async fn contact_form(
         ..ContactForm::default()
     };
     contact_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -210,13 +189,7 @@ fn parse_contact(
     v.finish_with(new)
 }
 
-pub async fn contact_create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<ContactForm>,
-) -> Page {
+pub async fn contact_create((req, state, user, path, form): CasePost<ContactForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let me = user.0.clone();
@@ -229,29 +202,22 @@ pub async fn contact_create(
         |_| format!("{}?saved=contact#timeline", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            contact_page(&req, &state, &user, &id, status, &form, errors).await
+            contact_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct AmendForm {
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     occurred_at: String,
-    #[serde(default)]
     channel: String,
-    #[serde(default)]
     direction: String,
-    #[serde(default)]
     duration_minutes: String,
-    #[serde(default)]
     discussion: String,
-    #[serde(default)]
     family_summary: String,
-    #[serde(default)]
     agreed_actions: String,
 }
 
@@ -266,16 +232,14 @@ struct ContactDetailPage<'a> {
 
 #[allow(clippy::too_many_arguments)]
 async fn contact_detail_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     contact: &ContactId,
     status: StatusCode,
     form: Option<&AmendForm>,
     errors: FormErrors,
 ) -> Page {
-    let (_, header) = load(state, user, id, "contact").await?;
+    let (state, id) = (on.state, on.id);
+    let (_, header) = on.load("contact").await?;
     let (cid, contact) = (id.clone(), contact.clone());
     let view = state
         .db
@@ -298,39 +262,28 @@ async fn contact_detail_page(
     let form = form.unwrap_or(&default_form);
     let body = ContactDetailPage {
         channels: channel_choices(&form.channel),
-        directions: choices(
-            Direction::ALL,
-            Direction::as_str,
-            Direction::label,
-            &form.direction,
-        ),
+        directions: direction_choices(&form.direction),
         contact: view,
         form,
         errors,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/contact",
-        "Contact record".into(),
-        user,
+        "Contact record",
         header,
         body,
-    ))
+    )
 }
 
 pub async fn contact_detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<(CaseId, ContactId)>,
 ) -> Page {
     let (id, contact) = path.into_inner();
     contact_detail_page(
-        &req,
-        &state,
-        &user,
-        &id,
+        Asked::new(&req, &state, &user, &id),
         &contact,
         StatusCode::OK,
         None,
@@ -340,8 +293,7 @@ pub async fn contact_detail(
 }
 
 pub async fn contact_amend(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkOnCase,
     path: web::Path<(CaseId, ContactId)>,
     form: CsrfForm<AmendForm>,
@@ -372,10 +324,7 @@ pub async fn contact_amend(
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             contact_detail_page(
-                &req,
-                &state,
-                &user,
-                &id,
+                Asked::new(&req, &state, &user, &id),
                 &contact,
                 status,
                 Some(&form),

@@ -1,7 +1,7 @@
 //! The disclosure export: the whole case log as a page, CSV and JSON.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use crate::auth::CaseworkUser;
 use crate::auth::session::StaffUser;
@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::render;
 
-use super::Page;
+use super::{CaseGet, Page};
 
 async fn disclosure(
     state: &AppState,
@@ -24,12 +24,7 @@ async fn disclosure(
         .await
 }
 
-pub async fn export_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn export_page((req, state, user, path): CaseGet) -> Page {
     let d = disclosure(&state, &user, path.into_inner()).await?;
     let title = format!("Disclosure record – {}", d.case.reference);
     Ok(render(

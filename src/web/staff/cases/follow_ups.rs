@@ -1,13 +1,11 @@
 //! Follow-ups: scheduling one, completing it with the contact that did it, cancelling with a reason.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::follow_ups::{self, Change};
 use crate::casework::input::{self, FollowUpFields, Moment, Picked};
 use crate::casework::relatives::{self};
@@ -19,21 +17,16 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, ReasonForm, case_page, case_url, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, ReasonForm, case_url, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct FollowUpForm {
-    #[serde(default)]
     purpose: String,
-    #[serde(default)]
     assignee_id: String,
-    #[serde(default)]
     due_at: String,
-    #[serde(default)]
     relative_id: String,
-    #[serde(default)]
     is_appointment: Option<String>,
-    #[serde(default)]
     place: String,
 }
 
@@ -46,15 +39,13 @@ struct FollowUpPage<'a> {
 }
 
 async fn follow_up_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &FollowUpForm,
     errors: FormErrors,
 ) -> Page {
-    let (_, header) = load(state, user, id, "follow-up form").await?;
+    let (state, user, id) = (on.state, on.user, on.id);
+    let (_, header) = on.load("follow-up form").await?;
     let cid = id.clone();
     let (named, people) = state
         .db
@@ -89,32 +80,22 @@ async fn follow_up_page(
             })
             .collect(),
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/follow_up_new",
-        "Add a follow-up".into(),
-        user,
+        "Add a follow-up",
         header,
         body,
-    ))
+    )
 }
 
-pub async fn follow_up_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn follow_up_form((req, state, user, path): CaseGet) -> Page {
     let form = FollowUpForm {
         due_at: to_local_input(db::now() + chrono::Duration::days(1)),
         ..FollowUpForm::default()
     };
     follow_up_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -122,13 +103,7 @@ pub async fn follow_up_form(
     .await
 }
 
-pub async fn follow_up_create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<FollowUpForm>,
-) -> Page {
+pub async fn follow_up_create((req, state, user, path, form): CasePost<FollowUpForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
@@ -153,15 +128,15 @@ pub async fn follow_up_create(
         |_| format!("{}?saved=follow_up#follow-ups", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            follow_up_page(&req, &state, &user, &id, status, &form, errors).await
+            follow_up_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CompleteForm {
-    #[serde(default)]
     contact_id: String,
 }
 

@@ -16,27 +16,21 @@ use crate::db::DbConn;
 use crate::domain::{CaseId, FormErrors, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, channel_choices, form_errors, load};
+use super::{Asked, Choice, Page, case_url, channel_choices, form_errors};
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
 pub struct ManageForm {
-    #[serde(default)]
     interval_hours: String,
-    #[serde(default)]
     preferred_channel: String,
-    #[serde(default)]
     preferred_hours: String,
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     how_liaison_ends: String,
-    #[serde(default)]
     contact_afterwards: String,
-    #[serde(default)]
     how_to_reactivate: String,
-    #[serde(default)]
     other_reference: String,
 }
 
@@ -50,20 +44,13 @@ struct ManagePage<'a> {
 }
 
 async fn manage_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &ManageForm,
     errors: FormErrors,
 ) -> Page {
-    let (case, header) = load(state, user, id, "manage").await?;
-    let cid = id.clone();
-    let links = state
-        .db
-        .run(move |conn| Ok(links::list(conn, &cid)?))
-        .await?;
+    let (case, header) = on.load("manage").await?;
+    let links = on.read(|conn, id| Ok(links::list(conn, id)?)).await?;
     let body = ManagePage {
         form,
         errors,
@@ -71,23 +58,16 @@ async fn manage_page(
         links,
         open: case.status == crate::casework::types::CaseStatus::Open,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/case_manage",
-        "Manage the case".into(),
-        user,
+        "Manage the case",
         header,
         body,
-    ))
+    )
 }
 
-pub async fn manage(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn manage((req, state): Incoming, user: ManagerUser, path: web::Path<CaseId>) -> Page {
     let id = path.into_inner();
     let (me, cid) = (user.0.clone(), id.clone());
     let plan = state
@@ -111,10 +91,7 @@ pub async fn manage(
         ..ManageForm::default()
     };
     manage_page(
-        &req,
-        &state,
-        &user,
-        &id,
+        Asked::new(&req, &state, &user, &id),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -122,14 +99,19 @@ pub async fn manage(
     .await
 }
 
+/// What every action of the manage page is given: the request, a manager of the case and the
+/// submitted form.
+pub type ManageAction = (
+    HttpRequest,
+    web::Data<AppState>,
+    ManagerOnCase,
+    web::Path<CaseId>,
+    CsrfForm<ManageForm>,
+);
+
 /// Runs a manager action from the manage page; a broken rule shows the page again.
-#[allow(clippy::too_many_arguments)]
 async fn manage_action<F>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    id: CaseId,
-    form: ManageForm,
+    (req, state, user, path, form): ManageAction,
     field: &'static str,
     saved: &str,
     action: F,
@@ -139,6 +121,7 @@ where
         + Send
         + 'static,
 {
+    let (form, id) = (form.into_inner()?, path.into_inner());
     let (me, cid) = (user.0.clone(), id.clone());
     let form_copy = form.clone();
     match state
@@ -150,10 +133,7 @@ where
         Err(e) => {
             let errors = form_errors(e, field)?;
             manage_page(
-                &req,
-                &state,
-                &user,
-                &id,
+                Asked::new(&req, &state, &user, &id),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form,
                 errors,
@@ -163,132 +143,68 @@ where
     }
 }
 
-pub async fn set_plan(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<ManageForm>,
-) -> Page {
-    let form = form.into_inner()?;
-    manage_action(
-        req,
-        state,
-        user,
-        path.into_inner(),
-        form,
-        "interval_hours",
-        "plan",
-        |conn, me, id, f| {
-            let mut v = Validator::default();
-            let plan = input::plan(
-                PlanFields {
-                    interval_hours: Picked::text(&f.interval_hours, |h| h.parse().ok()),
-                    channel: Picked::text(&f.preferred_channel, ContactChannel::parse),
-                    preferred_hours: &f.preferred_hours,
-                    agreed_on: None,
-                },
-                &mut v,
-            );
-            let reason = v.check(input::required("reason", &f.reason, limits::REASON));
-            let (plan, reason) = v.finish_api_with((|| Some((plan?, reason?)))())?;
-            cases::set_plan(conn, me, id, &plan, &reason)
-        },
-    )
+pub async fn set_plan(asked: ManageAction) -> Page {
+    manage_action(asked, "interval_hours", "plan", |conn, me, id, f| {
+        let mut v = Validator::default();
+        let plan = input::plan(
+            PlanFields {
+                interval_hours: Picked::text(&f.interval_hours, |h| h.parse().ok()),
+                channel: Picked::text(&f.preferred_channel, ContactChannel::parse),
+                preferred_hours: &f.preferred_hours,
+                agreed_on: None,
+            },
+            &mut v,
+        );
+        let reason = v.check(input::required("reason", &f.reason, limits::REASON));
+        let (plan, reason) = v.finish_api_with((|| Some((plan?, reason?)))())?;
+        cases::set_plan(conn, me, id, &plan, &reason)
+    })
     .await
 }
 
-pub async fn close(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<ManageForm>,
-) -> Page {
-    let form = form.into_inner()?;
-    manage_action(
-        req,
-        state,
-        user,
-        path.into_inner(),
-        form,
-        "how_liaison_ends",
-        "closed",
-        |conn, me, id, f| {
-            let plan = ExitPlan {
-                how_liaison_ends: input::required(
-                    "how_liaison_ends",
-                    &f.how_liaison_ends,
-                    limits::EXIT_PLAN_PART,
-                )?,
-                contact_afterwards: input::required(
-                    "contact_afterwards",
-                    &f.contact_afterwards,
-                    limits::EXIT_PLAN_PART,
-                )?,
-                how_to_reactivate: input::required(
-                    "how_to_reactivate",
-                    &f.how_to_reactivate,
-                    limits::EXIT_PLAN_PART,
-                )?,
-            };
-            cases::close(conn, me, id, &plan).map(|_| ())
-        },
-    )
+pub async fn close(asked: ManageAction) -> Page {
+    manage_action(asked, "how_liaison_ends", "closed", |conn, me, id, f| {
+        let plan = ExitPlan {
+            how_liaison_ends: input::required(
+                "how_liaison_ends",
+                &f.how_liaison_ends,
+                limits::EXIT_PLAN_PART,
+            )?,
+            contact_afterwards: input::required(
+                "contact_afterwards",
+                &f.contact_afterwards,
+                limits::EXIT_PLAN_PART,
+            )?,
+            how_to_reactivate: input::required(
+                "how_to_reactivate",
+                &f.how_to_reactivate,
+                limits::EXIT_PLAN_PART,
+            )?,
+        };
+        cases::close(conn, me, id, &plan).map(|_| ())
+    })
     .await
 }
 
-pub async fn reopen(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<ManageForm>,
-) -> Page {
-    let form = form.into_inner()?;
-    manage_action(
-        req,
-        state,
-        user,
-        path.into_inner(),
-        form,
-        "reason",
-        "reopened",
-        |conn, me, id, f| {
-            let reason = input::required("reason", &f.reason, limits::REASON)?;
-            cases::reopen(conn, me, id, &reason).map(|_| ())
-        },
-    )
+pub async fn reopen(asked: ManageAction) -> Page {
+    manage_action(asked, "reason", "reopened", |conn, me, id, f| {
+        let reason = input::required("reason", &f.reason, limits::REASON)?;
+        cases::reopen(conn, me, id, &reason).map(|_| ())
+    })
     .await
 }
 
-pub async fn link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<ManageForm>,
-) -> Page {
-    let form = form.into_inner()?;
-    manage_action(
-        req,
-        state,
-        user,
-        path.into_inner(),
-        form,
-        "other_reference",
-        "linked",
-        |conn, me, id, f| {
-            let reason = input::required("reason", &f.reason, limits::REASON)?;
-            let other = crate::casework::cases::id_by_reference(conn, &f.other_reference)?;
-            let other = other.ok_or_else(|| {
-                AppError::invalid(
-                    "other_reference",
-                    "There is no case you can see with that reference.",
-                )
-            })?;
-            links::link(conn, me, id, &other, &reason).map(|_| ())
-        },
-    )
+pub async fn link(asked: ManageAction) -> Page {
+    manage_action(asked, "other_reference", "linked", |conn, me, id, f| {
+        let reason = input::required("reason", &f.reason, limits::REASON)?;
+        let other = crate::casework::cases::id_by_reference(conn, &f.other_reference)?;
+        let other = other.ok_or_else(|| {
+            AppError::invalid(
+                "other_reference",
+                "There is no case you can see with that reference.",
+            )
+        })?;
+        links::link(conn, me, id, &other, &reason).map(|_| ())
+    })
     .await
 }

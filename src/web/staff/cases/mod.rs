@@ -26,6 +26,7 @@ use crate::db::DbConn;
 use crate::domain::{CaseId, FormErrors};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::{render, see_other};
 
 pub(super) type Page = Result<HttpResponse, AppError>;
@@ -117,6 +118,78 @@ pub(crate) fn case_page<T: Serialize>(
     )
 }
 
+/// What a page of a case is given: the request, someone on the case team, and the case.
+pub type CaseGet = (
+    HttpRequest,
+    web::Data<AppState>,
+    CaseworkUser,
+    web::Path<CaseId>,
+);
+
+/// What a case form is given when it is sent: the request, someone who may change the case
+/// (checked before the form is read), the case and the form.
+pub type CasePost<F> = (
+    HttpRequest,
+    web::Data<AppState>,
+    crate::auth::CaseworkOnCase,
+    web::Path<CaseId>,
+    crate::auth::csrf::CsrfForm<F>,
+);
+
+/// Who asks for a page of a case, and about which case: what every case page is drawn for.
+#[derive(Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    pub req: &'a HttpRequest,
+    pub state: &'a AppState,
+    pub user: &'a StaffUser,
+    pub id: &'a CaseId,
+}
+
+impl<'a> Asked<'a> {
+    pub(crate) fn new(
+        req: &'a HttpRequest,
+        state: &'a AppState,
+        user: &'a StaffUser,
+        id: &'a CaseId,
+    ) -> Asked<'a> {
+        Asked {
+            req,
+            state,
+            user,
+            id,
+        }
+    }
+
+    /// The case, read for `what` (audited), with its header.
+    pub(crate) async fn load(&self, what: &'static str) -> Result<(Case, CaseHeader), AppError> {
+        load(self.state, self.user, self.id, what).await
+    }
+
+    /// More of the case for the page, in one database task.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&mut DbConn, &CaseId) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let id = self.id.clone();
+        self.state.db.run(move |conn| read(conn, &id)).await
+    }
+
+    /// The page, under the case's header.
+    pub(crate) fn page<T: Serialize>(
+        &self,
+        status: StatusCode,
+        template: &str,
+        title: &str,
+        header: CaseHeader,
+        body: T,
+    ) -> Page {
+        let title = title.to_owned();
+        Ok(case_page(
+            self.req, status, template, title, self.user, header, body,
+        ))
+    }
+}
+
 pub(crate) fn case_url(id: &CaseId) -> String {
     format!("/staff/cases/{id}")
 }
@@ -167,8 +240,8 @@ pub(crate) async fn save<T: Send + 'static, R: Send + 'static>(
 
 /// A form that gives only a reason (cancelling, ending an assignment, reopening).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ReasonForm {
-    #[serde(default)]
     reason: String,
 }
 
@@ -189,8 +262,7 @@ struct ListPage {
 }
 
 pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     query: web::Query<crate::web::api::cases::ListQuery>,
 ) -> Page {
@@ -313,8 +385,7 @@ pub fn every(hours: i32) -> String {
 }
 
 pub async fn case(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<CaseId>,
     query: web::Query<CaseQuery>,

@@ -1,7 +1,7 @@
 //! Opening a case: the form and the use case behind it.
 
+use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ManagerUser;
@@ -12,35 +12,25 @@ use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
 use crate::casework::types::ContactChannel;
 use crate::domain::{FormErrors, TeamId, Validator};
 use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::render;
 
 use super::{Choice, Page, case_url, channel_choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct CaseForm {
-    #[serde(default)]
     team_id: String,
-    #[serde(default)]
     deceased_name: String,
-    #[serde(default)]
     date_of_death: String,
-    #[serde(default)]
     circumstances: String,
-    #[serde(default)]
     needs_language: String,
-    #[serde(default)]
     needs_interpreter: Option<String>,
-    #[serde(default)]
     needs_accessibility: String,
-    #[serde(default)]
     needs_faith_culture: String,
-    #[serde(default)]
     needs_other: String,
-    #[serde(default)]
     interval_hours: String,
-    #[serde(default)]
     preferred_channel: String,
-    #[serde(default)]
     preferred_hours: String,
 }
 
@@ -88,11 +78,7 @@ async fn new_case_page(
     ))
 }
 
-pub async fn new_case_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: ManagerUser,
-) -> Page {
+pub async fn new_case_form((req, state): Incoming, user: ManagerUser) -> Page {
     let form = CaseForm {
         interval_hours: "48".into(),
         preferred_channel: "phone".into(),
@@ -110,8 +96,7 @@ pub async fn new_case_form(
 }
 
 pub async fn create_case(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: ManagerUser,
     form: CsrfForm<CaseForm>,
 ) -> Page {

@@ -1,13 +1,11 @@
 //! Property held by police: recording an item and moving it on (held, released, returned).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::input::{self, ItemFields};
 use crate::casework::limits;
 use crate::casework::property::{self, Move};
@@ -19,15 +17,13 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, choices, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct PropertyForm {
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     held_since: String,
-    #[serde(default)]
     staff_notes: String,
 }
 
@@ -41,20 +37,13 @@ struct PropertyPage<'a> {
 }
 
 async fn property_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &PropertyForm,
     errors: FormErrors,
 ) -> Page {
-    let (_, header) = load(state, user, id, "property").await?;
-    let cid = id.clone();
-    let items = state
-        .db
-        .run(move |conn| Ok(property::list(conn, &cid)?))
-        .await?;
+    let (_, header) = on.load("property").await?;
+    let items = on.read(|conn, id| Ok(property::list(conn, id)?)).await?;
     let body = PropertyPage {
         form,
         errors,
@@ -67,32 +56,16 @@ async fn property_page(
         ),
         today: london_date(db::now()).to_string(),
     };
-    Ok(case_page(
-        req,
-        status,
-        "pages/staff/property",
-        "Property".into(),
-        user,
-        header,
-        body,
-    ))
+    on.page(status, "pages/staff/property", "Property", header, body)
 }
 
-pub async fn property_list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn property_list((req, state, user, path): CaseGet) -> Page {
     let form = PropertyForm {
         held_since: london_date(db::now()).to_string(),
         ..PropertyForm::default()
     };
     property_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -100,13 +73,7 @@ pub async fn property_list(
     .await
 }
 
-pub async fn property_add(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<PropertyForm>,
-) -> Page {
+pub async fn property_add((req, state, user, path, form): CasePost<PropertyForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
@@ -127,21 +94,18 @@ pub async fn property_add(
         |_| format!("{}/property?saved=1", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            property_page(&req, &state, &user, &id, status, &form, errors).await
+            property_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct MoveForm {
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     on: String,
-    #[serde(default)]
     received_by: String,
-    #[serde(default)]
     version: String,
 }
 

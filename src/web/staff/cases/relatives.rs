@@ -1,13 +1,12 @@
 //! Relatives: adding one, and changing their details (versioned: a stale edit shows both versions).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::relatives::{self, Edited, RelativeInput};
@@ -15,36 +14,25 @@ use crate::casework::types::ContactChannel;
 use crate::domain::{CaseId, FormErrors, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
 
-use super::{Choice, Page, case_page, case_url, channel_choices, choices, form_errors, load};
+use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, channel_choices, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
+#[serde(default)]
 pub struct RelativeForm {
-    #[serde(default)]
     full_name: String,
-    #[serde(default)]
     relationship: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     phone: String,
-    #[serde(default)]
     address: String,
-    #[serde(default)]
     preferred_channel: String,
-    #[serde(default)]
     language: String,
-    #[serde(default)]
     point_of_contact: Option<String>,
-    #[serde(default)]
     notify_by_email: Option<String>,
-    #[serde(default)]
     quiet_hours_start: String,
-    #[serde(default)]
     quiet_hours_end: String,
-    #[serde(default)]
     version: String,
 }
 
@@ -104,17 +92,15 @@ struct RelativePage<'a> {
 
 #[allow(clippy::too_many_arguments)]
 async fn relative_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     relative: Option<&RelativeId>,
     status: StatusCode,
     form: &RelativeForm,
     errors: FormErrors,
     theirs: Option<RelativeForm>,
 ) -> Page {
-    let (_, header) = load(state, user, id, "relative form").await?;
+    let (state, id) = (on.state, on.id);
+    let (_, header) = on.load("relative form").await?;
     let access = match relative {
         Some(r) => {
             let (cid, rid) = (id.clone(), r.clone());
@@ -144,23 +130,10 @@ async fn relative_page(
     } else {
         "Add a relative"
     };
-    Ok(case_page(
-        req,
-        status,
-        "pages/staff/relative",
-        title.into(),
-        user,
-        header,
-        body,
-    ))
+    on.page(status, "pages/staff/relative", title, header, body)
 }
 
-pub async fn relative_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn relative_form((req, state, user, path): CaseGet) -> Page {
     let form = RelativeForm {
         preferred_channel: "phone".into(),
         language: "en".into(),
@@ -168,10 +141,7 @@ pub async fn relative_form(
         ..RelativeForm::default()
     };
     relative_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         None,
         StatusCode::OK,
         &form,
@@ -181,63 +151,27 @@ pub async fn relative_form(
     .await
 }
 
-pub async fn relative_create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<RelativeForm>,
-) -> Page {
+pub async fn relative_create((req, state, user, path, form): CasePost<RelativeForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
-    let input = match form.parse() {
-        Ok(i) => i,
-        Err(errors) => {
-            return relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors?,
-                None,
-            )
-            .await;
-        }
-    };
     let (me, cid) = (user.0.clone(), id.clone());
-    match state
-        .db
-        .run(move |conn| relatives::add(conn, &me, &cid, &input))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?saved=relative#relatives",
-            case_url(&id)
-        ))),
-        Err(e) => {
-            let errors = form_errors(e, "full_name")?;
-            relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-                None,
-            )
-            .await
-        }
-    }
+    save(
+        &state,
+        form.parse(),
+        move |conn, input| relatives::add(conn, &me, &cid, &input),
+        "full_name",
+        |_| format!("{}?saved=relative#relatives", case_url(&id)),
+        async |errors| {
+            let on = Asked::new(&req, &state, &user, &id);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            relative_page(on, None, status, &form, errors, None).await
+        },
+    )
+    .await
 }
 
 pub async fn relative_edit_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkUser,
     path: web::Path<(CaseId, RelativeId)>,
 ) -> Page {
@@ -252,10 +186,7 @@ pub async fn relative_edit_form(
         .await?;
     let form = RelativeForm::from_record(&record);
     relative_page(
-        &req,
-        &state,
-        &user,
-        &id,
+        Asked::new(&req, &state, &user, &id),
         Some(&relative),
         StatusCode::OK,
         &form,
@@ -266,8 +197,7 @@ pub async fn relative_edit_form(
 }
 
 pub async fn relative_edit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    (req, state): Incoming,
     user: CaseworkOnCase,
     path: web::Path<(CaseId, RelativeId)>,
     form: CsrfForm<RelativeForm>,
@@ -281,10 +211,7 @@ pub async fn relative_edit(
         Ok(i) => i,
         Err(errors) => {
             return relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
+                Asked::new(&req, &state, &user, &id),
                 Some(&relative),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form,
@@ -314,10 +241,7 @@ pub async fn relative_edit(
             mine.version = current.version.to_string();
             let theirs = RelativeForm::from_record(&current);
             relative_page(
-                &req,
-                &state,
-                &user,
-                &id,
+                Asked::new(&req, &state, &user, &id),
                 Some(&relative),
                 StatusCode::CONFLICT,
                 &mine,

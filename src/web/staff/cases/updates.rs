@@ -1,33 +1,23 @@
 //! Updates on the case timeline, shared with the family or staff only, with a stage change where there is one.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::CaseworkOnCase;
-use crate::auth::CaseworkUser;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::session::StaffUser;
 use crate::casework::input::{self, Picked, UpdateFields};
 use crate::casework::links;
 use crate::casework::types::Stage;
 use crate::casework::updates::{self};
-use crate::domain::{CaseId, FormErrors, Validator};
-use crate::state::AppState;
+use crate::domain::{FormErrors, Validator};
 
-use super::{Choice, Page, case_page, case_url, choices, load, save};
+use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, choices, save};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct UpdateForm {
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     shared_with_family: Option<String>,
-    #[serde(default)]
     stage: String,
-    #[serde(default)]
     to_linked: Option<String>,
 }
 
@@ -40,15 +30,13 @@ struct UpdatePage<'a> {
 }
 
 async fn update_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &StaffUser,
-    id: &CaseId,
+    on: Asked<'_>,
     status: StatusCode,
     form: &UpdateForm,
     errors: FormErrors,
 ) -> Page {
-    let (_, header) = load(state, user, id, "update form").await?;
+    let (state, id) = (on.state, on.id);
+    let (_, header) = on.load("update form").await?;
     let cid = id.clone();
     let has_links = !state
         .db
@@ -61,32 +49,22 @@ async fn update_page(
         stages: choices(Stage::ALL, Stage::as_str, Stage::label, &form.stage),
         has_links,
     };
-    Ok(case_page(
-        req,
+    on.page(
         status,
         "pages/staff/update_new",
-        "Post an update".into(),
-        user,
+        "Post an update",
         header,
         body,
-    ))
+    )
 }
 
-pub async fn update_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkUser,
-    path: web::Path<CaseId>,
-) -> Page {
+pub async fn update_form((req, state, user, path): CaseGet) -> Page {
     let form = UpdateForm {
         shared_with_family: Some("on".into()),
         ..UpdateForm::default()
     };
     update_page(
-        &req,
-        &state,
-        &user,
-        &path,
+        Asked::new(&req, &state, &user, &path),
         StatusCode::OK,
         &form,
         FormErrors::default(),
@@ -94,13 +72,7 @@ pub async fn update_form(
     .await
 }
 
-pub async fn update_create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CaseworkOnCase,
-    path: web::Path<CaseId>,
-    form: CsrfForm<UpdateForm>,
-) -> Page {
+pub async fn update_create((req, state, user, path, form): CasePost<UpdateForm>) -> Page {
     let form = form.into_inner()?;
     let id = path.into_inner();
     let mut v = Validator::default();
@@ -129,7 +101,7 @@ pub async fn update_create(
         |_| format!("{}?saved=update#timeline", case_url(&id)),
         async |errors| {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            update_page(&req, &state, &user, &id, status, &form, errors).await
+            update_page(Asked::new(&req, &state, &user, &id), status, &form, errors).await
         },
     )
     .await
