@@ -12,6 +12,8 @@ pub const UPDATE_BODY: usize = 10_000;
 pub const PURPOSE: usize = 500;
 pub const PLACE: usize = 300;
 pub const REASON: usize = 1_000;
+/// Why a relative's portal access is suspended.
+pub const SUSPENSION_REASON: usize = 500;
 pub const EXIT_PLAN_PART: usize = 2_000;
 pub const PROPERTY_DESCRIPTION: usize = 500;
 pub const RECEIVED_BY: usize = 200;

@@ -4,6 +4,7 @@
 
 mod email;
 mod ids;
+pub mod raw;
 mod text;
 pub mod utc;
 pub mod validation;

@@ -7,6 +7,7 @@ use crate::casework::relatives::{self, Preferences};
 use crate::db::DbConn;
 use crate::db::schema::relatives as relatives_t;
 use crate::domain::RelativeId;
+use crate::domain::raw::ClockTime;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -22,11 +23,11 @@ crate::text_enum!(
 #[serde(deny_unknown_fields)]
 pub struct FamilyPreferences {
     pub(crate) channel: NoticeChannel,
-    /// `HH:MM`, London time; no e-mails between start and end. Both or neither.
+    /// No e-mails between start and end: both or neither, and not the same time.
     #[serde(default)]
-    pub(crate) quiet_hours_start: Option<String>,
+    pub(crate) quiet_hours_start: Option<ClockTime>,
     #[serde(default)]
-    pub(crate) quiet_hours_end: Option<String>,
+    pub(crate) quiet_hours_end: Option<ClockTime>,
     pub(crate) language: Lang,
 }
 
@@ -48,8 +49,8 @@ pub fn of(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<FamilyPrefere
         } else {
             NoticeChannel::Portal
         },
-        quiet_hours_start: start,
-        quiet_hours_end: end,
+        quiet_hours_start: start.map(ClockTime::from),
+        quiet_hours_end: end.map(ClockTime::from),
         language,
     })
 }

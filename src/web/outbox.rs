@@ -23,12 +23,20 @@ use crate::web::staff::account::EmptyForm;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
+    /// Default: `failed`.
+    #[param(inline, value_type = Option<StatusFilter>)]
     status: Option<String>,
 }
 
+crate::or_empty!(
+    /// A delivery status, or nothing.
+    StatusFilter(Status)
+);
+
 fn status_of(query: &OutboxQuery) -> Result<Status, AppError> {
     match query.status.as_deref() {
-        None | Some("") => Ok(Status::Failed),
+        None => Ok(Status::Failed),
+        Some(s) if s.trim().is_empty() => Ok(Status::Failed),
         Some(s) => Status::parse(s).ok_or_else(|| {
             AppError::invalid(
                 "status",

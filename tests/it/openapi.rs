@@ -6,6 +6,10 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use liaison::casework::limits;
+use liaison::domain::NewPassword;
+use liaison::timeliness::Targets;
+
 use crate::support::fixture::{call, fixture};
 use crate::support::{routes, spawn_app};
 
@@ -582,4 +586,125 @@ async fn a_page_far_past_the_end_is_refused_not_a_500() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(body["cases"], json!([]));
+}
+
+/// The numbers the document states as attributes are the ones the API applies (text limits
+/// come from the constants themselves, through the field types).
+#[tokio::test]
+async fn the_document_states_the_limits_the_api_applies() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let field =
+        |schema: &str, name: &str| doc["components"]["schemas"][schema]["properties"][name].clone();
+    for schema in ["ContactBody", "AmendmentBody"] {
+        let duration = field(schema, "duration_minutes");
+        assert_eq!(duration["minimum"], 0, "{schema}");
+        assert_eq!(
+            duration["maximum"],
+            limits::MAX_DURATION_MINUTES,
+            "{schema}"
+        );
+    }
+    for schema in ["PlanBody", "SetPlanBody"] {
+        let interval = field(schema, "interval_hours");
+        assert_eq!(interval["minimum"], 1, "{schema}");
+        assert_eq!(
+            interval["maximum"],
+            limits::MAX_PLAN_INTERVAL_HOURS,
+            "{schema}"
+        );
+    }
+    assert_eq!(
+        field("ContactBody", "follow_ups")["maxItems"],
+        limits::ACTIONS_PER_CONTACT
+    );
+    let password = field("CreateUser", "password");
+    assert_eq!(password["minLength"], NewPassword::MIN_LEN);
+    assert_eq!(password["maxLength"], NewPassword::MAX_LEN);
+    assert_eq!(
+        doc["components"]["schemas"]["RequiredText1000"]["maxLength"],
+        limits::REASON
+    );
+    // Each target takes exactly the range the document gives it.
+    let lowest = Targets {
+        first_contact_hours: 1,
+        message_ack_working_days: 1,
+        message_answer_working_days: 1,
+        update_after_event_working_days: 1,
+    };
+    assert!(lowest.validate().is_ok());
+    let set = |name: &str, value: i64| {
+        let mut t = lowest;
+        match name {
+            "first_contact_hours" => t.first_contact_hours = value,
+            "message_ack_working_days" => t.message_ack_working_days = value,
+            "message_answer_working_days" => t.message_answer_working_days = value,
+            _ => t.update_after_event_working_days = value,
+        }
+        t
+    };
+    for name in [
+        "first_contact_hours",
+        "message_ack_working_days",
+        "message_answer_working_days",
+        "update_after_event_working_days",
+    ] {
+        let bounds = field("TargetsBody", name);
+        let (min, max) = (
+            bounds["minimum"].as_i64().unwrap(),
+            bounds["maximum"].as_i64().unwrap(),
+        );
+        assert!(
+            set(name, min).validate().is_ok() && set(name, max).validate().is_ok(),
+            "{name}"
+        );
+        assert!(
+            set(name, min - 1).validate().is_err() && set(name, max + 1).validate().is_err(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_api_takes_what_the_document_allows_and_no_more() {
+    let f = fixture().await;
+    // Text is counted as sent, as the document's maxLength counts it.
+    let long = "x".repeat(limits::DISCUSSION);
+    let (status, _) = f
+        .log_contact(
+            &f.officer,
+            json!({"channel": "phone", "direction": "inbound", "discussion": long}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = f
+        .log_contact(
+            &f.officer,
+            json!({"channel": "phone", "direction": "inbound", "discussion": format!("{long} ")}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (422, Some("discussion")),
+        "{body}"
+    );
+    // A whole number may be written with a zero fraction, as some encoders write every number.
+    let (status, body) = f
+        .log_contact(
+            &f.officer,
+            json!({"channel": "phone", "direction": "inbound", "duration_minutes": 30.0, "discussion": "Called back"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["original"]["duration_minutes"], 30);
+    let (status, body) = f
+        .log_contact(
+            &f.officer,
+            json!({"channel": "phone", "direction": "inbound", "duration_minutes": 30.5, "discussion": "Called back"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (422, Some("duration_minutes"))
+    );
 }

@@ -8,7 +8,8 @@ use crate::accounts::{Team, User, teams, users};
 use crate::audit::{self, Actor};
 use crate::auth::{AdminUser, AuditReader};
 use crate::db::DbConn;
-use crate::domain::{Picked, Role, TeamId, TeamName, UserId};
+use crate::domain::raw::{Email, OneLine, Phone};
+use crate::domain::{PersonName, Picked, Role, TeamId, TeamName, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::admin::audit::AuditFilter;
@@ -149,12 +150,14 @@ pub async fn get_user((state, _admin, path): AdminRead<UserId>) -> Answer {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    #[schema(schema_with = crate::web::api::email_schema)]
-    email: String,
-    display_name: String,
+    email: Email,
+    display_name: OneLine<{ PersonName::MAX_LEN }>,
     role: Role,
     #[serde(default)]
-    phone: Option<String>,
+    phone: Option<Phone>,
+    /// Chosen for the person, who must change it when they first sign in.
+    // The bounds are NewPassword::MIN_LEN and NewPassword::MAX_LEN.
+    #[schema(min_length = 12, max_length = 256)]
     password: String,
     #[serde(default)]
     teams: Vec<TeamId>,
@@ -264,8 +267,7 @@ pub async fn get_team((state, _admin, path): AdminRead<TeamId>) -> Answer {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
-    #[schema(pattern = r"\S")]
-    name: String,
+    name: OneLine<{ TeamName::MAX_LEN }>,
 }
 
 #[utoipa::path(

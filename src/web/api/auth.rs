@@ -7,6 +7,7 @@ use crate::accounts::teams;
 use crate::auth::extract::client_ip;
 use crate::auth::session::{self, Client, StaffUser};
 use crate::auth::sign_in::{self, Attempt};
+use crate::domain::raw::Email;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -18,8 +19,8 @@ use crate::web::staff::account::end_session;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    #[schema(schema_with = crate::web::api::email_schema)]
-    email: String,
+    email: Email,
+    #[schema(min_length = 1)]
     password: String,
 }
 
@@ -56,7 +57,7 @@ pub async fn issue_token(
     let signed_in = sign_in::sign_in_staff(
         &state.auth,
         Attempt {
-            email: body.email,
+            email: body.email.into(),
             password: body.password,
             client: Client::Api,
             ip: client_ip(&req),

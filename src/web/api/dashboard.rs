@@ -20,13 +20,13 @@ use crate::web::api::errors::{ApiError, QueryUnreadable, SignInNeeded};
 #[into_params(parameter_in = Query)]
 pub struct TimelinessQuery {
     /// First day, `YYYY-MM-DD` (London), from 2000 on. Default: 27 days before `to`.
-    #[param(format = Date)]
+    #[param(inline, value_type = Option<DayFilter>)]
     pub from: Option<String>,
     /// Last day, included, `YYYY-MM-DD` (London). Default: today; a later day is cut to today.
-    #[param(format = Date)]
+    #[param(inline, value_type = Option<DayFilter>)]
     pub to: Option<String>,
     /// One of the manager's teams; default all of them.
-    #[param(value_type = Option<crate::domain::TeamId>)]
+    #[param(inline, value_type = Option<TeamFilter>)]
     pub team_id: Option<String>,
 }
 
@@ -35,6 +35,32 @@ impl TimelinessQuery {
     pub async fn board(&self, state: &AppState, user: &StaffUser) -> Result<Dashboard, AppError> {
         let (from, to) = (self.from.as_deref(), self.to.as_deref());
         board_for(state, user, from, to, self.team_id.as_deref()).await
+    }
+}
+
+crate::or_empty!(
+    /// A day of the period, or nothing.
+    DayFilter(Day)
+);
+crate::or_empty!(
+    /// A team id, or nothing.
+    TeamFilter(TeamId)
+);
+
+/// The schema of a day of the dashboard's period: a date in the years `dates_of` takes.
+pub struct Day;
+
+impl utoipa::PartialSchema for Day {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            )))
+            .pattern(Some(
+                "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
+            ))
+            .into()
     }
 }
 

@@ -11,6 +11,7 @@ use crate::auth::session::StaffUser;
 use crate::casework::input;
 use crate::casework::relatives::Relative;
 use crate::db::DbConn;
+use crate::domain::raw::RequiredText;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
@@ -60,9 +61,7 @@ pub async fn thread((state, user, path): Reading<CaseId>) -> Answer {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffMessage {
-    /// At most 5000 characters.
-    #[schema(pattern = r"\S")]
-    body: String,
+    body: RequiredText<{ BODY_MAX }>,
     /// The family message this answers; the first answer records who answered and when (and
     /// acknowledges it if nobody had). Leave out to write to the family unprompted.
     #[serde(default)]
@@ -120,9 +119,8 @@ pub async fn acknowledge((state, user, path, body): OnCase<(CaseId, MessageId), 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseConcern {
-    /// The response to the family, on the record and shown to them. At most 5000 characters.
-    #[schema(pattern = r"\S")]
-    response: String,
+    /// The response to the family, on the record and shown to them.
+    response: RequiredText<{ BODY_MAX }>,
 }
 
 /// Closes a concern about the investigation with a recorded response.
@@ -205,9 +203,8 @@ pub async fn invite((state, user, path, body): AccessChange<NoBody>) -> Answer {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuspendAccess {
-    /// Why; kept on the record, staff only. At most 500 characters.
-    #[schema(pattern = r"\S")]
-    reason: String,
+    /// Why; kept on the record, staff only.
+    reason: RequiredText<{ limits::SUSPENSION_REASON }>,
 }
 
 /// Suspends a relative's portal access: their sessions end at once and nothing is sent to

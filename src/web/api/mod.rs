@@ -191,18 +191,6 @@ where
     Ok(actix_web::HttpResponse::NoContent().finish())
 }
 
-/// An e-mail address in a request body, as the OpenAPI document describes it: the pattern and
-/// length `EmailAddress` accepts, written once for every body that takes one.
-pub fn email_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .max_length(Some(254))
-        .pattern(Some(EMAIL_PATTERN))
-        .build()
-}
-
-const EMAIL_PATTERN: &str = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$";
-
 /// What an API route of a case is given when it reads: someone on the case team and the
 /// route's path (the case, and a record on it).
 pub type Reading<P> = (

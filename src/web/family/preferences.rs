@@ -60,8 +60,11 @@ pub async fn preferences(
     let saved = read_preferences(&state, &user).await?;
     let form = PreferencesForm {
         channel: saved.channel.as_str().into(),
-        quiet_hours_start: saved.quiet_hours_start.unwrap_or_default(),
-        quiet_hours_end: saved.quiet_hours_end.unwrap_or_default(),
+        quiet_hours_start: saved
+            .quiet_hours_start
+            .map(String::from)
+            .unwrap_or_default(),
+        quiet_hours_end: saved.quiet_hours_end.map(String::from).unwrap_or_default(),
         language: saved.language.as_str().into(),
     };
     preferences_page(&req, &user, &form, &[], query.saved.is_some()).await

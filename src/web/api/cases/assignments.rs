@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
+use crate::domain::raw::{OptionalEmail, Phone, Text};
 use crate::domain::{AssignmentId, CaseId, UserId, Validator};
 use crate::web::api::ApiJson;
 use crate::web::api::{ManagerOn, Reading};
@@ -33,17 +34,23 @@ pub async fn assignments_list((state, user, path): Reading<CaseId>) -> Answer {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
+    /// An active officer or manager.
     user_id: UserId,
     role: AssignmentRole,
+    /// Absent is now.
+    #[schema(format = DateTime)]
     starts_at: Option<String>,
+    /// After the start; absent is open-ended.
+    #[schema(format = DateTime)]
     ends_at: Option<String>,
     #[serde(default)]
     visible_to_family: bool,
-    contact_phone: Option<String>,
-    contact_email: Option<String>,
-    working_hours: Option<String>,
+    contact_phone: Option<Phone>,
+    contact_email: Option<OptionalEmail>,
+    working_hours: Option<Text<{ limits::WORKING_HOURS }>>,
+    /// An active officer or manager other than `user_id`.
     cover_user_id: Option<UserId>,
-    cover_note: Option<String>,
+    cover_note: Option<Text<{ limits::NOTE }>>,
 }
 
 #[utoipa::path(

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use crate::auth::CaseworkCaller;
 use crate::casework::contacts::{self, NewContact};
 use crate::casework::input::{self, AmendmentFields, ContactFields, Moment, Picked};
+use crate::casework::limits;
 use crate::casework::types::{ContactChannel, Direction};
+use crate::domain::raw::{self, RequiredText, Text};
 use crate::domain::{CaseId, ContactId, RelativeId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -19,18 +21,25 @@ use super::{Answer, created, created_on, on_case};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
+    /// When it happened; absent is now. Not in the future, nor before the date of death.
+    #[schema(format = DateTime)]
     occurred_at: Option<String>,
     channel: ContactChannel,
     direction: Direction,
+    // The maximum is limits::MAX_DURATION_MINUTES.
+    #[schema(minimum = 0, maximum = 1440)]
+    #[serde(default, deserialize_with = "raw::optional_whole")]
     duration_minutes: Option<i64>,
     #[serde(default)]
     relatives: Vec<RelativeId>,
-    /// What was discussed (staff only); not empty.
-    #[schema(pattern = r"\S")]
-    discussion: String,
-    family_summary: Option<String>,
-    agreed_actions: Option<String>,
+    /// What was discussed (staff only).
+    discussion: RequiredText<{ limits::DISCUSSION }>,
+    family_summary: Option<Text<{ limits::FAMILY_SUMMARY }>>,
+    agreed_actions: Option<Text<{ limits::AGREED_ACTIONS }>>,
+    /// Follow-ups agreed in the contact.
     #[serde(default)]
+    // The maximum is limits::ACTIONS_PER_CONTACT.
+    #[schema(max_items = 10)]
     follow_ups: Vec<FollowUpBody>,
 }
 
@@ -183,15 +192,20 @@ pub async fn amendments_list((state, user, path): Reading<(CaseId, ContactId)>) 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentBody {
-    #[schema(pattern = r"\S")]
-    reason: String,
+    reason: RequiredText<{ limits::REASON }>,
+    #[schema(format = DateTime)]
     occurred_at: Option<String>,
     channel: Option<ContactChannel>,
     direction: Option<Direction>,
+    // The maximum is limits::MAX_DURATION_MINUTES.
+    #[schema(minimum = 0, maximum = 1440)]
+    #[serde(default, deserialize_with = "raw::optional_whole")]
     duration_minutes: Option<i64>,
-    discussion: Option<String>,
-    family_summary: Option<String>,
-    agreed_actions: Option<String>,
+    discussion: Option<RequiredText<{ limits::DISCUSSION }>>,
+    /// Empty removes it.
+    family_summary: Option<Text<{ limits::FAMILY_SUMMARY }>>,
+    /// Empty removes it.
+    agreed_actions: Option<Text<{ limits::AGREED_ACTIONS }>>,
 }
 
 #[utoipa::path(

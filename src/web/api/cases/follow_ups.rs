@@ -8,6 +8,7 @@ use crate::auth::CaseworkUser;
 use crate::casework::follow_ups::{self, Change};
 use crate::casework::input::{self, FollowUpFields, Moment, Picked};
 use crate::casework::limits;
+use crate::domain::raw::{RequiredText, Text};
 use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -19,15 +20,18 @@ use super::{Answer, ReasonBody, created_on, on_case, time};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpBody {
-    #[schema(pattern = r"\S")]
-    purpose: String,
+    purpose: RequiredText<{ limits::PURPOSE }>,
+    /// Someone who works on the case; absent is the caller.
     assignee_id: Option<UserId>,
+    /// When it is due: not more than a day in the past.
     #[schema(format = DateTime)]
     due_at: String,
+    /// A relative on this case.
     relative_id: Option<RelativeId>,
+    /// An appointment with the family; it needs a `place`.
     #[serde(default)]
     is_appointment: bool,
-    place: Option<String>,
+    place: Option<Text<{ limits::PLACE }>>,
 }
 
 impl FollowUpBody {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::casework::{input, limits, links};
 use crate::domain::CaseId;
+use crate::domain::raw::RequiredText;
 use crate::web::api::ApiJson;
 use crate::web::api::{ManagerOn, Reading};
 
@@ -31,9 +32,9 @@ pub async fn links_list((state, user, path): Reading<CaseId>) -> Answer {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
+    /// Another case the caller can see.
     other_case_id: CaseId,
-    #[schema(pattern = r"\S")]
-    reason: String,
+    reason: RequiredText<{ limits::REASON }>,
 }
 
 #[utoipa::path(

@@ -20,7 +20,8 @@ use crate::casework::limits;
 use crate::casework::timeline::{self, EntryKind};
 use crate::casework::types::{CaseStatus, ContactChannel, Stage};
 use crate::db::DbConn;
-use crate::domain::{CaseId, TeamId, UserId, Validator};
+use crate::domain::raw::{self, OneLine, RequiredText, Text};
+use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::api::ApiJson;
@@ -75,22 +76,38 @@ pub(super) fn date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError
 
 // ---- cases -------------------------------------------------------------------------------
 
+/// The filters of the case list. Each may be sent empty, as a form's "any" choice sends it:
+/// empty means no filter.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Part of the reference, or of the name of the person who died or of a relative.
     pub search: Option<String>,
-    #[param(value_type = Option<CaseStatus>)]
+    #[param(inline, value_type = Option<StatusFilter>)]
     pub status: Option<String>,
-    #[param(value_type = Option<Stage>)]
+    #[param(inline, value_type = Option<StageFilter>)]
     pub stage: Option<String>,
     /// Cases this officer holds now.
-    #[param(value_type = Option<UserId>)]
+    #[param(inline, value_type = Option<OfficerFilter>)]
     pub officer: Option<String>,
     pub overdue: Option<bool>,
     /// From 0.
     #[param(minimum = 0, maximum = 100000)]
     pub page: Option<i64>,
 }
+
+crate::or_empty!(
+    /// A case status, or nothing.
+    StatusFilter(CaseStatus)
+);
+crate::or_empty!(
+    /// A stage, or nothing.
+    StageFilter(Stage)
+);
+crate::or_empty!(
+    /// An account id, or nothing.
+    OfficerFilter(UserId)
+);
 
 /// The last page asked for that is read at all (a page past the end is empty).
 const MAX_PAGE: i64 = 100_000;
@@ -184,21 +201,26 @@ pub async fn list(
 #[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedsBody {
-    language: Option<String>,
+    language: Option<Text<{ limits::NEED }>>,
     #[serde(default)]
     interpreter: bool,
-    accessibility: Option<String>,
-    faith_culture: Option<String>,
-    other: Option<String>,
+    accessibility: Option<Text<{ limits::NEED }>>,
+    faith_culture: Option<Text<{ limits::NEED }>>,
+    other: Option<Text<{ limits::NEED }>>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
+    /// Hours between contacts.
+    // The maximum is limits::MAX_PLAN_INTERVAL_HOURS.
+    #[schema(minimum = 1, maximum = 2160)]
+    #[serde(deserialize_with = "raw::whole")]
     interval_hours: i64,
     preferred_channel: ContactChannel,
     #[serde(default)]
-    preferred_hours: String,
+    preferred_hours: Text<{ limits::PREFERRED_HOURS }>,
+    #[schema(format = Date)]
     agreed_on: String,
 }
 
@@ -216,12 +238,16 @@ impl PlanBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseBody {
+    /// One of the caller's teams.
     team_id: TeamId,
-    #[schema(pattern = r"\S")]
-    deceased_name: String,
-    #[schema(format = Date)]
+    deceased_name: OneLine<{ PersonName::MAX_LEN }>,
+    /// From 1900 on, and not in the future.
+    #[schema(
+        format = Date,
+        pattern = r"^(?:19[0-9]{2}|[2-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+    )]
     date_of_death: String,
-    circumstances: Option<String>,
+    circumstances: Option<Text<{ limits::CIRCUMSTANCES }>>,
     #[serde(default)]
     needs: NeedsBody,
     contact_plan: Option<PlanBody>,
@@ -321,11 +347,9 @@ pub async fn get((state, user, path): Reading<CaseId>) -> Answer {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseBody {
-    #[schema(pattern = r"\S")]
-    how_liaison_ends: String,
-    contact_afterwards: String,
-    #[schema(pattern = r"\S")]
-    how_to_reactivate: String,
+    how_liaison_ends: RequiredText<{ limits::EXIT_PLAN_PART }>,
+    contact_afterwards: RequiredText<{ limits::EXIT_PLAN_PART }>,
+    how_to_reactivate: RequiredText<{ limits::EXIT_PLAN_PART }>,
 }
 
 #[utoipa::path(
@@ -374,8 +398,7 @@ pub async fn close((state, user, path, body): ManagerOn<CaseId, ApiJson<CloseBod
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
-    #[schema(pattern = r"\S")]
-    reason: String,
+    reason: RequiredText<{ limits::REASON }>,
 }
 
 #[utoipa::path(
@@ -425,15 +448,18 @@ pub async fn plans((state, user, path): Reading<CaseId>) -> Answer {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPlanBody {
+    /// Hours between contacts.
+    // The maximum is limits::MAX_PLAN_INTERVAL_HOURS.
+    #[schema(minimum = 1, maximum = 2160)]
+    #[serde(deserialize_with = "raw::whole")]
     interval_hours: i64,
     preferred_channel: ContactChannel,
     #[serde(default)]
-    preferred_hours: String,
+    preferred_hours: Text<{ limits::PREFERRED_HOURS }>,
     #[schema(format = Date)]
     agreed_on: String,
     /// Why the plan changes (kept with it).
-    #[schema(pattern = r"\S")]
-    reason: String,
+    reason: RequiredText<{ limits::REASON }>,
 }
 
 #[utoipa::path(

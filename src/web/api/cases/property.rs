@@ -7,6 +7,7 @@ use crate::casework::input::{self, ItemFields};
 use crate::casework::limits;
 use crate::casework::property::{self, Move};
 use crate::casework::types::PropertyStatus;
+use crate::domain::raw::{self, RequiredText, Text};
 use crate::domain::{CaseId, PropertyItemId, Validator};
 use crate::web::api::ApiJson;
 use crate::web::api::{OnCase, Reading};
@@ -34,10 +35,11 @@ pub async fn property_list((state, user, path): Reading<CaseId>) -> Answer {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyBody {
-    #[schema(pattern = r"\S")]
-    description: String,
+    description: RequiredText<{ limits::PROPERTY_DESCRIPTION }>,
+    /// Absent is today.
+    #[schema(format = Date)]
     held_since: Option<String>,
-    staff_notes: Option<String>,
+    staff_notes: Option<Text<{ limits::NOTE }>>,
 }
 
 #[utoipa::path(
@@ -77,10 +79,15 @@ pub async fn property_add(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveBody {
+    /// Forward from where the item is now.
     status: PropertyStatus,
+    /// Not before the item was held; absent is today.
+    #[schema(format = Date)]
     on: Option<String>,
-    received_by: Option<String>,
-    note: Option<String>,
+    /// Who received it; needed for `returned_to_family`.
+    received_by: Option<Text<{ limits::RECEIVED_BY }>>,
+    note: Option<Text<{ limits::NOTE }>>,
+    #[serde(deserialize_with = "raw::whole")]
     version: i64,
 }
 

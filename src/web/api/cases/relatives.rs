@@ -4,9 +4,11 @@ use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 
 use crate::casework::input::{self, Picked, RelativeFields};
+use crate::casework::limits;
 use crate::casework::relatives::{self, Edited, RelativeInput};
 use crate::casework::types::ContactChannel;
-use crate::domain::{CaseId, RelativeId, Validator};
+use crate::domain::raw::{self, ClockTime, OneLine, OptionalEmail, Phone, RequiredText, Text};
+use crate::domain::{CaseId, PersonName, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::api::ApiJson;
@@ -17,12 +19,11 @@ use super::{Answer, created, on_case};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelativeBody {
-    #[schema(pattern = r"\S")]
-    full_name: String,
-    relationship: String,
-    email: Option<String>,
-    phone: Option<String>,
-    address: Option<String>,
+    full_name: OneLine<{ PersonName::MAX_LEN }>,
+    relationship: RequiredText<{ limits::RELATIONSHIP }>,
+    email: Option<OptionalEmail>,
+    phone: Option<Phone>,
+    address: Option<Text<{ limits::ADDRESS }>>,
     preferred_channel: ContactChannel,
     #[serde(default = "default_lang")]
     language: Lang,
@@ -30,11 +31,37 @@ pub struct RelativeBody {
     point_of_contact: bool,
     #[serde(default = "yes")]
     notify_by_email: bool,
-    quiet_hours_start: Option<String>,
-    quiet_hours_end: Option<String>,
-    /// Required when editing: the version the change was made from.
+    /// No e-mails between start and end: both or neither, and not the same time.
+    quiet_hours_start: Option<ClockTime>,
+    quiet_hours_end: Option<ClockTime>,
+    /// The version the change was made from: required to change a relative, not read when
+    /// adding one.
+    #[serde(default, deserialize_with = "raw::optional_whole")]
     version: Option<i64>,
 }
+
+/// The schema of the body that changes a relative: a `RelativeBody` that names the version
+/// the change was made from.
+pub struct RelativeChange;
+
+impl utoipa::PartialSchema for RelativeChange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, KnownFormat, ObjectBuilder, Ref, Type};
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name(
+                <RelativeBody as utoipa::ToSchema>::name(),
+            ))
+            .item(ObjectBuilder::new().required("version").property(
+                "version",
+                ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+                    utoipa::openapi::SchemaFormat::KnownFormat(KnownFormat::Int64),
+                )),
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RelativeChange {}
 
 fn default_lang() -> Lang {
     Lang::En
@@ -150,7 +177,7 @@ pub struct StaleEdit {
     path = "/api/v1/cases/{id}/relatives/{relative_id}",
     tag = "relatives",
     params(("id" = CaseId, Path), ("relative_id" = RelativeId, Path)),
-    request_body = RelativeBody,
+    request_body = RelativeChange,
     responses(
         (status = 200, description = "Saved", body = relatives::Relative),
         (status = 409, description = "Someone saved a change first; theirs is in `current`", body = StaleEdit),

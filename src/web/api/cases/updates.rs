@@ -3,8 +3,10 @@
 use serde::Deserialize;
 
 use crate::casework::input::{self, UpdateFields};
+use crate::casework::limits;
 use crate::casework::types::Stage;
 use crate::casework::updates::{self, NewUpdate};
+use crate::domain::raw::RequiredText;
 use crate::domain::{CaseId, Validator};
 use crate::error::AppError;
 use crate::web::api::ApiJson;
@@ -15,10 +17,10 @@ use super::{Answer, created_on, on_case};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
-    #[schema(pattern = r"\S")]
-    title: String,
-    body: String,
+    title: RequiredText<{ limits::UPDATE_TITLE }>,
+    body: RequiredText<{ limits::UPDATE_BODY }>,
     shared_with_family: bool,
+    /// A stage the case may move to from where it is.
     stage: Option<Stage>,
     #[serde(default)]
     key_event: bool,

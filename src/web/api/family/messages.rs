@@ -1,6 +1,7 @@
 //! Messages to and from the case team, as JSON.
 
 use crate::domain::LimitedText;
+use crate::domain::raw::RequiredText;
 use crate::error::AppError;
 use crate::family::messages::{self, BODY_MAX, Category, ThreadItem};
 use crate::family::messages::{thread_marked_read, thread_of};
@@ -36,9 +37,7 @@ pub async fn messages_read(state: web::Data<AppState>, user: FamilyUser) -> Answ
 #[serde(deny_unknown_fields)]
 pub struct NewFamilyMessage {
     category: Category,
-    /// At most 5000 characters.
-    #[schema(pattern = r"\S")]
-    body: String,
+    body: RequiredText<{ BODY_MAX }>,
 }
 
 /// Writes to the case team. A concern about the investigation also goes to the senior

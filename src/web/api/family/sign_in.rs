@@ -5,6 +5,7 @@ use crate::auth::session::Client;
 use crate::auth::tokens::Audience;
 use crate::db;
 use crate::domain::EmailAddress;
+use crate::domain::raw::Email;
 use crate::error::AppError;
 use crate::family::links::{self, LinkProblem};
 use crate::family::session::{self as family_session, FamilyUser};
@@ -22,15 +23,8 @@ use super::{Answer, FamilyErrors};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
-    #[schema(schema_with = link_email_schema)]
-    email: String,
-}
-
-/// The address the case team holds for the relative, as the OpenAPI document describes it.
-fn link_email_schema() -> utoipa::openapi::Object {
-    let mut schema = crate::web::api::email_schema();
-    schema.description = Some("The address the case team holds for the relative.".into());
-    schema
+    /// The address the case team holds for the relative.
+    email: Email,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
