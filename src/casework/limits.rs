@@ -28,5 +28,3 @@ pub const ACTIONS_PER_CONTACT: usize = 10;
 pub const MAX_DURATION_MINUTES: i32 = 1_440;
 /// Contact plan interval, in hours (90 days).
 pub const MAX_PLAN_INTERVAL_HOURS: i32 = 2_160;
-/// Why a relative's portal access was suspended.
-pub const SUSPENSION_REASON: usize = 500;

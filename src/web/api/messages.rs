@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkUser;
 use crate::auth::session::StaffUser;
-use crate::casework::input;
 use crate::casework::relatives::Relative;
+use crate::casework::{input, limits};
 use crate::db::DbConn;
 use crate::domain::raw::RequiredText;
 use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
