@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::casework::assignments::NewAssignment;
-use crate::casework::cases::{Needs, NewCase, PlanInput};
+use crate::casework::cases::{ExitPlan, Needs, NewCase, PlanInput};
 use crate::casework::contacts::{NewAmendment, NewContact};
 use crate::casework::follow_ups::NewFollowUp;
 use crate::casework::limits;
@@ -35,6 +35,27 @@ pub fn required(field: &str, raw: &str, max: usize) -> Result<LimitedText, AppEr
         return Err(AppError::invalid(field, "This cannot be empty."));
     }
     LimitedText::parse(field, raw, max)
+}
+
+/// How liaison ends, written by a manager before a case closes: all three parts are needed,
+/// each bounded.
+pub fn exit_plan(
+    how_liaison_ends: &str,
+    contact_afterwards: &str,
+    how_to_reactivate: &str,
+) -> Result<ExitPlan, AppError> {
+    let mut v = Validator::default();
+    let mut part = |field, raw| v.check(required(field, raw, limits::EXIT_PLAN_PART));
+    let ends = part("how_liaison_ends", how_liaison_ends);
+    let afterwards = part("contact_afterwards", contact_afterwards);
+    let reactivate = part("how_to_reactivate", how_to_reactivate);
+    v.finish_api_with((|| {
+        Some(ExitPlan {
+            how_liaison_ends: ends?,
+            contact_afterwards: afterwards?,
+            how_to_reactivate: reactivate?,
+        })
+    })())
 }
 
 /// An optional text field that may be set to empty on purpose (to remove it), bounded.

@@ -7,14 +7,18 @@
 
 pub mod national;
 
+use std::sync::LazyLock;
+
+use anyhow::Context;
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
+use serde::Deserialize;
 
 use crate::accounts::{teams, users};
 use crate::audit::Actor;
 use crate::auth::password;
 use crate::casework::record::record_stage;
-use crate::casework::types::Stage;
+use crate::casework::types::{AssignmentRole, Stage};
 use crate::db::schema::{
     assignments, cases, contact_plans, messages, reference_counters, relatives,
 };
@@ -37,96 +41,68 @@ pub struct DemoLogin {
     pub password: &'static str,
 }
 
+/// The demo data, as `data.toml` states it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoData {
+    teams: Vec<String>,
+    users: Vec<DemoUser>,
+    cases: Vec<DemoCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DemoUser {
     role: Role,
-    name: &'static str,
-    local: &'static str,
-    password: &'static str,
+    name: String,
+    local: String,
+    password: String,
+    /// Index into `teams`.
     team: Option<usize>,
 }
 
-const TEAMS: &[&str] = &[
-    "Riverside Family Liaison Unit",
-    "Hillcrest Family Liaison Unit",
-];
-
-const USERS: &[DemoUser] = &[
-    DemoUser {
-        role: Role::Admin,
-        name: "Morgan Ellery",
-        local: "admin",
-        password: "demo-admin-password",
-        team: None,
-    },
-    DemoUser {
-        role: Role::Manager,
-        name: "Ruth Calloway",
-        local: "manager",
-        password: "demo-manager-password",
-        team: Some(0),
-    },
-    DemoUser {
-        role: Role::Officer,
-        name: "Priya Marsh",
-        local: "officer",
-        password: "demo-officer-password",
-        team: Some(0),
-    },
-    DemoUser {
-        role: Role::Officer,
-        name: "Tom Aldine",
-        local: "officer2",
-        password: "demo-officer2-password",
-        team: Some(0),
-    },
-];
-
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DemoCase {
-    reference: &'static str,
-    deceased: &'static str,
-    died: (i32, u32, u32),
-    circumstances: &'static str,
+    reference: String,
+    deceased: String,
+    died: NaiveDate,
+    circumstances: String,
     stage: Stage,
-    /// (officer index in USERS, role)
-    officers: &'static [(usize, &'static str)],
-    relatives: &'static [(&'static str, &'static str, &'static str, &'static str, bool)],
+    needs_language: Option<String>,
+    officers: Vec<DemoOfficer>,
+    relatives: Vec<DemoRelative>,
 }
 
-const CASES: &[DemoCase] = &[
-    DemoCase {
-        reference: "FL-2026-00001",
-        deceased: "Daniel Fenwick",
-        died: (2026, 10, 30),
-        circumstances: "Demo data. Found at home after a neighbour raised concern; death treated as unexplained.",
-        stage: Stage::Investigation,
-        officers: &[(2, "flo"), (3, "deputy_flo")],
-        relatives: &[
-            ("Helen Fenwick", "mother", "helen.fenwick", "en", true),
-            ("Joe Fenwick", "brother", "joe.fenwick", "en", false),
-        ],
-    },
-    DemoCase {
-        reference: "FL-2026-00002",
-        deceased: "Aled Pryce",
-        died: (2026, 11, 8),
-        circumstances: "Demo data. Collision on a rural road; the driver did not stop.",
-        stage: Stage::PostMortem,
-        officers: &[(3, "flo")],
-        relatives: &[("Carys Pryce", "wife", "carys.pryce", "cy", true)],
-    },
-    DemoCase {
-        reference: "FL-2026-00003",
-        deceased: "Grace Oyelaran",
-        died: (2026, 11, 17),
-        circumstances: "Demo data. Fell from a balcony; circumstances under investigation.",
-        stage: Stage::FamilyLiaisonDeployed,
-        officers: &[(2, "flo")],
-        relatives: &[
-            ("Samuel Oyelaran", "father", "samuel.oyelaran", "en", true),
-            ("Ruth Oyelaran", "mother", "ruth.oyelaran", "en", false),
-        ],
-    },
-];
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoOfficer {
+    /// The officer's `local` in `users`.
+    local: String,
+    role: AssignmentRole,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoRelative {
+    name: String,
+    relationship: String,
+    local: String,
+    language: String,
+    #[serde(default)]
+    point_of_contact: bool,
+    /// A concern about the investigation this relative sent a day ago, acknowledged by the
+    /// case's first officer and not yet answered.
+    concern: Option<String>,
+}
+
+/// The demo data, read once; `data.toml` is part of the binary, and a test reads it.
+fn data() -> &'static DemoData {
+    static DATA: LazyLock<DemoData> = LazyLock::new(|| {
+        toml::from_str(include_str!("data.toml")).expect("src/demo/data.toml is well formed")
+    });
+    &DATA
+}
 
 fn email(local: &str) -> String {
     format!("{local}@{DEMO_DOMAIN}")
@@ -134,13 +110,14 @@ fn email(local: &str) -> String {
 
 /// The demo sign-ins, whether or not they were created just now.
 pub fn logins() -> Vec<DemoLogin> {
-    USERS
+    data()
+        .users
         .iter()
         .map(|u| DemoLogin {
             role: u.role,
-            name: u.name,
-            email: email(u.local),
-            password: u.password,
+            name: &u.name,
+            email: email(&u.local),
+            password: &u.password,
         })
         .collect()
 }
@@ -180,19 +157,20 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
     }
     let actor = Actor::System;
     let mut team_ids: Vec<TeamId> = Vec::new();
-    for name in TEAMS {
+    let data = data();
+    for name in &data.teams {
         let name = TeamName::parse("team", name).map_err(failed)?;
         team_ids.push(teams::create(conn, &actor, &name).map_err(failed)?.id);
     }
     let mut user_ids: Vec<UserId> = Vec::new();
-    for u in USERS {
-        let hash = password::hash(u.password)?;
+    for u in &data.users {
+        let hash = password::hash(&u.password)?;
         let user = users::create(
             conn,
             &actor,
             users::NewUser {
-                email: EmailAddress::parse("email", &email(u.local)).map_err(failed)?,
-                display_name: PersonName::parse("name", u.name).map_err(failed)?,
+                email: EmailAddress::parse("email", &email(&u.local)).map_err(failed)?,
+                display_name: PersonName::parse("name", &u.name).map_err(failed)?,
                 role: u.role,
                 phone: Some("01632 960 000".to_owned()),
                 password_hash: hash,
@@ -203,24 +181,30 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
         .map_err(failed)?;
         user_ids.push(user.id);
     }
-    let manager = user_ids[1].clone();
+    let user = |local: &str| -> anyhow::Result<&UserId> {
+        let i = data.users.iter().position(|u| u.local == local);
+        i.map(|i| &user_ids[i])
+            .ok_or_else(|| anyhow::anyhow!("demo data names no user {local}"))
+    };
+    let first_manager = data.users.iter().find(|u| u.role == Role::Manager);
+    let manager = user(&first_manager.context("demo data has no manager")?.local)?.clone();
     db::write(conn, |conn| -> anyhow::Result<()> {
         let now = db::now();
-        for (i, c) in CASES.iter().enumerate() {
+        for c in &data.cases {
             let id = CaseId::new();
-            let died = NaiveDate::from_ymd_opt(c.died.0, c.died.1, c.died.2).context_date()?;
-            let opened = died.and_hms_opt(9, 30, 0).context_date()? + Duration::hours(6);
+            let died = c.died;
+            let opened = died.and_hms_opt(9, 30, 0).context("demo time")? + Duration::hours(6);
             diesel::insert_into(cases::table)
                 .values((
                     cases::id.eq(&id),
-                    cases::reference.eq(c.reference),
+                    cases::reference.eq(&c.reference),
                     cases::team_id.eq(&team_ids[0]),
-                    cases::deceased_name.eq(c.deceased),
+                    cases::deceased_name.eq(&c.deceased),
                     cases::date_of_death.eq(died),
-                    cases::circumstances.eq(c.circumstances),
+                    cases::circumstances.eq(&c.circumstances),
                     cases::status.eq("open"),
                     cases::stage.eq(c.stage),
-                    cases::needs_language.eq(if i == 1 { Some("Welsh") } else { None }),
+                    cases::needs_language.eq(&c.needs_language),
                     cases::needs_interpreter.eq(false),
                     cases::opened_at.eq(opened),
                     cases::created_by.eq(&manager),
@@ -242,56 +226,54 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                     contact_plans::recorded_at.eq(now),
                 ))
                 .execute(conn)?;
-            for (officer, role) in c.officers {
-                let role_label = match *role {
-                    "flo" => "family liaison officer",
-                    "deputy_flo" => "deputy family liaison officer",
-                    "sio" => "senior investigating officer",
-                    _ => "coordinator",
-                };
+            for o in &c.officers {
+                let officer = user(&o.local)?;
                 outbox::enqueue(
                     conn,
                     &Notice {
                         kind: Kind::CaseAssigned,
-                        recipient: Recipient::Staff(user_ids[*officer].clone()),
+                        recipient: Recipient::Staff(officer.clone()),
                         case_id: Some(id.clone()),
                         cause: format!("demo-assignment:{}", c.reference),
-                        payload: serde_json::json!({ "reference": c.reference, "role_label": role_label }),
+                        payload: serde_json::json!({ "reference": c.reference, "role_label": o.role.label().to_lowercase() }),
                     },
                 )?;
                 diesel::insert_into(assignments::table)
                     .values((
                         assignments::id.eq(new_row_id()),
                         assignments::case_id.eq(&id),
-                        assignments::user_id.eq(&user_ids[*officer]),
-                        assignments::role.eq(*role),
+                        assignments::user_id.eq(officer),
+                        assignments::role.eq(o.role),
                         assignments::starts_at.eq(opened),
                         assignments::visible_to_family.eq(true),
                         assignments::contact_phone.eq("01632 960 123"),
-                        assignments::contact_email.eq(email(USERS[*officer].local)),
+                        assignments::contact_email.eq(email(&o.local)),
                         assignments::working_hours.eq("Monday to Friday, 8:00 to 18:00"),
                         assignments::created_by.eq(&manager),
                         assignments::created_at.eq(now),
                     ))
                     .execute(conn)?;
             }
-            for (r, (name, relationship, local, language, point)) in c.relatives.iter().enumerate()
-            {
+            for r in &c.relatives {
                 let relative_id = RelativeId::new();
                 diesel::insert_into(relatives::table)
                     .values((
                         relatives::id.eq(&relative_id),
                         relatives::case_id.eq(&id),
-                        relatives::full_name.eq(*name),
-                        relatives::relationship.eq(*relationship),
-                        relatives::email.eq(email(local)),
+                        relatives::full_name.eq(&r.name),
+                        relatives::relationship.eq(&r.relationship),
+                        relatives::email.eq(email(&r.local)),
                         relatives::phone.eq("07700 900 000"),
                         relatives::preferred_channel.eq("phone"),
-                        relatives::language.eq(*language),
-                        relatives::point_of_contact.eq(*point),
+                        relatives::language.eq(&r.language),
+                        relatives::point_of_contact.eq(r.point_of_contact),
                         // The nominated point of contact has been invited, so the family
                         // portal can be tried at once (sign-in links land in the mail folder).
-                        relatives::access_state.eq(if *point { "invited" } else { "not_invited" }),
+                        relatives::access_state.eq(if r.point_of_contact {
+                            "invited"
+                        } else {
+                            "not_invited"
+                        }),
                         relatives::notify_by_email.eq(true),
                         relatives::auth_version.eq(1_i64),
                         relatives::version.eq(1_i64),
@@ -300,20 +282,24 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                         relatives::updated_at.eq(now),
                     ))
                     .execute(conn)?;
-                if i == 0 && r == 0 {
-                    // An open concern about the investigation, acknowledged but not yet
-                    // answered, so the portal and the dashboard show one.
+                if let Some(concern) = &r.concern {
                     let sent = now - Duration::hours(26);
+                    let flo = user(
+                        &c.officers
+                            .first()
+                            .context("a case with a concern has an officer")?
+                            .local,
+                    )?;
                     diesel::insert_into(messages::table)
                         .values((
                             messages::id.eq(new_row_id()),
                             messages::case_id.eq(&id),
                             messages::from_relative_id.eq(Some(&relative_id)),
                             messages::category.eq(Some("investigation_concern")),
-                            messages::body.eq("Demo data. Has anyone spoken to the neighbour who called the police that night? She says nobody has."),
+                            messages::body.eq(concern),
                             messages::sent_at.eq(sent),
                             messages::acknowledged_at.eq(Some(sent + Duration::hours(1))),
-                            messages::acknowledged_by.eq(Some(&user_ids[2])),
+                            messages::acknowledged_by.eq(Some(flo)),
                         ))
                         .execute(conn)?;
                 }
@@ -322,7 +308,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
         diesel::insert_into(reference_counters::table)
             .values((
                 reference_counters::scope.eq("FL-2026"),
-                reference_counters::last_value.eq(CASES.len() as i64),
+                reference_counters::last_value.eq(data.cases.len() as i64),
             ))
             .execute(conn)?;
         Ok(())
@@ -330,12 +316,32 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
     Ok(logins())
 }
 
-trait ContextDate<T> {
-    fn context_date(self) -> anyhow::Result<T>;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<T> ContextDate<T> for Option<T> {
-    fn context_date(self) -> anyhow::Result<T> {
-        self.ok_or_else(|| anyhow::anyhow!("invalid demo date"))
+    #[test]
+    fn the_demo_data_reads_and_names_only_its_own_people() {
+        let d = data();
+        let known = |local: &str| d.users.iter().any(|u| u.local == local);
+        for c in &d.cases {
+            assert!(!c.officers.is_empty(), "{} has no officer", c.reference);
+            assert!(
+                c.officers.iter().all(|o| known(&o.local)),
+                "{}",
+                c.reference
+            );
+            assert!(
+                c.relatives.iter().any(|r| r.point_of_contact),
+                "{}",
+                c.reference
+            );
+        }
+        assert!(d.users.iter().any(|u| u.role == Role::Manager));
+        assert!(
+            d.users
+                .iter()
+                .all(|u| u.team.is_none_or(|t| t < d.teams.len()))
+        );
     }
 }

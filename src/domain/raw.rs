@@ -498,14 +498,10 @@ mod tests {
             assert!(email(s) && optional(s), "{s:?}");
             assert!(EmailAddress::parse("e", s).is_ok(), "{s:?}");
         }
+        for s in crate::domain::email::MALFORMED {
+            assert!(!email(s), "{s:?}");
+        }
         for s in [
-            "",
-            "plainaddress",
-            "@example.org",
-            "a@b",
-            "a@.org",
-            "a b@example.org",
-            "a@example.org.",
             "a..b@example.org",
             "a@-example.org",
             "a@example.o",

@@ -16,7 +16,7 @@ use crate::web::admin::audit::AuditFilter;
 use crate::web::api::errors::{
     BodyErrors, CaseErrors, Conflicts, NotAllowed, SignInNeeded, Unreadable,
 };
-use crate::web::api::{Answer, ApiJson, json_answer};
+use crate::web::api::{Answer, ApiJson, created, json_answer};
 use crate::web::forms::Validator;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -193,9 +193,7 @@ pub async fn create_user(
     let actor = Actor::Staff(admin.id.clone());
     let create = move |conn: &mut DbConn| users::create(conn, &actor, new);
     let user = shown(&state, create, with_teams).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/users/{}", user.user.id)))
-        .json(user))
+    Ok(created(format!("/api/v1/users/{}", user.user.id), &user))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -287,9 +285,7 @@ pub async fn create_team(
     let actor = Actor::Staff(admin.id.clone());
     let create = move |conn: &mut DbConn| teams::create(conn, &actor, &name);
     let team = shown(&state, create, with_members).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/teams/{}", team.team.id)))
-        .json(team))
+    Ok(created(format!("/api/v1/teams/{}", team.team.id), &team))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -179,6 +179,13 @@ where
     Ok(actix_web::HttpResponse::Ok().json(found))
 }
 
+/// 201 Created with the record made and its address.
+pub fn created<T: serde::Serialize>(location: String, body: &T) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created()
+        .insert_header(("Location", location))
+        .json(body)
+}
+
 /// Runs `change` in one database task and answers 204 No Content.
 pub async fn no_content<T>(
     state: &crate::state::AppState,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::session::StaffUser;
 use crate::auth::{CaseworkUser, ManagerUser};
-use crate::casework::cases::{self, Case, CaseFilter, ExitPlan};
+use crate::casework::cases::{self, Case, CaseFilter};
 use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
 use crate::casework::limits;
 use crate::casework::timeline::{self, EntryKind};
@@ -24,18 +24,28 @@ use crate::domain::raw::{self, OneLine, RequiredText, Text};
 use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::api::ApiJson;
+use crate::web::api::errors::{
+    BodyErrors, BreaksARule, CaseErrors, Conflicts, NotAllowed, QueryUnreadable, SignInNeeded,
+    Unreadable,
+};
+use crate::web::api::{ApiJson, created};
 use crate::web::api::{ManagerOn, Reading};
 
 pub(super) type Answer = Result<HttpResponse, AppError>;
 
-pub(super) fn created<T: Serialize>(location: String, body: &T) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(body)
+/// Runs `load` (a read of a case or a change to it) in one database task and answers with
+/// the case as it now is.
+async fn case_answer(
+    state: &AppState,
+    load: impl FnOnce(&mut DbConn) -> Result<Case, AppError> + Send + 'static,
+) -> Answer {
+    crate::web::api::json_answer(state, move |conn| {
+        let case = load(conn)?;
+        detail(conn, case)
+    })
+    .await
 }
 
-/// Parses a time sent to the API (RFC 3339).
 /// What anyone on a case's team may read of it: the read is audited as `what`.
 pub(super) async fn on_case<T: serde::Serialize + Send + 'static>(
     state: &AppState,
@@ -172,10 +182,8 @@ pub struct CaseList {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of the cases I may see", body = CaseList),
-        crate::web::api::errors::Unreadable,
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotAllowed,
-        crate::web::api::errors::BreaksARule,
+        Unreadable, SignInNeeded, NotAllowed,
+        BreaksARule,
     ),
 )]
 pub async fn list(
@@ -280,9 +288,7 @@ fn detail(conn: &mut crate::db::DbConn, case: Case) -> Result<CaseDetail, AppErr
     request_body = OpenCaseBody,
     responses(
         (status = 201, description = "Opened", body = CaseDetail),
-        crate::web::api::errors::SignInNeeded,
-        crate::web::api::errors::NotAllowed,
-        crate::web::api::errors::BodyErrors,
+        SignInNeeded, NotAllowed, BodyErrors,
     ),
 )]
 pub async fn open(
@@ -329,19 +335,15 @@ pub async fn open(
     params(("id" = CaseId, Path)),
     responses(
         (status = 200, description = "The case", body = CaseDetail),
-        crate::web::api::errors::CaseErrors,
+        CaseErrors,
     ),
 )]
 pub async fn get((state, user, path): Reading<CaseId>) -> Answer {
     let (user, id) = (user.0, path.into_inner());
-    let case = state
-        .db
-        .run(move |conn| {
-            let case = crate::casework::read(conn, &user, &id, "case")?;
-            detail(conn, case)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(case))
+    case_answer(&state, move |conn| {
+        crate::casework::read(conn, &user, &id, "case")
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -360,39 +362,18 @@ pub struct CloseBody {
     request_body = CloseBody,
     responses(
         (status = 200, description = "Closed", body = CaseDetail),
-        crate::web::api::errors::Conflicts,
-        crate::web::api::errors::CaseErrors,
-        crate::web::api::errors::BodyErrors,
+        Conflicts, CaseErrors, BodyErrors,
     ),
 )]
 pub async fn close((state, user, path, body): ManagerOn<CaseId, ApiJson<CloseBody>>) -> Answer {
     let body = body.into_inner()?;
-    let plan = ExitPlan {
-        how_liaison_ends: input::required(
-            "how_liaison_ends",
-            &body.how_liaison_ends,
-            limits::EXIT_PLAN_PART,
-        )?,
-        contact_afterwards: input::required(
-            "contact_afterwards",
-            &body.contact_afterwards,
-            limits::EXIT_PLAN_PART,
-        )?,
-        how_to_reactivate: input::required(
-            "how_to_reactivate",
-            &body.how_to_reactivate,
-            limits::EXIT_PLAN_PART,
-        )?,
-    };
+    let plan = input::exit_plan(
+        &body.how_liaison_ends,
+        &body.contact_afterwards,
+        &body.how_to_reactivate,
+    )?;
     let (user, id) = (user.0, path.into_inner());
-    let case = state
-        .db
-        .run(move |conn| {
-            let case = cases::close(conn, &user, &id, &plan)?;
-            detail(conn, case)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(case))
+    case_answer(&state, move |conn| cases::close(conn, &user, &id, &plan)).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -409,22 +390,13 @@ pub struct ReasonBody {
     request_body = ReasonBody,
     responses(
         (status = 200, description = "Reopened", body = CaseDetail),
-        crate::web::api::errors::Conflicts,
-        crate::web::api::errors::CaseErrors,
-        crate::web::api::errors::BodyErrors,
+        Conflicts, CaseErrors, BodyErrors,
     ),
 )]
 pub async fn reopen((state, user, path, body): ManagerOn<CaseId, ApiJson<ReasonBody>>) -> Answer {
     let reason = input::required("reason", &body.into_inner()?.reason, limits::REASON)?;
     let (user, id) = (user.0, path.into_inner());
-    let case = state
-        .db
-        .run(move |conn| {
-            let case = cases::reopen(conn, &user, &id, &reason)?;
-            detail(conn, case)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(case))
+    case_answer(&state, move |conn| cases::reopen(conn, &user, &id, &reason)).await
 }
 
 #[utoipa::path(
@@ -434,7 +406,7 @@ pub async fn reopen((state, user, path, body): ManagerOn<CaseId, ApiJson<ReasonB
     params(("id" = CaseId, Path)),
     responses(
         (status = 200, description = "Every version of the contact plan, newest first", body = [cases::ContactPlan]),
-        crate::web::api::errors::CaseErrors,
+        CaseErrors,
     ),
 )]
 pub async fn plans((state, user, path): Reading<CaseId>) -> Answer {
@@ -470,9 +442,7 @@ pub struct SetPlanBody {
     request_body = SetPlanBody,
     responses(
         (status = 201, description = "The plan history with the new plan first", body = [cases::ContactPlan]),
-        crate::web::api::errors::Conflicts,
-        crate::web::api::errors::CaseErrors,
-        crate::web::api::errors::BodyErrors,
+        Conflicts, CaseErrors, BodyErrors,
     ),
 )]
 pub async fn set_plan(
@@ -508,10 +478,9 @@ pub async fn set_plan(
     tag = "cases",
     params(("id" = CaseId, Path), TimelineQuery),
     responses(
-        crate::web::api::errors::QueryUnreadable,
+        QueryUnreadable,
         (status = 200, description = "The timeline, newest first", body = [timeline::Entry]),
-        crate::web::api::errors::BreaksARule,
-        crate::web::api::errors::CaseErrors,
+        BreaksARule, CaseErrors,
     ),
 )]
 pub async fn timeline(
@@ -571,7 +540,7 @@ impl TimelineQuery {
     params(("id" = CaseId, Path)),
     responses(
         (status = 200, description = "The disclosure record", body = crate::casework::export::Disclosure),
-        crate::web::api::errors::CaseErrors,
+        CaseErrors,
     ),
 )]
 pub async fn export((state, user, path): Reading<CaseId>) -> Answer {

@@ -8,7 +8,7 @@ use crate::auth::ManagerOnCase;
 use crate::auth::ManagerUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
-use crate::casework::cases::{self, ExitPlan};
+use crate::casework::cases;
 use crate::casework::input::{self, Picked, PlanFields};
 use crate::casework::types::ContactChannel;
 use crate::casework::{access, limits, links};
@@ -164,23 +164,11 @@ pub async fn set_plan(asked: ManageAction) -> Page {
 
 pub async fn close(asked: ManageAction) -> Page {
     manage_action(asked, "how_liaison_ends", "closed", |conn, me, id, f| {
-        let plan = ExitPlan {
-            how_liaison_ends: input::required(
-                "how_liaison_ends",
-                &f.how_liaison_ends,
-                limits::EXIT_PLAN_PART,
-            )?,
-            contact_afterwards: input::required(
-                "contact_afterwards",
-                &f.contact_afterwards,
-                limits::EXIT_PLAN_PART,
-            )?,
-            how_to_reactivate: input::required(
-                "how_to_reactivate",
-                &f.how_to_reactivate,
-                limits::EXIT_PLAN_PART,
-            )?,
-        };
+        let plan = input::exit_plan(
+            &f.how_liaison_ends,
+            &f.contact_afterwards,
+            &f.how_to_reactivate,
+        )?;
         cases::close(conn, me, id, &plan).map(|_| ())
     })
     .await
