@@ -332,6 +332,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/cases/{id}/relatives/{relative_id}/reinstate", post => api_messages::reinstate),
             )
             .service(
+                route!("/cases/{id}/family-groups", get => api_cases::groups::groups_list, post => api_cases::groups::group_create),
+            )
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/move", post => api_cases::groups::relative_move),
+            )
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/restrict", post => api_cases::groups::restrict),
+            )
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/lift-restriction", post => api_cases::groups::lift),
+            )
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/restrictions", get => api_cases::groups::restriction_history),
+            )
+            .service(
                 route!("/family/auth/link", post => api_family::sign_in::request_link),
             )
             .service(
@@ -486,6 +501,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 route!("/cases/{id}/relatives/{relative_id}/reinstate", post => messages::reinstate),
+            )
+            .service(
+                route!("/cases/{id}/family-groups", post => staff_cases::groups::group_create),
+            )
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/move", post => staff_cases::groups::relative_move),
+            )
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/restrict", post => staff_cases::groups::restrict),
+            )
+            .service(
+                route!("/cases/{id}/relatives/{relative_id}/lift-restriction", post => staff_cases::groups::lift),
             )
             .service(route!("/messages", get => messages::inbox))
             .service(route!("/notifications", get => inbox::page))

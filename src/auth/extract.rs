@@ -477,3 +477,27 @@ case_extractor!(
     /// the use case's rule).
     ManagerOnCase => Capability::ManageCases
 );
+
+/// The SIO of the case of the route's `{id}`, or a manager of its team: who may restrict a
+/// relative of it and read why. Checked, and a refusal audited (403), before anything they
+/// sent is read.
+#[derive(Debug, Clone)]
+pub struct SioOrManagerOnCase(pub StaffUser, pub crate::casework::record::Case);
+
+impl FromRequest for SioOrManagerOnCase {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<SioOrManagerOnCase, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (user, case) = on_case(req.clone(), Capability::Casework).await?;
+            let (who, on) = (user.clone(), case.clone());
+            state_of(&req)?
+                .db
+                .run(move |conn| crate::casework::access::require_sio_or_manager(conn, &who, &on))
+                .await?;
+            Ok(SioOrManagerOnCase(user, case))
+        })
+    }
+}

@@ -16,6 +16,6 @@ pub mod tokens;
 
 pub use extract::{
     AdminUser, AuditReader, AuthSource, CaseworkCaller, CaseworkOnCase, CaseworkUser,
-    ManagerOnCase, ManagerUser,
+    ManagerOnCase, ManagerUser, SioOrManagerOnCase,
 };
 pub use session::StaffUser;

@@ -124,3 +124,42 @@ pub fn require_manager(conn: &mut DbConn, user: &StaffUser, case: &Case) -> Resu
         message: "Only a manager of this case's team can do that.",
     })
 }
+
+/// True when `user` is the case's senior investigating officer now.
+pub fn is_sio(conn: &mut DbConn, user: &UserId, case_id: &CaseId) -> QueryResult<bool> {
+    let n: i64 = assignments::table
+        .filter(assignments::case_id.eq(case_id))
+        .filter(assignments::user_id.eq(user))
+        .filter(assignments::role.eq(crate::casework::types::AssignmentRole::Sio))
+        .filter(in_force(db::now()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Whether `user` is the case's SIO or a manager of its team: who may restrict a relative
+/// and read why.
+pub fn sio_or_manager(conn: &mut DbConn, user: &StaffUser, case: &Case) -> QueryResult<bool> {
+    Ok(manages(conn, user, case)? || is_sio(conn, &user.id, &case.id)?)
+}
+
+/// For actions only the case's SIO or a manager may take: 403 otherwise, audited.
+pub fn require_sio_or_manager(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    case: &Case,
+) -> Result<(), AppError> {
+    if sio_or_manager(conn, user, case)? {
+        return Ok(());
+    }
+    audit::event(&Actor::Staff(user.id.clone()), "access.denied")
+        .outcome(Outcome::Denied)
+        .record("case", &case.id)
+        .case(&case.id)
+        .detail("needs the case's SIO or a manager of its team")
+        .write(conn)?;
+    Err(AppError::Forbidden {
+        code: "sio_or_manager_only",
+        message: "Only the case's senior investigating officer or a manager of its team can do that.",
+    })
+}

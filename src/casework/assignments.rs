@@ -10,12 +10,13 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
-use crate::casework::notices::notify_family;
+use crate::casework::groups;
+use crate::casework::notices::{notify_family, notify_groups};
 use crate::casework::record::require_open;
 use crate::casework::types::AssignmentRole;
 use crate::db::schema::{assignments, users};
 use crate::db::{self, DbConn};
-use crate::domain::{AssignmentId, CaseId, EmailAddress, LimitedText, Role, UserId};
+use crate::domain::{AssignmentId, CaseId, EmailAddress, FamilyGroupId, LimitedText, Role, UserId};
 use crate::error::AppError;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
@@ -41,6 +42,9 @@ pub struct Assignment {
     pub cover_note: Option<String>,
     pub end_reason: Option<String>,
     pub active: bool,
+    /// The family group this contact is named to (say, a group's own FLO); `None`: every
+    /// group.
+    pub family_group_id: Option<FamilyGroupId>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +59,8 @@ pub struct NewAssignment {
     pub working_hours: Option<LimitedText>,
     pub cover_user_id: Option<UserId>,
     pub cover_note: Option<LimitedText>,
+    /// Named to one family group only; `None`: to every group.
+    pub family_group_id: Option<FamilyGroupId>,
 }
 
 type Row = (
@@ -71,6 +77,7 @@ type Row = (
     Option<UserId>,
     Option<String>,
     Option<String>,
+    Option<FamilyGroupId>,
 );
 
 fn name_of(conn: &mut DbConn, id: &UserId) -> QueryResult<String> {
@@ -99,6 +106,7 @@ pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<Assignment>>
             assignments::cover_user_id,
             assignments::cover_note,
             assignments::end_reason,
+            assignments::family_group_id,
         ))
         .order((assignments::starts_at.desc(), assignments::id.desc()))
         .load(conn)?;
@@ -117,6 +125,7 @@ pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<Assignment>>
         cover,
         cover_note,
         end_reason,
+        family_group_id,
     ) in rows
     {
         let active = starts_at <= now && ends_at.is_none_or(|e| e > now);
@@ -141,10 +150,26 @@ pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<Assignment>>
             cover_note,
             end_reason,
             active,
+            family_group_id,
         });
     }
     out.sort_by_key(|a| !a.active);
     Ok(out)
+}
+
+/// Tells the family, or the one group a contact is named to, that their named contacts
+/// changed.
+fn tell_family(
+    conn: &mut DbConn,
+    case_id: &CaseId,
+    group: Option<&FamilyGroupId>,
+    cause: &str,
+) -> QueryResult<()> {
+    let kind = Kind::FamilyContactChanged;
+    match group {
+        Some(group) => notify_groups(conn, case_id, std::slice::from_ref(group), kind, cause),
+        None => notify_family(conn, case_id, kind, cause),
+    }
 }
 
 fn require_staff_member(conn: &mut DbConn, id: &UserId, field: &str) -> Result<(), AppError> {
@@ -192,6 +217,9 @@ pub fn assign(
                 "The end must be after the start.",
             ));
         }
+        if let Some(group) = &new.family_group_id {
+            groups::require(conn, case_id, group, "family_group_id")?;
+        }
         let id = AssignmentId::new();
         diesel::insert_into(assignments::table)
             .values((
@@ -213,6 +241,7 @@ pub fn assign(
                 assignments::cover_note.eq(new.cover_note.as_ref().map(LimitedText::as_str)),
                 assignments::created_by.eq(&user.id),
                 assignments::created_at.eq(db::now()),
+                assignments::family_group_id.eq(new.family_group_id.as_ref()),
             ))
             .execute(conn)?;
         outbox::enqueue(
@@ -226,12 +255,8 @@ pub fn assign(
             },
         )?;
         if new.visible_to_family {
-            notify_family(
-                conn,
-                case_id,
-                Kind::FamilyContactChanged,
-                &format!("assignment:{id}"),
-            )?;
+            let cause = format!("assignment:{id}");
+            tell_family(conn, case_id, new.family_group_id.as_ref(), &cause)?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "assignment.create")
             .record("assignment", &id)
@@ -257,7 +282,7 @@ pub fn end(
         let case = access::require_visible(conn, user, case_id)?;
         access::require_manager(conn, user, &case)?;
         let now = db::now();
-        let visible: Option<bool> = assignments::table
+        let visible: Option<(bool, Option<FamilyGroupId>)> = assignments::table
             .filter(assignments::id.eq(id))
             .filter(assignments::case_id.eq(case_id))
             .filter(
@@ -265,10 +290,10 @@ pub fn end(
                     .is_null()
                     .or(assignments::ends_at.gt(now)),
             )
-            .select(assignments::visible_to_family)
+            .select((assignments::visible_to_family, assignments::family_group_id))
             .first(conn)
             .optional()?;
-        let Some(visible) = visible else {
+        let Some((visible, group)) = visible else {
             return Err(AppError::NotFound);
         };
         diesel::update(assignments::table.find(id))
@@ -279,12 +304,8 @@ pub fn end(
             ))
             .execute(conn)?;
         if visible {
-            notify_family(
-                conn,
-                case_id,
-                Kind::FamilyContactChanged,
-                &format!("assignment-end:{id}"),
-            )?;
+            let cause = format!("assignment-end:{id}");
+            tell_family(conn, case_id, group.as_ref(), &cause)?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "assignment.end")
             .record("assignment", id)

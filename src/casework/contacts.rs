@@ -12,7 +12,7 @@ use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::cases::Case;
 use crate::casework::follow_ups::{self, NewFollowUp};
-use crate::casework::notices::notify_family;
+use crate::casework::notices::notify_groups_of;
 use crate::casework::record::require_open;
 use crate::casework::time::london_date;
 use crate::casework::types::{ContactChannel, Direction};
@@ -288,7 +288,8 @@ pub fn log(
             ))
             .execute(conn)?;
         if new.family_summary.is_some() {
-            notify_family(conn, case_id, Kind::FamilyNews, &format!("contact:{id}"))?;
+            let cause = format!("contact:{id}");
+            notify_groups_of(conn, case_id, &new.relatives, Kind::FamilyNews, &cause)?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "contact.create")
             .record("contact", &id)
@@ -414,7 +415,12 @@ pub fn amend(
             refresh_contact_times(conn, case_id)?;
         }
         if summary.as_deref().is_some_and(|s| !s.is_empty()) {
-            notify_family(conn, case_id, Kind::FamilyNews, &format!("amendment:{id}"))?;
+            let with: Vec<RelativeId> = contact_relatives::table
+                .filter(contact_relatives::contact_id.eq(contact_id))
+                .select(contact_relatives::relative_id)
+                .load(conn)?;
+            let cause = format!("amendment:{id}");
+            notify_groups_of(conn, case_id, &with, Kind::FamilyNews, &cause)?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "contact.amend")
             .record("contact", contact_id)

@@ -11,13 +11,14 @@ use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::cases::Case;
-use crate::casework::notices::notify_family;
+use crate::casework::groups;
+use crate::casework::notices::notify_groups;
 use crate::casework::record::require_open;
 use crate::casework::types::FollowUpStatus;
 use crate::db::schema::{contacts, follow_up_events, follow_ups, relatives, team_members, users};
 use crate::db::{self, DbConn};
 use crate::domain::{
-    CaseId, ContactId, FollowUpId, LimitedText, RelativeId, Role, UserId, new_row_id,
+    CaseId, ContactId, FamilyGroupId, FollowUpId, LimitedText, RelativeId, Role, UserId, new_row_id,
 };
 use crate::error::AppError;
 use crate::notify::Kind;
@@ -52,6 +53,8 @@ pub struct FollowUp {
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub created_at: NaiveDateTime,
     pub version: i64,
+    /// For an appointment: the family group it is with (only they see it).
+    pub family_group_id: Option<FamilyGroupId>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +65,8 @@ pub struct NewFollowUp {
     pub relative_id: Option<RelativeId>,
     pub is_appointment: bool,
     pub place: Option<LimitedText>,
+    /// For an appointment: the family group it is with.
+    pub family_group_id: Option<FamilyGroupId>,
 }
 
 /// A follow-up with the names a page shows.
@@ -153,6 +158,35 @@ fn require_assignable(conn: &mut DbConn, case: &Case, assignee: &UserId) -> Resu
     }
 }
 
+/// The family group an appointment is with: the named relative's (who must not be
+/// restricted), else the group chosen, else the case's only group.
+fn appointment_group(
+    conn: &mut DbConn,
+    case: &Case,
+    new: &NewFollowUp,
+) -> Result<FamilyGroupId, AppError> {
+    let chosen = new.family_group_id.as_ref();
+    let Some(relative) = &new.relative_id else {
+        return groups::target(conn, &case.id, chosen, "family_group_id");
+    };
+    let found = crate::casework::relatives::find(conn, &case.id, relative)?
+        .ok_or_else(|| AppError::invalid("relative_id", "Choose a relative on this case."))?;
+    if found.restricted_at.is_some() {
+        return Err(AppError::conflict(
+            "relative_restricted",
+            "This relative is restricted: nothing can be shared with them. Ask the case's SIO or a manager.",
+        ));
+    }
+    let theirs = groups::of_relative(conn, &case.id, relative)?;
+    if chosen.is_some_and(|g| *g != theirs) {
+        return Err(AppError::invalid(
+            "family_group_id",
+            "An appointment with a relative is with their family group.",
+        ));
+    }
+    Ok(theirs)
+}
+
 fn require_relative_of(
     conn: &mut DbConn,
     case: &Case,
@@ -212,6 +246,11 @@ pub fn insert(
             "Say where the appointment is (or \"by phone\").",
         ));
     }
+    let group = if new.is_appointment {
+        Some(appointment_group(conn, case, new)?)
+    } else {
+        None
+    };
     let id = FollowUpId::new();
     let now = db::now();
     diesel::insert_into(follow_ups::table)
@@ -233,16 +272,13 @@ pub fn insert(
             follow_ups::created_at.eq(now),
             follow_ups::updated_at.eq(now),
             follow_ups::version.eq(1_i64),
+            follow_ups::family_group_id.eq(&group),
         ))
         .execute(conn)?;
     event(conn, &id, &case.id, "created", "", &user.id)?;
-    if new.is_appointment {
-        notify_family(
-            conn,
-            &case.id,
-            Kind::FamilyAppointment,
-            &format!("appointment:{id}:{}", new.due_at),
-        )?;
+    if let Some(group) = group {
+        let cause = format!("appointment:{id}:{}", new.due_at);
+        notify_groups(conn, &case.id, &[group], Kind::FamilyAppointment, &cause)?;
     }
     audit::event(&Actor::Staff(user.id.clone()), "follow_up.create")
         .record("follow_up", &id)
@@ -346,7 +382,9 @@ fn finish_change(
     bump(conn, id)?;
     event(conn, id, case_id, trail.event, trail.detail, &user.id)?;
     if let Some(cause) = &trail.family_notice {
-        notify_family(conn, case_id, Kind::FamilyAppointment, cause)?;
+        let group = find(conn, case_id, id)?.and_then(|f| f.family_group_id);
+        let groups: Vec<FamilyGroupId> = group.into_iter().collect();
+        notify_groups(conn, case_id, &groups, Kind::FamilyAppointment, cause)?;
     }
     audit::event(&Actor::Staff(user.id.clone()), trail.action)
         .record("follow_up", id)

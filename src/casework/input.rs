@@ -7,6 +7,7 @@ use crate::casework::assignments::NewAssignment;
 use crate::casework::cases::{ExitPlan, Needs, NewCase, PlanInput};
 use crate::casework::contacts::{NewAmendment, NewContact};
 use crate::casework::follow_ups::NewFollowUp;
+use crate::casework::groups::Joining;
 use crate::casework::limits;
 use crate::casework::property::NewItem;
 use crate::casework::relatives::RelativeInput;
@@ -15,7 +16,8 @@ use crate::casework::types::{AssignmentRole, ContactChannel, Direction, Stage};
 use crate::casework::updates::NewUpdate;
 pub use crate::domain::Picked;
 use crate::domain::{
-    EmailAddress, LimitedText, PersonName, RelativeId, TeamId, UserId, Validator, clean_text,
+    EmailAddress, FamilyGroupId, LimitedText, PersonName, RelativeId, TeamId, UserId, Validator,
+    clean_text,
 };
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -209,6 +211,18 @@ pub fn due_at(field: &str, t: NaiveDateTime) -> Result<NaiveDateTime, AppError> 
 // record each error in the `Validator`; a page shows all of them, the API the first.
 
 /// Why a relative's portal access is suspended: kept on the record, staff only.
+/// Why a relative is restricted, or the restriction lifted: required, kept for the SIO and
+/// managers.
+pub fn restriction_reason(raw: &str) -> Result<LimitedText, AppError> {
+    if raw.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give the reason; only the case's SIO and managers can read it.",
+        ));
+    }
+    LimitedText::parse("reason", raw, limits::RESTRICTION_REASON)
+}
+
 pub fn suspension_reason(raw: &str) -> Result<LimitedText, AppError> {
     if raw.trim().is_empty() {
         return Err(AppError::invalid(
@@ -327,6 +341,9 @@ pub struct FollowUpFields<'a> {
     pub relative: Picked<RelativeId>,
     pub is_appointment: bool,
     pub place: Option<&'a str>,
+    /// For an appointment: the family group it is with (the relative's, when one is named;
+    /// the case's only group when it has one).
+    pub group: Picked<FamilyGroupId>,
 }
 
 /// `name` gives each field's name as the transport reports it (inside a contact, the
@@ -348,6 +365,10 @@ pub fn follow_up(
             .optional(&name("relative_id"), "Choose a relative from the list."),
     );
     let place = v.check(optional(&name("place"), f.place, limits::PLACE));
+    let group = v.check(f.group.optional(
+        &name("family_group_id"),
+        "Choose one of this case's family groups.",
+    ));
     Some(NewFollowUp {
         purpose: purpose?,
         assignee: assignee?,
@@ -355,6 +376,7 @@ pub fn follow_up(
         relative_id: relative_id?,
         is_appointment: f.is_appointment,
         place: place?,
+        family_group_id: group?,
     })
 }
 
@@ -468,12 +490,22 @@ pub struct UpdateFields<'a> {
     pub shared_with_family: bool,
     pub stage: Picked<Stage>,
     pub key_event: bool,
+    /// The groups a shared update goes to (none: every group).
+    pub groups: Vec<Picked<FamilyGroupId>>,
 }
 
 pub fn update(f: UpdateFields<'_>, v: &mut Validator) -> Option<NewUpdate> {
     let title = v.check(required("title", f.title, limits::UPDATE_TITLE));
     let body = v.check(required("body", f.body, limits::UPDATE_BODY));
-    let stage = v.check(f.stage.optional("stage", "Choose a stage from the list."))?;
+    let stage = v.check(f.stage.optional("stage", "Choose a stage from the list."));
+    let mut groups = Vec::new();
+    for group in f.groups {
+        let message = "Choose family groups of this case.";
+        groups.extend(v.check(group.required("family_group_ids", message)));
+    }
+    groups.sort();
+    groups.dedup();
+    let stage = stage?;
     Some(NewUpdate {
         title: title?,
         body: body?,
@@ -481,6 +513,7 @@ pub fn update(f: UpdateFields<'_>, v: &mut Validator) -> Option<NewUpdate> {
         stage,
         // A change of stage is always a key event.
         key_event: f.key_event || stage.is_some(),
+        groups,
     })
 }
 
@@ -535,6 +568,37 @@ pub fn relative(f: RelativeFields<'_>, v: &mut Validator) -> Option<RelativeInpu
     })
 }
 
+/// The family group a new relative joins: an existing group of the case (`family_group_id`),
+/// or a new one named `new_family_group`, not both; neither is the case's only group.
+pub fn joining(
+    group: Picked<FamilyGroupId>,
+    new_name: Option<&str>,
+    v: &mut Validator,
+) -> Option<Joining> {
+    let new_name = new_name.map(str::trim).filter(|n| !n.is_empty());
+    let group = v.check(group.optional(
+        "family_group_id",
+        "Choose one of this case's family groups.",
+    ))?;
+    match (group, new_name) {
+        (Some(_), Some(_)) => {
+            v.check::<()>(Err(AppError::invalid(
+                "new_family_group",
+                "Choose an existing group or name a new one, not both.",
+            )));
+            None
+        }
+        (Some(id), None) => Some(Joining::Group(id)),
+        (None, Some(name)) => v
+            .check(crate::casework::groups::parse_name(
+                "new_family_group",
+                name,
+            ))
+            .map(Joining::New),
+        (None, None) => Some(Joining::Only),
+    }
+}
+
 /// An item of property held for the family.
 pub struct ItemFields<'a> {
     pub description: &'a str,
@@ -575,6 +639,8 @@ pub struct AssignmentFields<'a> {
     pub working_hours: Option<&'a str>,
     pub cover: Picked<UserId>,
     pub cover_note: Option<&'a str>,
+    /// Named to one family group only; absent: every group.
+    pub group: Picked<FamilyGroupId>,
 }
 
 pub fn assignment(f: AssignmentFields<'_>, v: &mut Validator) -> Option<NewAssignment> {
@@ -600,6 +666,10 @@ pub fn assignment(f: AssignmentFields<'_>, v: &mut Validator) -> Option<NewAssig
     ));
     let cover_user_id = v.check(f.cover.optional("cover_user_id", PERSON));
     let cover_note = v.check(optional("cover_note", f.cover_note, limits::NOTE));
+    let group = v.check(f.group.optional(
+        "family_group_id",
+        "Choose one of this case's family groups.",
+    ));
     Some(NewAssignment {
         user_id: user_id?,
         role: role?,
@@ -611,6 +681,7 @@ pub fn assignment(f: AssignmentFields<'_>, v: &mut Validator) -> Option<NewAssig
         working_hours: working_hours?,
         cover_user_id: cover_user_id?,
         cover_note: cover_note?,
+        family_group_id: group?,
     })
 }
 

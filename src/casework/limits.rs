@@ -19,6 +19,10 @@ pub const PROPERTY_DESCRIPTION: usize = 500;
 pub const RECEIVED_BY: usize = 200;
 pub const NOTE: usize = 2_000;
 pub const RELATIONSHIP: usize = 100;
+/// A family group's name ("the mother and stepfather").
+pub const GROUP_NAME: usize = 100;
+/// Why a relative is restricted, or why the restriction is lifted.
+pub const RESTRICTION_REASON: usize = 1_000;
 pub const ADDRESS: usize = 500;
 pub const WORKING_HOURS: usize = 200;
 pub const PREFERRED_HOURS: usize = 200;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod contacts;
 pub mod export;
 pub mod follow_ups;
+pub mod groups;
 pub mod input;
 pub mod limits;
 pub mod links;

@@ -1,12 +1,12 @@
-//! Telling a case's family there is news: one notice per relative who can read the portal,
-//! once per cause. Written in the transaction of the record that caused it.
+//! Telling a case's family, or some of its groups, there is news: one notice per relative who
+//! can read the portal (not restricted), once per cause. Written in the transaction of the record that caused it.
 
 use diesel::prelude::*;
 
 use crate::casework::types::AccessState;
 use crate::db::DbConn;
 use crate::db::schema::relatives;
-use crate::domain::{CaseId, RelativeId};
+use crate::domain::{CaseId, FamilyGroupId, RelativeId};
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
 
@@ -15,6 +15,7 @@ pub fn reachable_relatives(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<V
     relatives::table
         .filter(relatives::case_id.eq(case_id))
         .filter(relatives::access_state.eq_any([AccessState::Invited, AccessState::Active]))
+        .filter(relatives::restricted_at.is_null())
         .select(relatives::id)
         .load(conn)
 }
@@ -26,7 +27,36 @@ pub fn notify_family(
     kind: Kind,
     cause: &str,
 ) -> QueryResult<()> {
-    for relative in reachable_relatives(conn, case_id)? {
+    let reachable = reachable_relatives(conn, case_id)?;
+    notify(conn, case_id, reachable, kind, cause)
+}
+
+/// Tells the relatives of these family groups who can read the portal that there is news.
+pub fn notify_groups(
+    conn: &mut DbConn,
+    case_id: &CaseId,
+    groups: &[FamilyGroupId],
+    kind: Kind,
+    cause: &str,
+) -> QueryResult<()> {
+    let reachable: Vec<RelativeId> = relatives::table
+        .filter(relatives::case_id.eq(case_id))
+        .filter(relatives::family_group_id.eq_any(groups))
+        .filter(relatives::access_state.eq_any([AccessState::Invited, AccessState::Active]))
+        .filter(relatives::restricted_at.is_null())
+        .select(relatives::id)
+        .load(conn)?;
+    notify(conn, case_id, reachable, kind, cause)
+}
+
+fn notify(
+    conn: &mut DbConn,
+    case_id: &CaseId,
+    relatives: Vec<RelativeId>,
+    kind: Kind,
+    cause: &str,
+) -> QueryResult<()> {
+    for relative in relatives {
         outbox::enqueue(
             conn,
             &Notice {
@@ -39,4 +69,30 @@ pub fn notify_family(
         )?;
     }
     Ok(())
+}
+
+/// Tells the family groups of the relatives a contact was with (not restricted ones) that
+/// there is news; every group when it names nobody.
+pub fn notify_groups_of(
+    conn: &mut DbConn,
+    case_id: &CaseId,
+    with: &[RelativeId],
+    kind: Kind,
+    cause: &str,
+) -> QueryResult<()> {
+    if with.is_empty() {
+        return notify_family(conn, case_id, kind, cause);
+    }
+    let mut groups: Vec<FamilyGroupId> = relatives::table
+        .filter(relatives::id.eq_any(with))
+        .filter(relatives::case_id.eq(case_id))
+        .filter(relatives::restricted_at.is_null())
+        .select(relatives::family_group_id)
+        .load::<Option<FamilyGroupId>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    groups.sort();
+    groups.dedup();
+    notify_groups(conn, case_id, &groups, kind, cause)
 }

@@ -10,11 +10,13 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
+use crate::casework::groups::{self, GroupView, Joining};
+use crate::casework::record::require_open;
 use crate::casework::types::{AccessState, ContactChannel};
 use crate::db::schema::{relative_versions, relatives};
 use crate::db::{self, DbConn};
 use crate::domain::{
-    CaseId, EmailAddress, LimitedText, PersonName, RelativeId, UserId, new_row_id,
+    CaseId, EmailAddress, FamilyGroupId, LimitedText, PersonName, RelativeId, UserId, new_row_id,
 };
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -45,6 +47,14 @@ pub struct Relative {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub updated_at: NaiveDateTime,
+    /// The family group the relative belongs to.
+    pub family_group_id: Option<FamilyGroupId>,
+    /// Since when the relative is restricted (the reason is kept apart, for the SIO and
+    /// managers); `None` when they are not.
+    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
+    pub restricted_at: Option<NaiveDateTime>,
+    /// Who restricted them: whom officers ask about it.
+    pub restricted_by: Option<UserId>,
 }
 
 /// A parsed relative, for adding or editing.
@@ -129,7 +139,11 @@ pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<Relative>> {
 
 /// Keeps a copy of this version of a relative, changed by a staff member or (`None`) by the
 /// relative themselves.
-fn snapshot(conn: &mut DbConn, relative: &Relative, by: Option<&UserId>) -> QueryResult<()> {
+pub fn keep_version(
+    conn: &mut DbConn,
+    relative: &Relative,
+    by: Option<&UserId>,
+) -> QueryResult<()> {
     diesel::insert_into(relative_versions::table)
         .values((
             relative_versions::id.eq(new_row_id()),
@@ -143,16 +157,20 @@ fn snapshot(conn: &mut DbConn, relative: &Relative, by: Option<&UserId>) -> Quer
         .map(|_| ())
 }
 
-/// Adds a relative to a case the caller works on.
+/// Adds a relative to a case the caller works on, in the family group `joining` names (made
+/// now when it is new, with them as its first member and point of contact).
 pub fn add(
     conn: &mut DbConn,
     user: &StaffUser,
     case_id: &CaseId,
     input: &RelativeInput,
+    joining: &Joining,
 ) -> Result<Relative, AppError> {
     db::write(conn, |conn| {
         let case = access::require_visible(conn, user, case_id)?;
-        crate::casework::record::require_open(&case)?;
+        require_open(&case)?;
+        let group = groups::for_new_relative(conn, user, case_id, joining)?;
+        let first_of_new_group = matches!(joining, Joining::New(_));
         let id = RelativeId::new();
         let now = db::now();
         diesel::insert_into(relatives::table)
@@ -160,6 +178,7 @@ pub fn add(
                 relatives::id.eq(&id),
                 relatives::case_id.eq(case_id),
                 details(input),
+                relatives::family_group_id.eq(&group),
                 relatives::access_state.eq(AccessState::NotInvited),
                 relatives::auth_version.eq(1_i64),
                 relatives::version.eq(1_i64),
@@ -168,8 +187,13 @@ pub fn add(
                 relatives::updated_at.eq(now),
             ))
             .execute(conn)?;
+        if first_of_new_group {
+            diesel::update(relatives::table.find(&id))
+                .set(relatives::point_of_contact.eq(true))
+                .execute(conn)?;
+        }
         let relative = find(conn, case_id, &id)?.ok_or(AppError::NotFound)?;
-        snapshot(conn, &relative, Some(&user.id))?;
+        keep_version(conn, &relative, Some(&user.id))?;
         audit::event(&Actor::Staff(user.id.clone()), "relative.add")
             .record("relative", &id)
             .case(case_id)
@@ -197,6 +221,9 @@ pub fn edit(
     db::write(conn, |conn| {
         access::require_visible(conn, user, case_id)?;
         let current = find(conn, case_id, id)?.ok_or(AppError::NotFound)?;
+        if current.version == expected_version {
+            check_point_of_contact(conn, &current, input.point_of_contact)?;
+        }
         let changed = diesel::update(
             relatives::table
                 .filter(relatives::id.eq(id))
@@ -213,7 +240,7 @@ pub fn edit(
             return Ok(Edited::Stale(current));
         }
         let saved = find(conn, case_id, id)?.ok_or(AppError::NotFound)?;
-        snapshot(conn, &saved, Some(&user.id))?;
+        keep_version(conn, &saved, Some(&user.id))?;
         audit::event(&Actor::Staff(user.id.clone()), "relative.edit")
             .record("relative", id)
             .case(case_id)
@@ -254,12 +281,161 @@ pub fn set_preferences(
             .find(id)
             .select(Relative::as_select())
             .first(conn)?;
-        snapshot(conn, &saved, None)?;
+        keep_version(conn, &saved, None)?;
         audit::event(&Actor::Relative(id.clone()), "relative.preferences")
             .record("relative", id)
             .case(&saved.case_id)
             .detail(format!("version {}", saved.version))
             .write(conn)?;
         Ok(())
+    })
+}
+
+// ---- family groups: joining and moving ------------------------------------------------
+
+/// Refuses to take `relative` out of their group when that would leave the group with no
+/// member, or with members but no point of contact.
+fn check_leaving(conn: &mut DbConn, relative: &Relative) -> Result<(), AppError> {
+    let Some(group) = &relative.family_group_id else {
+        return Ok(());
+    };
+    let others: Vec<bool> = relatives::table
+        .filter(relatives::family_group_id.eq(group))
+        .filter(relatives::id.ne(&relative.id))
+        .select(relatives::point_of_contact)
+        .load(conn)?;
+    if others.is_empty() {
+        return Err(AppError::conflict(
+            "last_member",
+            "This relative is the only member of their family group. A group keeps at least one member.",
+        ));
+    }
+    if relative.point_of_contact && !others.iter().any(|&p| p) {
+        return Err(AppError::conflict(
+            "last_point_of_contact",
+            "This relative is their group's only point of contact. Nominate another member of the group first.",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an edit that takes away the last point of contact of a group that has one.
+pub fn check_point_of_contact(
+    conn: &mut DbConn,
+    current: &Relative,
+    stays_point_of_contact: bool,
+) -> Result<(), AppError> {
+    if !current.point_of_contact || stays_point_of_contact {
+        return Ok(());
+    }
+    let Some(group) = &current.family_group_id else {
+        return Ok(());
+    };
+    let others: i64 = relatives::table
+        .filter(relatives::family_group_id.eq(group))
+        .filter(relatives::id.ne(&current.id))
+        .filter(relatives::point_of_contact.eq(true))
+        .count()
+        .get_result(conn)?;
+    if others == 0 {
+        return Err(AppError::conflict(
+            "last_point_of_contact",
+            "This relative is their group's only point of contact. Nominate another member of the group first.",
+        ));
+    }
+    Ok(())
+}
+
+/// Puts `relative` into `group`, keeping the change as a version of the relative, and audits
+/// it as `action`. The rules of leaving their old group are checked first.
+fn place(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    relative: &Relative,
+    group: &FamilyGroupId,
+    point_of_contact: bool,
+    detail: String,
+) -> Result<Relative, AppError> {
+    if relative.family_group_id.as_ref() == Some(group) {
+        return Err(AppError::conflict(
+            "already_in_group",
+            "This relative is already in that family group.",
+        ));
+    }
+    check_leaving(conn, relative)?;
+    diesel::update(relatives::table.find(&relative.id))
+        .set((
+            relatives::family_group_id.eq(group),
+            relatives::point_of_contact.eq(point_of_contact),
+            relatives::version.eq(relatives::version + 1),
+            relatives::updated_at.eq(db::now()),
+        ))
+        .execute(conn)?;
+    let moved = find(conn, &relative.case_id, &relative.id)?.ok_or(AppError::NotFound)?;
+    keep_version(conn, &moved, Some(&user.id))?;
+    audit::event(&Actor::Staff(user.id.clone()), "relative.move")
+        .record("relative", &relative.id)
+        .case(&relative.case_id)
+        .detail(detail)
+        .write(conn)?;
+    Ok(moved)
+}
+
+/// Makes a new group on a case with its first member, an existing relative of the case, who
+/// becomes its point of contact.
+pub fn start_group(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    case_id: &CaseId,
+    name: &LimitedText,
+    first_member: &RelativeId,
+) -> Result<GroupView, AppError> {
+    db::write(conn, |conn| {
+        let case = access::require_visible(conn, user, case_id)?;
+        require_open(&case)?;
+        let relative = find(conn, case_id, first_member)?.ok_or_else(|| {
+            AppError::invalid("first_member", "This is not a relative of this case.")
+        })?;
+        let id = groups::insert(conn, user, case_id, name.as_str())?;
+        let detail = format!(
+            "to new group {id} from {}",
+            relative
+                .family_group_id
+                .as_ref()
+                .map_or("none", |g| g.as_str())
+        );
+        place(conn, user, &relative, &id, true, detail)?;
+        groups::views(conn, case_id)?
+            .into_iter()
+            .find(|g| g.group.id == id)
+            .ok_or(AppError::NotFound)
+    })
+}
+
+/// Moves a relative to another group of their case. They see that group's thread from now
+/// on; what they wrote stays where it was written. They are not the new group's point of
+/// contact unless staff nominate them.
+pub fn move_to_group(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    case_id: &CaseId,
+    id: &RelativeId,
+    to: &FamilyGroupId,
+    reason: &LimitedText,
+) -> Result<Relative, AppError> {
+    db::write(conn, |conn| {
+        let case = access::require_visible(conn, user, case_id)?;
+        require_open(&case)?;
+        let relative = find(conn, case_id, id)?.ok_or(AppError::NotFound)?;
+        let to = groups::require(conn, case_id, to, "family_group_id")?.id;
+        let detail = format!(
+            "from {} to {to}: {}",
+            relative
+                .family_group_id
+                .as_ref()
+                .map_or("none", |g| g.as_str()),
+            reason.as_str()
+        );
+        place(conn, user, &relative, &to, false, detail)
     })
 }

@@ -40,6 +40,8 @@ pub struct Entry {
     pub by: String,
     /// For a shared update: each relative who has read it, with when they first did.
     pub read_by: Vec<String>,
+    /// For a shared update: the family groups it went to, by name; empty for every group.
+    pub groups: Vec<String>,
 }
 
 fn name(conn: &mut DbConn, id: &UserId) -> QueryResult<String> {
@@ -70,8 +72,11 @@ pub fn build(conn: &mut DbConn, case_id: &CaseId, kinds: &[EntryKind]) -> QueryR
             record_id,
             by,
             read_by: Vec::new(),
+            groups: Vec::new(),
         })
     };
+    let mut sent_to: std::collections::HashMap<String, Vec<crate::domain::FamilyGroupId>> =
+        std::collections::HashMap::new();
     if wanted(EntryKind::Contact) || wanted(EntryKind::Correction) {
         for c in contacts::list(conn, case_id)? {
             if wanted(EntryKind::Contact) {
@@ -112,6 +117,8 @@ pub fn build(conn: &mut DbConn, case_id: &CaseId, kinds: &[EntryKind]) -> QueryR
     }
     if wanted(EntryKind::Update) {
         for u in updates::list(conn, case_id)? {
+            sent_to.insert(u.record.id.to_string(), u.family_group_ids);
+            let u = u.record;
             let by = name(conn, &u.posted_by)?;
             push(
                 u.posted_at,
@@ -244,10 +251,21 @@ pub fn build(conn: &mut DbConn, case_id: &CaseId, kinds: &[EntryKind]) -> QueryR
             push(at, EntryKind::Status, title.into(), reason, false, id, by);
         }
     }
+    let group_names: std::collections::HashMap<_, _> =
+        crate::casework::groups::list(conn, case_id)?
+            .into_iter()
+            .map(|g| (g.id, g.name))
+            .collect();
     for entry in out
         .iter_mut()
         .filter(|e| e.kind == EntryKind::Update && e.shared_with_family)
     {
+        entry.groups = sent_to
+            .get(&entry.record_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| group_names.get(g).cloned())
+            .collect();
         let reads: Vec<(String, NaiveDateTime)> = update_reads::table
             .inner_join(relatives::table.on(relatives::id.eq(update_reads::relative_id)))
             .filter(update_reads::update_id.eq(&entry.record_id))

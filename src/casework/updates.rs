@@ -1,6 +1,7 @@
 //! Updates on the case timeline ("post-mortem examination completed"), shared with the family
-//! or kept to staff, with a stage change where one happened. Sharing an update tells each
-//! relative with portal access that there is news (never what it is).
+//! or kept to staff, with a stage change where one happened. A shared update goes to every
+//! family group of the case unless staff choose groups. Sharing it tells each relative of
+//! those groups with portal access that there is news (never what it is).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,18 +10,28 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
-use crate::casework::notices::notify_family;
+use crate::casework::groups;
+use crate::casework::notices::{notify_family, notify_groups};
 use crate::casework::record::{self, Case, require_open};
 use crate::casework::types::{CaseStatus, Stage};
-use crate::db::schema::case_updates;
+use crate::db::schema::{case_updates, update_groups};
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, LimitedText, UpdateId, UserId};
+use crate::domain::{CaseId, FamilyGroupId, LimitedText, UpdateId, UserId};
 use crate::error::AppError;
 use crate::notify::Kind;
 
+/// An update as staff and the API see it: with the family groups it went to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Update {
+    #[serde(flatten)]
+    pub record: UpdateRecord,
+    /// The family groups a shared update went to; empty when it went to every group.
+    pub family_group_ids: Vec<FamilyGroupId>,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = case_updates)]
-pub struct Update {
+pub struct UpdateRecord {
     pub id: UpdateId,
     pub case_id: CaseId,
     pub title: String,
@@ -42,6 +53,8 @@ pub struct NewUpdate {
     /// Set when the update records the case moving to a new stage.
     pub stage: Option<Stage>,
     pub key_event: bool,
+    /// The family groups a shared update goes to; empty: every group of the case.
+    pub groups: Vec<FamilyGroupId>,
 }
 
 fn insert(
@@ -69,8 +82,27 @@ fn insert(
     if let Some(stage) = new.stage.filter(|s| *s != case.stage) {
         record::change_stage(conn, &case.id, stage, id.as_str(), &user.id)?;
     }
-    if new.shared_with_family {
-        notify_family(conn, &case.id, Kind::FamilyNews, &format!("update:{id}"))?;
+    if !new.groups.is_empty() && !new.shared_with_family {
+        return Err(AppError::invalid(
+            "family_group_ids",
+            "Only an update shared with the family goes to family groups.",
+        ));
+    }
+    for group in &new.groups {
+        let group = groups::require(conn, &case.id, group, "family_group_ids")?;
+        diesel::insert_into(update_groups::table)
+            .values((
+                update_groups::update_id.eq(&id),
+                update_groups::family_group_id.eq(&group.id),
+                update_groups::case_id.eq(&case.id),
+            ))
+            .execute(conn)?;
+    }
+    let cause = format!("update:{id}");
+    match (new.shared_with_family, new.groups.is_empty()) {
+        (false, _) => {}
+        (true, true) => notify_family(conn, &case.id, Kind::FamilyNews, &cause)?,
+        (true, false) => notify_groups(conn, &case.id, &new.groups, Kind::FamilyNews, &cause)?,
     }
     audit::event(&Actor::Staff(user.id.clone()), "update.post")
         .record("update", &id)
@@ -123,13 +155,12 @@ pub fn post_to_linked(
         }
         let mut posted = Vec::new();
         for target in targets.iter().filter(|c| c.status == CaseStatus::Open) {
-            // A stage belongs to one case; across linked cases only the words are shared.
+            // A stage and family groups belong to one case; across linked cases only the
+            // words are shared, with every group of each other case.
+            let own = target.id == *case_id;
             let for_target = NewUpdate {
-                stage: if target.id == *case_id {
-                    new.stage
-                } else {
-                    None
-                },
+                stage: if own { new.stage } else { None },
+                groups: if own { new.groups.clone() } else { Vec::new() },
                 ..new.clone()
             };
             let id = insert(conn, user, target, &for_target, Some(&batch))?;
@@ -157,23 +188,46 @@ pub fn insert_shared_notice(
         shared_with_family: true,
         stage: None,
         key_event: true,
+        groups: Vec::new(),
     };
     Ok(insert(conn, user, case, &new, None)?.to_string())
 }
 
+/// Each update with the groups it went to.
+fn with_groups(conn: &mut DbConn, records: Vec<UpdateRecord>) -> QueryResult<Vec<Update>> {
+    let ids: Vec<&UpdateId> = records.iter().map(|r| &r.id).collect();
+    let rows: Vec<(UpdateId, FamilyGroupId)> = update_groups::table
+        .filter(update_groups::update_id.eq_any(ids))
+        .select((update_groups::update_id, update_groups::family_group_id))
+        .order(update_groups::family_group_id.asc())
+        .load(conn)?;
+    Ok(records
+        .into_iter()
+        .map(|record| Update {
+            family_group_ids: rows
+                .iter()
+                .filter(|(u, _)| *u == record.id)
+                .map(|(_, g)| g.clone())
+                .collect(),
+            record,
+        })
+        .collect())
+}
+
 pub fn find(conn: &mut DbConn, id: &UpdateId) -> QueryResult<Option<Update>> {
-    case_updates::table
+    let found: Vec<UpdateRecord> = case_updates::table
         .find(id)
-        .select(Update::as_select())
-        .first(conn)
-        .optional()
+        .select(UpdateRecord::as_select())
+        .load(conn)?;
+    Ok(with_groups(conn, found)?.pop())
 }
 
 /// Every update on a case, newest first.
 pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<Update>> {
-    case_updates::table
+    let records = case_updates::table
         .filter(case_updates::case_id.eq(case_id))
-        .select(Update::as_select())
+        .select(UpdateRecord::as_select())
         .order((case_updates::posted_at.desc(), case_updates::id.desc()))
-        .load(conn)
+        .load(conn)?;
+    with_groups(conn, records)
 }

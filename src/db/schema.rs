@@ -177,6 +177,7 @@ diesel::table! {
         created_at -> Timestamp,
         ended_by -> Nullable<Text>,
         end_reason -> Nullable<Text>,
+        family_group_id -> Nullable<Text>,
     }
 }
 
@@ -205,6 +206,9 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        family_group_id -> Nullable<Text>,
+        restricted_at -> Nullable<Timestamp>,
+        restricted_by -> Nullable<Text>,
     }
 }
 
@@ -285,6 +289,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        family_group_id -> Nullable<Text>,
     }
 }
 
@@ -326,6 +331,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         closed_by -> Nullable<Text>,
         closing_response -> Nullable<Text>,
+        family_group_id -> Nullable<Text>,
     }
 }
 
@@ -482,6 +488,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    family_groups (id) {
+        id -> Text,
+        case_id -> Text,
+        name -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    update_groups (update_id, family_group_id) {
+        update_id -> Text,
+        family_group_id -> Text,
+        case_id -> Text,
+    }
+}
+
+diesel::table! {
+    relative_restrictions (id) {
+        id -> Text,
+        relative_id -> Text,
+        case_id -> Text,
+        restricted -> Bool,
+        reason -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -517,4 +553,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bank_holidays,
     rate_limits,
     view_changes,
+    family_groups,
+    update_groups,
+    relative_restrictions,
 );

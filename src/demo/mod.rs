@@ -20,11 +20,12 @@ use crate::auth::password;
 use crate::casework::record::record_stage;
 use crate::casework::types::{AssignmentRole, Stage};
 use crate::db::schema::{
-    assignments, cases, contact_plans, messages, reference_counters, relatives,
+    assignments, cases, contact_plans, family_groups, messages, reference_counters, relatives,
 };
 use crate::db::{self, DbConn};
 use crate::domain::{
-    CaseId, EmailAddress, PersonName, RelativeId, Role, TeamId, TeamName, UserId, new_row_id,
+    CaseId, EmailAddress, FamilyGroupId, PersonName, RelativeId, Role, TeamId, TeamName, UserId,
+    new_row_id,
 };
 use crate::error::AppError;
 use crate::notify::Kind;
@@ -91,9 +92,17 @@ struct DemoRelative {
     language: String,
     #[serde(default)]
     point_of_contact: bool,
+    /// The family group they belong to, by name; every case's first group is "Family"
+    /// unless named.
+    #[serde(default = "family")]
+    group: String,
     /// A concern about the investigation this relative sent a day ago, acknowledged by the
     /// case's first officer and not yet answered.
     concern: Option<String>,
+}
+
+fn family() -> String {
+    crate::casework::groups::DEFAULT_NAME.to_owned()
 }
 
 /// The demo data, read once; `data.toml` is part of the binary, and a test reads it.
@@ -254,12 +263,34 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                     ))
                     .execute(conn)?;
             }
+            let mut groups: Vec<(&str, FamilyGroupId)> = Vec::new();
             for r in &c.relatives {
+                if groups.iter().any(|(name, _)| *name == r.group) {
+                    continue;
+                }
+                let group = FamilyGroupId::new();
+                diesel::insert_into(family_groups::table)
+                    .values((
+                        family_groups::id.eq(&group),
+                        family_groups::case_id.eq(&id),
+                        family_groups::name.eq(&r.group),
+                        family_groups::created_by.eq(&manager),
+                        family_groups::created_at.eq(opened),
+                    ))
+                    .execute(conn)?;
+                groups.push((&r.group, group));
+            }
+            for r in &c.relatives {
+                let group = groups
+                    .iter()
+                    .find(|(name, _)| *name == r.group)
+                    .map(|g| &g.1);
                 let relative_id = RelativeId::new();
                 diesel::insert_into(relatives::table)
                     .values((
                         relatives::id.eq(&relative_id),
                         relatives::case_id.eq(&id),
+                        relatives::family_group_id.eq(group),
                         relatives::full_name.eq(&r.name),
                         relatives::relationship.eq(&r.relationship),
                         relatives::email.eq(email(&r.local)),
@@ -295,6 +326,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                             messages::id.eq(new_row_id()),
                             messages::case_id.eq(&id),
                             messages::from_relative_id.eq(Some(&relative_id)),
+                            messages::family_group_id.eq(group),
                             messages::category.eq(Some("investigation_concern")),
                             messages::body.eq(concern),
                             messages::sent_at.eq(sent),

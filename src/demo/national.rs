@@ -22,7 +22,8 @@ use crate::casework::cases::reserve_references;
 use crate::casework::follow_ups::{ESCALATION_DELAY_HOURS, REMINDER_WINDOW_HOURS};
 use crate::db::schema::{
     assignments, case_stage_history, case_status_changes, case_updates, cases, contact_plans,
-    contacts, follow_up_events, follow_ups, messages, relatives, team_members, teams, users,
+    contacts, family_groups, follow_up_events, follow_ups, messages, relatives, team_members,
+    teams, users,
 };
 use crate::db::{self, DbConn};
 use crate::demo::DEMO_DOMAIN;
@@ -455,6 +456,19 @@ struct NewRelative {
     created_by: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    /// Every generated case has one family group, whose id is the case's (as the migration
+    /// that brought groups in made them).
+    family_group_id: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = family_groups)]
+struct NewGroup {
+    id: String,
+    case_id: String,
+    name: &'static str,
+    created_by: String,
+    created_at: NaiveDateTime,
 }
 
 #[derive(Insertable)]
@@ -499,6 +513,7 @@ struct FollowUpWhat {
     escalation_at: Option<NaiveDateTime>,
     created_by: String,
     created_at: NaiveDateTime,
+    family_group_id: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -546,6 +561,7 @@ struct MessageWhat {
     body: &'static str,
     in_reply_to: Option<String>,
     sent_at: NaiveDateTime,
+    family_group_id: String,
 }
 
 #[derive(Insertable)]
@@ -783,6 +799,7 @@ impl TeamData {
                     created_by: officers[p.flo].0.clone(),
                     created_at: p.opened,
                     updated_at: p.opened,
+                    family_group_id: p.id.clone(),
                 });
                 p.relatives.push(id);
             }
@@ -1106,6 +1123,7 @@ impl TeamData {
                     escalation_at: Some(due + Duration::hours(ESCALATION_DELAY_HOURS)),
                     created_by: creator.clone(),
                     created_at: created,
+                    family_group_id: appointment.then(|| p.id.clone()),
                 },
                 outcome: FollowUpOutcome {
                     status,
@@ -1169,6 +1187,7 @@ impl TeamData {
                     body: rng.word(QUESTIONS),
                     in_reply_to: None,
                     sent_at: sent,
+                    family_group_id: p.id.clone(),
                 },
                 handling: MessageHandling {
                     acknowledged_at: acknowledged,
@@ -1193,6 +1212,7 @@ impl TeamData {
                         body: rng.word(ANSWERS),
                         in_reply_to: Some(id),
                         sent_at: at,
+                        family_group_id: p.id.clone(),
                     },
                     handling: MessageHandling {
                         acknowledged_at: None,
@@ -1242,6 +1262,18 @@ impl TeamData {
         insert_rows!(conn, cases::table, self.cases);
         insert_rows!(conn, case_status_changes::table, self.status_changes);
         insert_rows!(conn, assignments::table, self.assignments);
+        let groups: Vec<NewGroup> = self
+            .cases
+            .iter()
+            .map(|c| NewGroup {
+                id: c.id.clone(),
+                case_id: c.id.clone(),
+                name: crate::casework::groups::DEFAULT_NAME,
+                created_by: c.created_by.clone(),
+                created_at: c.opened_at,
+            })
+            .collect();
+        insert_rows!(conn, family_groups::table, groups);
         insert_rows!(conn, relatives::table, self.relatives);
         insert_rows!(conn, contacts::table, self.contacts);
         insert_rows!(conn, contact_plans::table, self.plans);

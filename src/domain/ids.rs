@@ -114,6 +114,8 @@ text_id!(
     MessageId,
     PropertyItemId,
     AssignmentId,
+    /// A family group of a case: one household or side of the family.
+    FamilyGroupId,
     NotificationId,
     AuditEventId,
     /// A server-side sign-in session; named in the session token as `sid`.

@@ -88,6 +88,7 @@ pub fn invite(
         let case = access::require_visible(conn, user, case_id)?;
         require_open(&case)?;
         let relative = relatives::find(conn, case_id, id)?.ok_or(AppError::NotFound)?;
+        crate::family::restrictions::require_unrestricted(&relative)?;
         if relative.access_state == AccessState::Suspended {
             return Err(AppError::conflict(
                 "relative_suspended",

@@ -130,11 +130,11 @@ pub fn redeem(conn: &mut DbConn, token: &str) -> QueryResult<Result<RelativeId, 
     if expires_at <= now {
         return Ok(Err(LinkProblem::Expired));
     }
-    let state: AccessState = relatives::table
+    let (state, restricted): (AccessState, Option<chrono::NaiveDateTime>) = relatives::table
         .find(&relative)
-        .select(relatives::access_state)
+        .select((relatives::access_state, relatives::restricted_at))
         .first(conn)?;
-    if state == AccessState::Suspended {
+    if state == AccessState::Suspended || restricted.is_some() {
         return Ok(Err(LinkProblem::Suspended));
     }
     // Conditional, so that two clicks racing each other cannot both sign in.

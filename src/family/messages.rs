@@ -1,4 +1,6 @@
-//! Messages between a family and its case team, one thread per case. A relative writes with
+//! Messages between a family and its case team, one thread per family group: a relative reads
+//! their own group's thread and never another's, nor what a restricted relative wrote (staff
+//! read every group's, each message marked with its group). A relative writes with
 //! a category; a named officer acknowledges and answers, and both times are recorded and
 //! shown to the family. A concern about the investigation also goes to the SIO, stays on the
 //! managers' list until it is closed, and can only be closed with a recorded response.
@@ -13,11 +15,12 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
-use crate::casework::notices::notify_family;
+use crate::casework::groups;
+use crate::casework::notices::notify_groups;
 use crate::casework::types::AssignmentRole;
 use crate::db::schema::{assignments, cases, message_reads, messages, relatives, users};
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, LimitedText, MessageId, RelativeId, UserId};
+use crate::domain::{CaseId, FamilyGroupId, LimitedText, MessageId, RelativeId, UserId};
 use crate::error::AppError;
 use crate::family::FamilyUser;
 use crate::i18n::Lang;
@@ -50,6 +53,8 @@ pub struct MessageView {
     pub category_label: Option<String>,
     pub body: String,
     pub in_reply_to: Option<MessageId>,
+    /// The family group whose thread it is in.
+    pub family_group_id: Option<FamilyGroupId>,
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub sent_at: NaiveDateTime,
     #[serde(serialize_with = "crate::domain::utc::utc_opt")]
@@ -113,6 +118,7 @@ struct Row {
     closed_at: Option<NaiveDateTime>,
     closed_by: Option<UserId>,
     closing_response: Option<String>,
+    family_group_id: Option<FamilyGroupId>,
 }
 
 fn category_label(category: Category, lang: Option<Lang>) -> String {
@@ -122,18 +128,40 @@ fn category_label(category: Category, lang: Option<Lang>) -> String {
     }
 }
 
-/// The case's messages, newest thread first. `lang` is the reader's language when the reader
-/// is a relative (`relative` then marks the team's messages they have not opened).
+/// The relatives of a case who are restricted now: what they wrote is kept from the family.
+fn restricted_of(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<RelativeId>> {
+    relatives::table
+        .filter(relatives::case_id.eq(case_id))
+        .filter(relatives::restricted_at.is_not_null())
+        .select(relatives::id)
+        .load(conn)
+}
+
+/// The case's messages, newest thread first: every group's for staff (`reader` `None`); for a
+/// relative, their group's, in their language, with the team's messages they have not opened
+/// marked new, and nothing a restricted relative wrote.
 pub fn thread(
     conn: &mut DbConn,
     case_id: &CaseId,
-    reader: Option<(&RelativeId, Lang)>,
+    reader: Option<&FamilyUser>,
 ) -> QueryResult<Vec<ThreadItem>> {
-    let rows: Vec<Row> = messages::table
+    let mut query = messages::table
         .filter(messages::case_id.eq(case_id))
         .select(Row::as_select())
         .order((messages::sent_at.asc(), messages::id.asc()))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(user) = reader {
+        query = query.filter(messages::family_group_id.eq(&user.family_group_id));
+        let hidden = restricted_of(conn, case_id)?;
+        if !hidden.is_empty() {
+            query = query.filter(
+                messages::from_relative_id
+                    .is_null()
+                    .or(messages::from_relative_id.ne_all(hidden)),
+            );
+        }
+    }
+    let rows: Vec<Row> = query.load(conn)?;
     let staff: HashMap<UserId, String> = users::table
         .select((users::id, users::display_name))
         .filter(
@@ -162,13 +190,13 @@ pub fn thread(
         .into_iter()
         .collect();
     let read: Vec<MessageId> = match reader {
-        Some((relative, _)) => message_reads::table
-            .filter(message_reads::relative_id.eq(relative))
+        Some(user) => message_reads::table
+            .filter(message_reads::relative_id.eq(&user.relative_id))
             .select(message_reads::message_id)
             .load(conn)?,
         None => Vec::new(),
     };
-    let lang = reader.map(|(_, l)| l);
+    let lang = reader.map(|u| u.lang);
     let name = |id: &Option<UserId>| id.as_ref().and_then(|i| staff.get(i).cloned());
     let views: Vec<MessageView> = rows
         .iter()
@@ -185,6 +213,7 @@ pub fn thread(
                 category_label: category.map(|c| category_label(c, lang)),
                 body: r.body.clone(),
                 in_reply_to: r.in_reply_to.clone(),
+                family_group_id: r.family_group_id.clone(),
                 sent_at: r.sent_at,
                 acknowledged_at: r.acknowledged_at,
                 acknowledged_by: name(&r.acknowledged_by),
@@ -219,17 +248,19 @@ pub fn thread(
     Ok(items)
 }
 
-/// The team's messages a relative has not opened yet.
-pub fn unread_for(conn: &mut DbConn, case_id: &CaseId, relative: &RelativeId) -> QueryResult<i64> {
+/// The team's messages in a relative's group thread that they have not opened yet.
+pub fn unread_for(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<i64> {
     let from_team: i64 = messages::table
-        .filter(messages::case_id.eq(case_id))
+        .filter(messages::case_id.eq(&user.case_id))
+        .filter(messages::family_group_id.eq(&user.family_group_id))
         .filter(messages::from_user_id.is_not_null())
         .count()
         .get_result(conn)?;
     let read: i64 = message_reads::table
         .inner_join(messages::table.on(messages::id.eq(message_reads::message_id)))
-        .filter(messages::case_id.eq(case_id))
-        .filter(message_reads::relative_id.eq(relative))
+        .filter(messages::case_id.eq(&user.case_id))
+        .filter(messages::family_group_id.eq(&user.family_group_id))
+        .filter(message_reads::relative_id.eq(&user.relative_id))
         .count()
         .get_result(conn)?;
     Ok((from_team - read).max(0))
@@ -295,6 +326,7 @@ pub fn send_from_family(
                 messages::id.eq(&id),
                 messages::case_id.eq(&user.case_id),
                 messages::from_relative_id.eq(Some(&user.relative_id)),
+                messages::family_group_id.eq(&user.family_group_id),
                 messages::category.eq(Some(category.as_str())),
                 messages::body.eq(body.as_str()),
                 messages::sent_at.eq(db::now()),
@@ -344,20 +376,34 @@ fn find_family_message(
     row.ok_or(AppError::NotFound)
 }
 
-/// A staff member writes to the family, answering `in_reply_to` when given. The first answer
-/// to a family message records who answered and when (and acknowledges it, if nobody had).
+/// A staff member writes to one family group: the group of the message it answers
+/// (`in_reply_to`), else `group`, else the case's only group. The first answer to a family
+/// message records who answered and when (and acknowledges it, if nobody had).
 pub fn send_from_staff(
     conn: &mut DbConn,
     user: &StaffUser,
     case_id: &CaseId,
     body: &LimitedText,
     in_reply_to: Option<&MessageId>,
+    group: Option<&FamilyGroupId>,
 ) -> Result<MessageId, AppError> {
     db::write(conn, |conn| {
         access::require_visible(conn, user, case_id)?;
         let parent = match in_reply_to {
             Some(p) => Some(find_family_message(conn, case_id, p)?),
             None => None,
+        };
+        let group = match parent.as_ref().and_then(|p| p.family_group_id.clone()) {
+            Some(of_parent) => {
+                if group.is_some_and(|g| g != &of_parent) {
+                    return Err(AppError::invalid(
+                        "family_group_id",
+                        "A reply goes to the group of the message it answers.",
+                    ));
+                }
+                of_parent
+            }
+            None => groups::target(conn, case_id, group, "family_group_id")?,
         };
         let id = MessageId::new();
         let now = db::now();
@@ -366,6 +412,7 @@ pub fn send_from_staff(
                 messages::id.eq(&id),
                 messages::case_id.eq(case_id),
                 messages::from_user_id.eq(Some(&user.id)),
+                messages::family_group_id.eq(&group),
                 messages::body.eq(body.as_str()),
                 messages::in_reply_to.eq(in_reply_to),
                 messages::sent_at.eq(now),
@@ -390,7 +437,8 @@ pub fn send_from_staff(
                     .execute(conn)?;
             }
         }
-        notify_family(conn, case_id, Kind::FamilyNews, &format!("message:{id}"))?;
+        let cause = format!("message:{id}");
+        notify_groups(conn, case_id, &[group], Kind::FamilyNews, &cause)?;
         audit::event(&Actor::Staff(user.id.clone()), "message.send")
             .record("message", &id)
             .case(case_id)
@@ -470,12 +518,9 @@ pub fn close_concern(
                 messages::answered_by.eq(message.answered_by.as_ref().unwrap_or(&user.id)),
             ))
             .execute(conn)?;
-        notify_family(
-            conn,
-            case_id,
-            Kind::FamilyNews,
-            &format!("message:{id}:closed"),
-        )?;
+        let cause = format!("message:{id}:closed");
+        let group: Vec<FamilyGroupId> = message.family_group_id.clone().into_iter().collect();
+        notify_groups(conn, case_id, &group, Kind::FamilyNews, &cause)?;
         audit::event(&Actor::Staff(user.id.clone()), "message.close_concern")
             .record("message", id)
             .case(case_id)
@@ -588,7 +633,7 @@ pub fn waiting_for(
 /// The case's message thread as the relative reads it: in their language, with what they
 /// have not read yet marked new.
 pub fn thread_of(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<ThreadItem>> {
-    thread(conn, &user.case_id, Some((&user.relative_id, user.lang)))
+    thread(conn, &user.case_id, Some(user))
 }
 
 /// The thread, marked read for the relative as it is shown (page and API alike).

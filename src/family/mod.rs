@@ -10,6 +10,7 @@ pub mod links;
 pub mod messages;
 pub mod portal;
 pub mod preferences;
+pub mod restrictions;
 pub mod session;
 pub mod sign_in;
 pub mod visible;

@@ -4,6 +4,7 @@
 //! cannot reach a family page, API answer or e-mail by accident.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -12,10 +13,11 @@ use crate::casework::cases;
 use crate::casework::contacts;
 use crate::casework::types::{AssignmentRole, CaseStatus, FollowUpStatus, PropertyStatus, Stage};
 use crate::db::schema::{
-    assignments, case_updates, cases as cases_t, follow_ups, property_items, update_reads, users,
+    assignments, case_updates, cases as cases_t, follow_ups, property_items, relatives,
+    update_groups, update_reads, users,
 };
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, FollowUpId, RelativeId, UpdateId};
+use crate::domain::{CaseId, FamilyGroupId, FollowUpId, RelativeId, UpdateId};
 use crate::error::AppError;
 use crate::family::FamilyUser;
 use crate::i18n::{self, Lang};
@@ -161,9 +163,7 @@ pub fn overview(conn: &mut DbConn, user: &FamilyUser) -> Result<Overview, AppErr
         .filter(|i| i.new)
         .take(5)
         .collect();
-    let next_appointment = appointments(conn, &user.case_id, &user.relative_id)?
-        .into_iter()
-        .next();
+    let next_appointment = appointments(conn, user)?.into_iter().next();
     let exit_plan = if status == CaseStatus::Closed {
         cases::exit_plans(conn, &user.case_id)?
             .into_iter()
@@ -189,11 +189,18 @@ pub fn overview(conn: &mut DbConn, user: &FamilyUser) -> Result<Overview, AppErr
 }
 
 /// Shared updates and shared contact summaries, newest first, each marked new when this
-/// relative has not read it (updates) or it came after their last visit (contacts).
+/// relative has not read it (updates) or it came after their last visit (contacts). An update
+/// staff shared with chosen groups reaches only those; a contact's summary reaches the groups
+/// of the relatives it was with who are not restricted (every group when it names nobody).
 pub fn timeline(conn: &mut DbConn, user: &FamilyUser) -> Result<Vec<TimelineItem>, AppError> {
+    let for_some_groups = update_groups::table
+        .filter(update_groups::update_id.eq(case_updates::id))
+        .select(update_groups::update_id);
+    let for_mine = for_some_groups.filter(update_groups::family_group_id.eq(&user.family_group_id));
     let updates: Vec<(UpdateId, NaiveDateTime, String, String)> = case_updates::table
         .filter(case_updates::case_id.eq(&user.case_id))
         .filter(case_updates::shared_with_family.eq(true))
+        .filter(not(exists(for_some_groups)).or(exists(for_mine)))
         .select((
             case_updates::id,
             case_updates::posted_at,
@@ -219,7 +226,30 @@ pub fn timeline(conn: &mut DbConn, user: &FamilyUser) -> Result<Vec<TimelineItem
         })
         .collect();
     let contact_title = tr(user.lang, "timeline-contact-title");
+    let groups_of: std::collections::HashMap<RelativeId, (Option<FamilyGroupId>, bool)> =
+        relatives::table
+            .filter(relatives::case_id.eq(&user.case_id))
+            .select((
+                relatives::id,
+                relatives::family_group_id,
+                relatives::restricted_at.is_not_null(),
+            ))
+            .load::<(RelativeId, Option<FamilyGroupId>, bool)>(conn)?
+            .into_iter()
+            .map(|(id, group, restricted)| (id, (group, restricted)))
+            .collect();
+    let reaches_me = |with: &[contacts::RelativeRef]| {
+        with.is_empty()
+            || with.iter().any(|r| {
+                groups_of.get(&r.id).is_some_and(|(group, restricted)| {
+                    !restricted && group.as_ref() == Some(&user.family_group_id)
+                })
+            })
+    };
     for c in contacts::list(conn, &user.case_id)? {
+        if !reaches_me(&c.relatives) {
+            continue;
+        }
         let Some(summary) = c.current.family_summary.filter(|s| !s.trim().is_empty()) else {
             continue;
         };
@@ -271,12 +301,10 @@ pub fn mark_read(
     Ok(())
 }
 
-/// The case's named contacts that the family may see: current ones first, then past ones.
-pub fn named_contacts(
-    conn: &mut DbConn,
-    case_id: &CaseId,
-    lang: Lang,
-) -> QueryResult<Vec<NamedContact>> {
+/// The named contacts the relative may see (the whole family's, and their own group's):
+/// current ones first, then past ones.
+pub fn named_contacts(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<NamedContact>> {
+    let (case_id, lang) = (&user.case_id, user.lang);
     let cover_users = diesel::alias!(users as cover_users);
     type Row = (
         String,
@@ -299,6 +327,11 @@ pub fn named_contacts(
         )
         .filter(assignments::case_id.eq(case_id))
         .filter(assignments::visible_to_family.eq(true))
+        .filter(
+            assignments::family_group_id
+                .is_null()
+                .or(assignments::family_group_id.eq(&user.family_group_id)),
+        )
         .select((
             users::display_name,
             assignments::role,
@@ -335,14 +368,12 @@ pub fn named_contacts(
     Ok(out)
 }
 
-/// Open appointments from now on, for the whole family or for this relative, soonest first.
-pub fn appointments(
-    conn: &mut DbConn,
-    case_id: &CaseId,
-    relative: &RelativeId,
-) -> QueryResult<Vec<Appointment>> {
+/// Open appointments from now on, for the relative's group or for them, soonest first.
+pub fn appointments(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<Appointment>> {
+    let relative = &user.relative_id;
     let rows: Vec<(FollowUpId, String, NaiveDateTime, Option<String>)> = follow_ups::table
-        .filter(follow_ups::case_id.eq(case_id))
+        .filter(follow_ups::case_id.eq(&user.case_id))
+        .filter(follow_ups::family_group_id.eq(&user.family_group_id))
         .filter(follow_ups::is_appointment.eq(true))
         .filter(follow_ups::status.eq(FollowUpStatus::Open))
         .filter(follow_ups::due_at.ge(db::now() - chrono::Duration::hours(2)))
@@ -378,9 +409,7 @@ pub fn appointment(
     user: &FamilyUser,
     id: &FollowUpId,
 ) -> Result<Appointment, AppError> {
-    let found = appointments(conn, &user.case_id, &user.relative_id)?
-        .into_iter()
-        .find(|a| &a.id == id);
+    let found = appointments(conn, user)?.into_iter().find(|a| &a.id == id);
     match found {
         Some(a) => Ok(a),
         None => {

@@ -15,7 +15,7 @@ use crate::auth::tokens::Claims;
 use crate::casework::types::AccessState;
 use crate::db::schema::{relatives, sessions};
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, RelativeId, SessionId};
+use crate::domain::{CaseId, FamilyGroupId, RelativeId, SessionId};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -32,6 +32,9 @@ const TOUCH_EVERY: Duration = Duration::seconds(60);
 pub struct FamilyUser {
     pub relative_id: RelativeId,
     pub case_id: CaseId,
+    /// The relative's family group: they read its messages, appointments and named contacts.
+    #[serde(skip)]
+    pub family_group_id: FamilyGroupId,
     pub full_name: String,
     pub lang: Lang,
     #[serde(skip)]
@@ -91,6 +94,8 @@ struct Row {
     language: Lang,
     access_state: AccessState,
     auth_version: i64,
+    family_group_id: Option<FamilyGroupId>,
+    restricted_at: Option<NaiveDateTime>,
 }
 
 /// Checks the session a family token names and returns the relative.
@@ -117,6 +122,8 @@ pub fn resolve(
             relatives::language,
             relatives::access_state,
             relatives::auth_version,
+            relatives::family_group_id,
+            relatives::restricted_at,
         ))
         .first(conn)
         .optional()?;
@@ -132,9 +139,13 @@ pub fn resolve(
     if let Err(rejection) = row.session.check(now, idle) {
         return Ok(Err(rejection));
     }
-    if row.access_state == AccessState::Suspended {
+    if row.access_state == AccessState::Suspended || row.restricted_at.is_some() {
         return Ok(Err(SessionRejection::AccountInactive));
     }
+    // Every relative has a group; one without (which no write makes) reads nothing.
+    let Some(family_group_id) = row.family_group_id else {
+        return Ok(Err(SessionRejection::AccountInactive));
+    };
     if row.auth_version != claims.ver {
         return Ok(Err(SessionRejection::AuthVersionChanged));
     }
@@ -158,6 +169,7 @@ pub fn resolve(
     Ok(Ok(FamilyUser {
         relative_id: rid,
         case_id: row.case_id,
+        family_group_id,
         full_name: row.full_name,
         lang: row.language,
         session_id: sid,

@@ -55,6 +55,7 @@ pub fn request_links(
                 crate::casework::types::AccessState::Invited,
                 crate::casework::types::AccessState::Active,
             ]))
+            .filter(r::restricted_at.is_null())
             .select(r::id)
             .load(conn)?;
         for relative in &found {

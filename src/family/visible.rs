@@ -56,6 +56,8 @@ const RELATIVE_COLUMNS: &[&str] = &[
     "quiet_hours_end",
     "auth_version",
     "version",
+    "family_group_id",
+    "restricted_at",
 ];
 
 /// A table where every new row, removed row and change matters.
@@ -87,6 +89,7 @@ pub const WATCHED: &[Watched] = &[
     },
     all("case_stage_history", Scope::Case),
     all("case_updates", Scope::Case),
+    all("update_groups", Scope::Case),
     all("exit_plans", Scope::Case),
     all("assignments", Scope::Case),
     rows_and("relatives", Scope::Relative, RELATIVE_COLUMNS),

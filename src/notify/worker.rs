@@ -513,6 +513,7 @@ fn plan(
             bool,
             Option<String>,
             Option<String>,
+            Option<chrono::NaiveDateTime>,
         );
         let relative: Option<RelativeRow> = relatives::table
             .find(relative_id)
@@ -524,12 +525,18 @@ fn plan(
                 relatives::notify_by_email,
                 relatives::quiet_hours_start,
                 relatives::quiet_hours_end,
+                relatives::restricted_at,
             ))
             .first(conn)
             .optional()?;
-        let Some((name, email, lang, access, by_email, quiet_start, quiet_end)) = relative else {
+        let Some((name, email, lang, access, by_email, quiet_start, quiet_end, restricted)) =
+            relative
+        else {
             return Ok(Plan::Cancel("recipient no longer exists".into()));
         };
+        if restricted.is_some() {
+            return Ok(Plan::Cancel("recipient restricted".into()));
+        }
         if access == "suspended" {
             return Ok(Plan::Cancel(
                 "recipient's portal access is suspended".into(),

@@ -6,14 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
+use crate::auth::{CaseworkOnCase, SioOrManagerOnCase};
 use crate::casework::input;
 use crate::casework::relatives::Relative;
 use crate::db::DbConn;
-use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
+use crate::domain::{CaseId, FamilyGroupId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::pages::Incoming;
 use crate::web::pages::{ok, see_other};
-use crate::web::staff::cases::{Asked, CasePost, case_url, save};
+use crate::web::staff::cases::{Asked, CasePost, case_url, group_choices, save};
 
 type Page = Result<HttpResponse, AppError>;
 
@@ -30,6 +30,8 @@ type Page = Result<HttpResponse, AppError>;
 pub struct MessageForm {
     pub body: String,
     pub in_reply_to: String,
+    /// The family group a new message goes to (an answer goes to its message's group).
+    pub family_group_id: String,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -56,6 +58,8 @@ pub struct ThreadQuery {
 struct ThreadPage<'a> {
     thread: Vec<ThreadItem>,
     form: &'a MessageForm,
+    groups: Vec<crate::web::staff::cases::Choice>,
+    group_names: std::collections::HashMap<String, String>,
     errors: FormErrors,
     /// The message whose answer form failed, so that its form shows the error and the text.
     failed_reply: String,
@@ -80,6 +84,8 @@ async fn thread_page(
         .await?;
     let body = ThreadPage {
         thread,
+        groups: group_choices(&header, &form.family_group_id),
+        group_names: header.group_names(),
         failed_reply: form.in_reply_to.clone(),
         form,
         errors,
@@ -125,12 +131,27 @@ pub async fn send((req, state, user, path, form): CasePost<MessageForm>) -> Page
         "" => None,
         raw => Some(MessageId::parse(raw).ok_or(AppError::NotFound)?),
     };
-    let checked = parse_body("body", &form.body, "your message");
+    let group = match form.family_group_id.trim() {
+        "" => None,
+        raw => Some(FamilyGroupId::parse(raw).ok_or_else(|| {
+            AppError::invalid(
+                "family_group_id",
+                "Choose one of this case's family groups.",
+            )
+        })),
+    }
+    .transpose();
+    let checked = parse_body("body", &form.body, "your message")
+        .and_then(|body| Ok((body, group?)))
+        .map_err(|e| FormErrors::from_error(e, "body"));
     let (me, cid) = (user.0.clone(), id.clone());
     save(
         &state,
-        checked.map_err(|e| FormErrors::from_error(e, "body")),
-        move |conn, body| messages::send_from_staff(conn, &me, &cid, &body, in_reply_to.as_ref()),
+        checked,
+        move |conn, (body, group)| {
+            let (to, group) = (in_reply_to.as_ref(), group.as_ref());
+            messages::send_from_staff(conn, &me, &cid, &body, to, group)
+        },
         "body",
         |_| format!("{}/messages?sent=1", case_url(&id)),
         async |errors| {
@@ -189,6 +210,7 @@ pub async fn close(
             let reply = MessageForm {
                 body: form.response.clone(),
                 in_reply_to: message.to_string(),
+                ..MessageForm::default()
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return thread_page(
@@ -242,6 +264,15 @@ fn relative_url(id: &CaseId, relative: &RelativeId) -> String {
 pub type AccessChange<B> = (
     web::Data<AppState>,
     CaseworkOnCase,
+    web::Path<(CaseId, RelativeId)>,
+    B,
+);
+
+/// What restricting a relative, or lifting it, is given: the case's SIO or a manager of its
+/// team (checked before the body is read), the case and the relative, and the body or form.
+pub type Restricting<B> = (
+    web::Data<AppState>,
+    SioOrManagerOnCase,
     web::Path<(CaseId, RelativeId)>,
     B,
 );

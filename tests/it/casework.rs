@@ -845,6 +845,11 @@ async fn every_casework_route_answers_each_kind_of_caller_as_it_should() {
                 let own = format!("/api/v1/cases/{{id}}{m}");
                 route.path == own || route.path.starts_with(&format!("{own}/"))
             });
+        // Restricting a relative, lifting it and reading why: the case's SIO and managers only
+        // (the fixture's officer is its FLO).
+        let is_sio_or_manager_only = ["/restrict", "/lift-restriction", "/restrictions"]
+            .iter()
+            .any(|end| route.path.ends_with(end));
         for (who, token) in [
             ("anonymous", ""),
             ("officer on the case", f.officer.as_str()),
@@ -856,7 +861,9 @@ async fn every_casework_route_answers_each_kind_of_caller_as_it_should() {
             let want = match who {
                 "anonymous" => Want::Unauthenticated,
                 "admin" => Want::Forbidden,
-                "officer on the case" if is_manager_only => Want::Forbidden,
+                "officer on the case" if is_manager_only || is_sio_or_manager_only => {
+                    Want::Forbidden
+                }
                 "officer not on it" if is_manager_only => Want::Forbidden,
                 "officer not on it" | "manager of another team" => Want::NotFound,
                 _ => Want::Ok,

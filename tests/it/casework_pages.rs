@@ -256,6 +256,9 @@ async fn case_pages_are_closed_to_everyone_who_may_not_see_the_case() {
             ],
         );
         let manager_only = route.path.contains("/manage") || route.path.contains("/assignments");
+        // The fixture's officer is the case's FLO, not its SIO.
+        let sio_or_manager_only =
+            route.path.ends_with("/restrict") || route.path.ends_with("/lift-restriction");
         for (who, b, want) in [
             ("anonymous", &anonymous, "sign in"),
             (
@@ -268,7 +271,11 @@ async fn case_pages_are_closed_to_everyone_who_may_not_see_the_case() {
             (
                 "officer on the case",
                 &officer,
-                if manager_only { "403" } else { "ok" },
+                if manager_only || sio_or_manager_only {
+                    "403"
+                } else {
+                    "ok"
+                },
             ),
             ("manager of the team", &manager, "ok"),
         ] {

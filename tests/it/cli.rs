@@ -31,7 +31,7 @@ fn migrate_applies_once_and_reports_the_version() {
     );
     let first = String::from_utf8(first.stdout).unwrap();
     assert!(
-        first.contains("20261126000001") && first.contains("(2 migrations applied now)"),
+        first.contains("20261201000001") && first.contains("(3 migrations applied now)"),
         "{first}"
     );
     let second =

@@ -12,6 +12,7 @@ mod dashboard;
 mod family;
 mod family_api;
 mod family_cache;
+mod family_groups;
 mod family_visible;
 mod layers;
 mod national;

@@ -186,6 +186,9 @@ async fn every_table_and_column_in_schema_rs_exists_in_the_database() {
                 bank_holidays,
                 rate_limits,
                 view_changes,
+                family_groups,
+                update_groups,
+                relative_restrictions,
             )
         })
         .await;
@@ -248,6 +251,18 @@ fn seed_contact(conn: &mut DbConn) -> String {
         ))
         .execute(conn)
         .unwrap();
+    diesel::insert_into(relative_restrictions::table)
+        .values((
+            relative_restrictions::id.eq(liaison::domain::new_row_id()),
+            relative_restrictions::relative_id.eq(&relative),
+            relative_restrictions::case_id.eq(&case_id),
+            relative_restrictions::restricted.eq(true),
+            relative_restrictions::reason.eq("A person of interest"),
+            relative_restrictions::recorded_by.eq(&officer),
+            relative_restrictions::recorded_at.eq(now),
+        ))
+        .execute(conn)
+        .unwrap();
     contact_id
 }
 
@@ -266,6 +281,8 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                 "DELETE FROM contact_relatives",
                 "UPDATE audit_events SET detail = 'rewritten'",
                 "DELETE FROM audit_events",
+                "UPDATE relative_restrictions SET reason = 'rewritten'",
+                "DELETE FROM relative_restrictions",
             ];
             let mut refused = Vec::new();
             for sql in attempts {
@@ -280,6 +297,7 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                     "contact_amendments",
                     "contact_relatives",
                     "audit_events",
+                    "relative_restrictions",
                 ] {
                     let result =
                         diesel::sql_query(format!("TRUNCATE {table} CASCADE")).execute(conn);
@@ -297,7 +315,7 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
             refused.len()
         })
         .await;
-    assert_eq!(refused, 8);
+    assert_eq!(refused, 10);
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use crate::casework::relatives::Relative;
 use crate::casework::{input, limits};
 use crate::db::DbConn;
 use crate::domain::raw::RequiredText;
-use crate::domain::{CaseId, LimitedText, MessageId, RelativeId};
+use crate::domain::{CaseId, FamilyGroupId, LimitedText, MessageId, RelativeId};
 use crate::error::AppError;
 use crate::family::access as family_access;
 use crate::family::messages::{self, BODY_MAX, ThreadItem, Waiting};
@@ -66,6 +66,10 @@ pub struct StaffMessage {
     /// acknowledges it if nobody had). Leave out to write to the family unprompted.
     #[serde(default)]
     in_reply_to: Option<MessageId>,
+    /// The family group to write to. An answer goes to its message's group; otherwise this
+    /// is needed when the case has more than one group.
+    #[serde(default)]
+    family_group_id: Option<FamilyGroupId>,
 }
 
 /// Writes to the family, or answers one of their messages. The family is told by a notice.
@@ -77,6 +81,7 @@ pub struct StaffMessage {
     request_body = StaffMessage,
     responses(
         (status = 201, description = "Sent; the thread", body = Vec<ThreadItem>),
+        crate::web::api::errors::Conflicts,
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
@@ -89,7 +94,8 @@ pub async fn send((state, user, path, body): OnCase<CaseId, ApiJson<StaffMessage
     state
         .db
         .run(move |conn| {
-            messages::send_from_staff(conn, &me, &cid, &text, body.in_reply_to.as_ref())
+            let (to, group) = (body.in_reply_to.as_ref(), body.family_group_id.as_ref());
+            messages::send_from_staff(conn, &me, &cid, &text, to, group)
         })
         .await?;
     let thread = thread_of(&state, &user, &id).await?;

@@ -34,7 +34,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser
         .db
         .run(move |conn| {
             let overview = portal::overview(conn, &u)?;
-            let unread = messages::unread_for(conn, &u.case_id, &u.relative_id)?;
+            let unread = messages::unread_for(conn, &u)?;
             Ok((overview, unread))
         })
         .await?;
@@ -91,9 +91,9 @@ pub async fn timeline(req: HttpRequest, state: web::Data<AppState>, user: Family
 }
 
 pub async fn contacts(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
-    let (cid, lang) = (user.case_id.clone(), user.lang);
+    let u = user.clone();
     reading_page(&req, &state, &user, "contacts", move |conn| {
-        let contacts = portal::named_contacts(conn, &cid, lang)?;
+        let contacts = portal::named_contacts(conn, &u)?;
         let (current, past): (Vec<_>, Vec<_>) = contacts.into_iter().partition(|c| c.current);
         Ok(serde_json::json!({ "current": current, "past": past }))
     })
@@ -101,9 +101,9 @@ pub async fn contacts(req: HttpRequest, state: web::Data<AppState>, user: Family
 }
 
 pub async fn appointments(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
-    let (cid, rid) = (user.case_id.clone(), user.relative_id.clone());
+    let u = user.clone();
     reading_page(&req, &state, &user, "appointments", move |conn| {
-        Ok(serde_json::json!({ "appointments": portal::appointments(conn, &cid, &rid)? }))
+        Ok(serde_json::json!({ "appointments": portal::appointments(conn, &u)? }))
     })
     .await
 }

@@ -7,7 +7,7 @@ use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
 use crate::domain::raw::{OptionalEmail, Phone, Text};
-use crate::domain::{AssignmentId, CaseId, UserId, Validator};
+use crate::domain::{AssignmentId, CaseId, FamilyGroupId, UserId, Validator};
 use crate::web::api::ApiJson;
 use crate::web::api::{ManagerOn, Reading};
 
@@ -51,6 +51,10 @@ pub struct AssignBody {
     /// An active officer or manager other than `user_id`.
     cover_user_id: Option<UserId>,
     cover_note: Option<Text<{ limits::NOTE }>>,
+    /// Named to one family group only (a group's own FLO or deputy); leave out for every
+    /// group.
+    #[serde(default)]
+    family_group_id: Option<FamilyGroupId>,
 }
 
 #[utoipa::path(
@@ -81,6 +85,7 @@ pub async fn assign((state, user, path, body): ManagerOn<CaseId, ApiJson<AssignB
             working_hours: b.working_hours.as_deref(),
             cover: b.cover_user_id.clone().into(),
             cover_note: b.cover_note.as_deref(),
+            group: b.family_group_id.clone().into(),
         },
         &mut v,
     );

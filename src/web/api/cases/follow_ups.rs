@@ -9,7 +9,7 @@ use crate::casework::follow_ups::{self, Change};
 use crate::casework::input::{self, FollowUpFields, Moment, Picked};
 use crate::casework::limits;
 use crate::domain::raw::{RequiredText, Text};
-use crate::domain::{CaseId, ContactId, FollowUpId, RelativeId, UserId, Validator};
+use crate::domain::{CaseId, ContactId, FamilyGroupId, FollowUpId, RelativeId, UserId, Validator};
 use crate::state::AppState;
 use crate::web::api::ApiJson;
 use crate::web::api::{OnCase, Reading};
@@ -32,6 +32,10 @@ pub struct FollowUpBody {
     #[serde(default)]
     is_appointment: bool,
     place: Option<Text<{ limits::PLACE }>>,
+    /// For an appointment: the family group it is with. Leave out when it is with a named
+    /// relative (their group) or the case has one group.
+    #[serde(default)]
+    family_group_id: Option<FamilyGroupId>,
 }
 
 impl FollowUpBody {
@@ -48,6 +52,7 @@ impl FollowUpBody {
             relative: self.relative_id.clone().into(),
             is_appointment: self.is_appointment,
             place: self.place.as_deref(),
+            group: self.family_group_id.clone().into(),
         }
     }
 }

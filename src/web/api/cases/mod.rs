@@ -4,6 +4,7 @@
 pub mod assignments;
 pub mod contacts;
 pub mod follow_ups;
+pub mod groups;
 pub mod links;
 pub mod property;
 pub mod relatives;

@@ -3,12 +3,13 @@
 use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 
+use crate::casework::groups::Joining;
 use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::limits;
 use crate::casework::relatives::{self, Edited, RelativeInput};
 use crate::casework::types::ContactChannel;
 use crate::domain::raw::{self, ClockTime, OneLine, OptionalEmail, Phone, RequiredText, Text};
-use crate::domain::{CaseId, PersonName, RelativeId, Validator};
+use crate::domain::{CaseId, FamilyGroupId, PersonName, RelativeId, Validator};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::api::ApiJson;
@@ -38,6 +39,14 @@ pub struct RelativeBody {
     /// adding one.
     #[serde(default, deserialize_with = "raw::optional_whole")]
     version: Option<i64>,
+    /// When adding: the family group they join. Leave out (with `new_family_group`) when the
+    /// case has one group or none. A relative changes group by being moved, not edited.
+    #[serde(default)]
+    family_group_id: Option<FamilyGroupId>,
+    /// When adding: the name of a new family group they are the first member and point of
+    /// contact of, instead of `family_group_id`.
+    #[serde(default)]
+    new_family_group: Option<OneLine<{ limits::GROUP_NAME }>>,
 }
 
 /// The schema of the body that changes a relative: a `RelativeBody` that names the version
@@ -72,9 +81,33 @@ fn yes() -> bool {
 }
 
 impl RelativeBody {
-    fn parse(&self) -> Result<RelativeInput, AppError> {
+    /// The relative and the group they join, for adding them.
+    fn parse_new(&self) -> Result<(RelativeInput, Joining), AppError> {
         let mut v = Validator::default();
-        let input = input::relative(
+        let input = self.fields(&mut v);
+        let joining = input::joining(
+            self.family_group_id.clone().into(),
+            self.new_family_group.as_deref(),
+            &mut v,
+        );
+        v.finish_api_with((|| Some((input?, joining?)))())
+    }
+
+    /// The relative's details, for changing them.
+    fn parse(&self) -> Result<RelativeInput, AppError> {
+        if self.family_group_id.is_some() || self.new_family_group.is_some() {
+            return Err(AppError::invalid(
+                "family_group_id",
+                "A relative changes group by being moved (POST .../relatives/{relative_id}/move), not by an edit.",
+            ));
+        }
+        let mut v = Validator::default();
+        let input = self.fields(&mut v);
+        v.finish_api_with(input)
+    }
+
+    fn fields(&self, v: &mut Validator) -> Option<RelativeInput> {
+        input::relative(
             RelativeFields {
                 full_name: &self.full_name,
                 relationship: &self.relationship,
@@ -88,9 +121,8 @@ impl RelativeBody {
                 quiet_hours_start: self.quiet_hours_start.as_deref(),
                 quiet_hours_end: self.quiet_hours_end.as_deref(),
             },
-            &mut v,
-        );
-        v.finish_api_with(input)
+            v,
+        )
     }
 }
 
@@ -128,11 +160,11 @@ pub async fn relatives_list((state, user, path): Reading<CaseId>) -> Answer {
 pub async fn relative_add(
     (state, user, path, body): OnCase<CaseId, ApiJson<RelativeBody>>,
 ) -> Answer {
-    let input = body.into_inner()?.parse()?;
+    let (input, joining) = body.into_inner()?.parse_new()?;
     let (user, id) = (user.0, path.into_inner());
     let relative = state
         .db
-        .run(move |conn| relatives::add(conn, &user, &id, &input))
+        .run(move |conn| relatives::add(conn, &user, &id, &input, &joining))
         .await?;
     Ok(created(
         format!(

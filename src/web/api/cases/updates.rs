@@ -2,12 +2,12 @@
 
 use serde::Deserialize;
 
-use crate::casework::input::{self, UpdateFields};
+use crate::casework::input::{self, Picked, UpdateFields};
 use crate::casework::limits;
 use crate::casework::types::Stage;
 use crate::casework::updates::{self, NewUpdate};
 use crate::domain::raw::RequiredText;
-use crate::domain::{CaseId, Validator};
+use crate::domain::{CaseId, FamilyGroupId, Validator};
 use crate::error::AppError;
 use crate::web::api::ApiJson;
 use crate::web::api::{OnCase, Reading};
@@ -24,6 +24,10 @@ pub struct UpdateBody {
     stage: Option<Stage>,
     #[serde(default)]
     key_event: bool,
+    /// The family groups of this case a shared update goes to; leave out for every group. (An
+    /// update posted to linked cases reaches every group of each other case.)
+    #[serde(default)]
+    family_group_ids: Vec<FamilyGroupId>,
 }
 
 impl UpdateBody {
@@ -36,6 +40,12 @@ impl UpdateBody {
                 shared_with_family: self.shared_with_family,
                 stage: self.stage.into(),
                 key_event: self.key_event,
+                groups: self
+                    .family_group_ids
+                    .iter()
+                    .cloned()
+                    .map(Picked::Given)
+                    .collect(),
             },
             &mut v,
         );

@@ -42,7 +42,7 @@ pub async fn case(state: web::Data<AppState>, user: FamilyUser) -> Answer {
         .db
         .run(move |conn| {
             let overview = portal::overview(conn, &u)?;
-            let unread = messages::unread_for(conn, &u.case_id, &u.relative_id)?;
+            let unread = messages::unread_for(conn, &u)?;
             let notices = crate::notify::inbox::unread(
                 conn,
                 crate::notify::inbox::Recipient::Relative(&u.relative_id, u.lang),
@@ -86,7 +86,7 @@ pub async fn timeline_read(state: web::Data<AppState>, user: FamilyUser) -> Answ
 )]
 pub async fn contacts(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     json_answer(&state, move |conn| {
-        let mut list = portal::named_contacts(conn, &user.case_id, user.lang)?;
+        let mut list = portal::named_contacts(conn, &user)?;
         list.sort_by_key(|c| !c.current);
         Ok(list)
     })
@@ -99,11 +99,7 @@ pub async fn contacts(state: web::Data<AppState>, user: FamilyUser) -> Answer {
     responses((status = 200, description = "Upcoming appointments", body = Vec<Appointment>), FamilyErrors),
 )]
 pub async fn appointments(state: web::Data<AppState>, user: FamilyUser) -> Answer {
-    let (cid, rid) = (user.case_id, user.relative_id);
-    json_answer(&state, move |conn| {
-        Ok(portal::appointments(conn, &cid, &rid)?)
-    })
-    .await
+    json_answer(&state, move |conn| Ok(portal::appointments(conn, &user)?)).await
 }
 
 /// One appointment as a calendar file (`text/calendar`).

@@ -10,7 +10,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::casework::input::{self, AssignmentFields, Moment, Picked};
 use crate::casework::types::AssignmentRole;
 use crate::casework::{assignments, limits};
-use crate::domain::{AssignmentId, CaseId, FormErrors, UserId, Validator};
+use crate::domain::{AssignmentId, CaseId, FamilyGroupId, FormErrors, UserId, Validator};
 use crate::state::AppState;
 use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
@@ -28,6 +28,7 @@ pub struct AssignForm {
     working_hours: String,
     cover_user_id: String,
     cover_note: String,
+    family_group_id: String,
 }
 
 #[derive(Serialize)]
@@ -37,6 +38,7 @@ struct AssignPage<'a> {
     people: Vec<Choice>,
     cover: Vec<Choice>,
     roles: Vec<Choice>,
+    groups: Vec<Choice>,
 }
 
 async fn assign_page(
@@ -64,6 +66,7 @@ async fn assign_page(
             .collect()
     };
     let body = AssignPage {
+        groups: super::group_choices(&header, &form.family_group_id),
         people: staff(&form.user_id),
         cover: staff(&form.cover_user_id),
         roles: choices(
@@ -124,6 +127,7 @@ pub async fn assign(
             working_hours: Some(&form.working_hours),
             cover: Picked::text(&form.cover_user_id, UserId::parse),
             cover_note: Some(&form.cover_note),
+            group: Picked::text(&form.family_group_id, FamilyGroupId::parse),
         },
         &mut v,
     );

@@ -164,6 +164,7 @@ fn parse_contact(
             relative: Picked::Absent,
             is_appointment: false,
             place: None,
+            group: Picked::Absent,
         })
         .collect();
     let mut v = Validator::default();

@@ -12,7 +12,9 @@ use crate::casework::relatives::{self};
 use crate::casework::time::to_local_input;
 use crate::casework::{assignments, limits};
 use crate::db::{self};
-use crate::domain::{CaseId, ContactId, FollowUpId, FormErrors, RelativeId, UserId, Validator};
+use crate::domain::{
+    CaseId, ContactId, FamilyGroupId, FollowUpId, FormErrors, RelativeId, UserId, Validator,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::see_other;
@@ -28,6 +30,7 @@ pub struct FollowUpForm {
     relative_id: String,
     is_appointment: Option<String>,
     place: String,
+    family_group_id: String,
 }
 
 #[derive(Serialize)]
@@ -36,6 +39,7 @@ struct FollowUpPage<'a> {
     errors: FormErrors,
     people: Vec<Choice>,
     relatives: Vec<Choice>,
+    groups: Vec<Choice>,
 }
 
 async fn follow_up_page(
@@ -68,6 +72,7 @@ async fn follow_up_page(
         }
     }
     let body = FollowUpPage {
+        groups: super::group_choices(&header, &form.family_group_id),
         form,
         errors,
         people: staff,
@@ -115,6 +120,7 @@ pub async fn follow_up_create((req, state, user, path, form): CasePost<FollowUpF
             relative: Picked::text(&form.relative_id, RelativeId::parse),
             is_appointment: form.is_appointment.is_some(),
             place: Some(&form.place),
+            group: Picked::text(&form.family_group_id, FamilyGroupId::parse),
         },
         str::to_owned,
         &mut v,

@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod contacts;
 pub mod export;
 pub mod follow_ups;
+pub mod groups;
 pub mod manage;
 pub mod open;
 pub mod property;
@@ -23,7 +24,7 @@ use crate::casework::timeline::{self, EntryKind};
 use crate::casework::types::{ContactChannel, Stage};
 use crate::casework::{access, links};
 use crate::db::DbConn;
-use crate::domain::{CaseId, FormErrors};
+use crate::domain::{CaseId, FamilyGroupId, FormErrors};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::Incoming;
@@ -32,10 +33,10 @@ use crate::web::pages::{render, see_other};
 pub(super) type Page = Result<HttpResponse, AppError>;
 
 #[derive(Serialize)]
-pub(super) struct Choice {
-    value: String,
-    text: String,
-    selected: bool,
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) text: String,
+    pub(crate) selected: bool,
 }
 
 pub(super) fn choices<T: Copy + PartialEq>(
@@ -72,6 +73,41 @@ pub(crate) struct CaseHeader {
     status: String,
     open: bool,
     manages: bool,
+    /// The case's family groups, for the forms that share with some of them.
+    groups: Vec<GroupLabel>,
+    several_groups: bool,
+    /// A relative of the case is restricted: every form that shares or sends something to
+    /// the family warns.
+    has_restricted: bool,
+}
+
+#[derive(Serialize)]
+pub(crate) struct GroupLabel {
+    id: FamilyGroupId,
+    name: String,
+}
+
+impl CaseHeader {
+    /// Each group's name by its id, for pages that mark what belongs to which group.
+    pub(crate) fn group_names(&self) -> std::collections::HashMap<String, String> {
+        self.groups
+            .iter()
+            .map(|g| (g.id.to_string(), g.name.clone()))
+            .collect()
+    }
+}
+
+/// The case's family groups as a form's choices, `selected` chosen.
+pub(crate) fn group_choices(header: &CaseHeader, selected: &str) -> Vec<Choice> {
+    header
+        .groups
+        .iter()
+        .map(|g| Choice {
+            value: g.id.to_string(),
+            text: g.name.clone(),
+            selected: g.id.as_str() == selected,
+        })
+        .collect()
 }
 
 pub(super) fn header(
@@ -79,7 +115,17 @@ pub(super) fn header(
     user: &StaffUser,
     case: &Case,
 ) -> Result<CaseHeader, AppError> {
+    let groups: Vec<GroupLabel> = crate::casework::groups::list(conn, &case.id)?
+        .into_iter()
+        .map(|g| GroupLabel {
+            id: g.id,
+            name: g.name,
+        })
+        .collect();
     Ok(CaseHeader {
+        several_groups: groups.len() > 1,
+        groups,
+        has_restricted: crate::family::restrictions::case_has_restricted(conn, &case.id)?,
         id: case.id.clone(),
         reference: case.reference.clone(),
         deceased_name: case.deceased_name.clone(),

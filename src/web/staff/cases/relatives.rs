@@ -7,12 +7,16 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CaseworkOnCase;
 use crate::auth::CaseworkUser;
 use crate::auth::csrf::CsrfForm;
+use crate::auth::session::StaffUser;
 use crate::casework::access;
+use crate::casework::groups::{self, Joining};
 use crate::casework::input::{self, Picked, RelativeFields};
 use crate::casework::relatives::{self, Edited, RelativeInput};
 use crate::casework::types::ContactChannel;
-use crate::domain::{CaseId, FormErrors, RelativeId, Validator};
+use crate::db::DbConn;
+use crate::domain::{CaseId, FamilyGroupId, FormErrors, RelativeId, Validator};
 use crate::error::AppError;
+use crate::family::restrictions::{self, RestrictionEvent};
 use crate::i18n::Lang;
 use crate::web::pages::Incoming;
 use crate::web::pages::see_other;
@@ -34,6 +38,9 @@ pub struct RelativeForm {
     quiet_hours_start: String,
     quiet_hours_end: String,
     version: String,
+    /// When adding: the group they join, or the name of a new one.
+    family_group_id: String,
+    new_family_group: String,
 }
 
 impl RelativeForm {
@@ -51,12 +58,30 @@ impl RelativeForm {
             quiet_hours_start: r.quiet_hours_start.clone().unwrap_or_default(),
             quiet_hours_end: r.quiet_hours_end.clone().unwrap_or_default(),
             version: r.version.to_string(),
+            ..RelativeForm::default()
         }
     }
 
     fn parse(&self) -> Result<RelativeInput, Result<FormErrors, AppError>> {
         let mut v = Validator::default();
-        let input = input::relative(
+        let input = self.fields(&mut v);
+        v.finish_with(input)
+    }
+
+    /// The relative and the group they join, for adding them.
+    fn parse_new(&self) -> Result<(RelativeInput, Joining), Result<FormErrors, AppError>> {
+        let mut v = Validator::default();
+        let input = self.fields(&mut v);
+        let joining = input::joining(
+            Picked::text(&self.family_group_id, FamilyGroupId::parse),
+            Some(&self.new_family_group),
+            &mut v,
+        );
+        v.finish_with((|| Some((input?, joining?)))())
+    }
+
+    fn fields(&self, v: &mut Validator) -> Option<RelativeInput> {
+        input::relative(
             RelativeFields {
                 full_name: &self.full_name,
                 relationship: &self.relationship,
@@ -70,9 +95,8 @@ impl RelativeForm {
                 quiet_hours_start: Some(&self.quiet_hours_start),
                 quiet_hours_end: Some(&self.quiet_hours_end),
             },
-            &mut v,
-        );
-        v.finish_with(input)
+            v,
+        )
     }
 }
 
@@ -88,6 +112,63 @@ struct RelativePage<'a> {
     theirs: Option<RelativeForm>,
     /// When editing: the relative's portal access, for the invite and suspend forms.
     access: Option<relatives::Relative>,
+    /// When adding: the groups they may join.
+    groups: Vec<Choice>,
+    /// When editing: their group, and their restriction.
+    family: Option<RelativeFamily>,
+}
+
+/// A relative's family group and restriction, as their page shows them.
+#[derive(Serialize)]
+struct RelativeFamily {
+    group_name: String,
+    /// The other groups they can be moved to.
+    other_groups: Vec<Choice>,
+    restricted_by_name: Option<String>,
+    /// The viewer is the case's SIO or a manager: they may restrict, lift and read why.
+    can_restrict: bool,
+    /// For the SIO and managers: every restriction and lifting, with its reason.
+    restrictions: Vec<RestrictionEvent>,
+}
+
+fn relative_family(
+    conn: &mut DbConn,
+    user: &StaffUser,
+    case_id: &CaseId,
+    relative: &relatives::Relative,
+) -> Result<RelativeFamily, AppError> {
+    let case = access::require_visible(conn, user, case_id)?;
+    let can_restrict = access::sio_or_manager(conn, user, &case)?;
+    let groups = groups::list(conn, case_id)?;
+    let mine = relative.family_group_id.as_ref();
+    let restricted_by_name = match &relative.restricted_by {
+        Some(by) => crate::accounts::users::find(conn, by)?.map(|u| u.display_name),
+        None => None,
+    };
+    let restrictions = if can_restrict && restrictions::ever_restricted(conn, &relative.id)? {
+        restrictions::history(conn, user, case_id, &relative.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(RelativeFamily {
+        group_name: groups
+            .iter()
+            .find(|g| Some(&g.id) == mine)
+            .map(|g| g.name.clone())
+            .unwrap_or_default(),
+        other_groups: groups
+            .iter()
+            .filter(|g| Some(&g.id) != mine)
+            .map(|g| Choice {
+                value: g.id.to_string(),
+                text: g.name.clone(),
+                selected: false,
+            })
+            .collect(),
+        restricted_by_name,
+        can_restrict,
+        restrictions,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -101,15 +182,21 @@ async fn relative_page(
 ) -> Page {
     let (state, id) = (on.state, on.id);
     let (_, header) = on.load("relative form").await?;
-    let access = match relative {
+    let (access, family) = match relative {
         Some(r) => {
-            let (cid, rid) = (id.clone(), r.clone());
+            let (me, cid, rid) = (on.user.clone(), id.clone(), r.clone());
             state
                 .db
-                .run(move |conn| Ok(relatives::find(conn, &cid, &rid)?))
+                .run(move |conn| {
+                    let Some(found) = relatives::find(conn, &cid, &rid)? else {
+                        return Ok((None, None));
+                    };
+                    let family = relative_family(conn, &me, &cid, &found)?;
+                    Ok((Some(found), Some(family)))
+                })
                 .await?
         }
-        None => None,
+        None => (None, None),
     };
     let action = match relative {
         Some(r) => format!("{}/relatives/{r}/edit", case_url(id)),
@@ -124,6 +211,18 @@ async fn relative_page(
         editing: relative.is_some(),
         theirs,
         access,
+        groups: {
+            let mut groups = super::group_choices(&header, &form.family_group_id);
+            // With one group and nothing chosen yet, a new relative joins it.
+            if let [only] = groups.as_mut_slice()
+                && form.family_group_id.is_empty()
+                && form.new_family_group.trim().is_empty()
+            {
+                only.selected = true;
+            }
+            groups
+        },
+        family,
     };
     let title = if relative.is_some() {
         "Change a relative's details"
@@ -157,8 +256,8 @@ pub async fn relative_create((req, state, user, path, form): CasePost<RelativeFo
     let (me, cid) = (user.0.clone(), id.clone());
     save(
         &state,
-        form.parse(),
-        move |conn, input| relatives::add(conn, &me, &cid, &input),
+        form.parse_new(),
+        move |conn, (input, joining)| relatives::add(conn, &me, &cid, &input, &joining),
         "full_name",
         |_| format!("{}?saved=relative#relatives", case_url(&id)),
         async |errors| {

@@ -7,7 +7,7 @@ use crate::casework::input::{self, Picked, UpdateFields};
 use crate::casework::links;
 use crate::casework::types::Stage;
 use crate::casework::updates::{self};
-use crate::domain::{FormErrors, Validator};
+use crate::domain::{FamilyGroupId, FormErrors, Validator};
 
 use super::{Asked, CaseGet, CasePost, Choice, Page, case_url, choices, save};
 
@@ -19,6 +19,8 @@ pub struct UpdateForm {
     shared_with_family: Option<String>,
     stage: String,
     to_linked: Option<String>,
+    /// The family groups it goes to; none ticked: every group.
+    family_group_ids: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -27,6 +29,7 @@ struct UpdatePage<'a> {
     errors: FormErrors,
     stages: Vec<Choice>,
     has_links: bool,
+    groups: Vec<Choice>,
 }
 
 async fn update_page(
@@ -43,7 +46,12 @@ async fn update_page(
         .run(move |conn| Ok(links::linked_ids(conn, &cid)?))
         .await?
         .is_empty();
+    let mut groups = super::group_choices(&header, "");
+    for g in &mut groups {
+        g.selected = form.family_group_ids.contains(&g.value);
+    }
     let body = UpdatePage {
+        groups,
         form,
         errors,
         stages: choices(Stage::ALL, Stage::as_str, Stage::label, &form.stage),
@@ -83,6 +91,11 @@ pub async fn update_create((req, state, user, path, form): CasePost<UpdateForm>)
             shared_with_family: form.shared_with_family.is_some(),
             stage: Picked::text(&form.stage, Stage::parse),
             key_event: false,
+            groups: form
+                .family_group_ids
+                .iter()
+                .map(|g| Picked::text(g, FamilyGroupId::parse))
+                .collect(),
         },
         &mut v,
     );
