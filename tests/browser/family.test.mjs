@@ -3,9 +3,7 @@
 // every family page and form passes axe-core (WCAG 2.2 AA) without sideways scrolling.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { startPortal, startBrowser, axe, scrollsSideways } from "./harness.mjs";
+import { startPortal, startBrowser, axe, scrollsSideways, familySignIn } from "./harness.mjs";
 
 let portal, browser;
 before(async () => { portal = await startPortal(); browser = await startBrowser(); });
@@ -19,51 +17,8 @@ async function assertAccessible(page, label) {
   assert.deepEqual(violations, [], `${label}: ${JSON.stringify(violations, null, 2)}`);
 }
 
-/** The plain-text part of an .eml file, decoded. */
-function plainText(eml) {
-  const parts = eml.split(/\r?\n--[^\r\n]+\r?\n/);
-  const part = parts.find((p) => /Content-Type: text\/plain/i.test(p)) ?? eml;
-  const [head, ...rest] = part.split(/\r?\n\r?\n/);
-  const body = rest.join("\n\n");
-  if (/Content-Transfer-Encoding: base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
-  if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
-    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    return Buffer.from(bytes, "latin1").toString("utf8");
-  }
-  return body;
-}
-
-/** Waits for a sign-in e-mail to `address` written after `since`, and returns its link. */
-async function linkFor(address, since) {
-  const dir = join(portal.dataDir, "mail");
-  for (let i = 0; i < 100; i++) {
-    let files = [];
-    try { files = readdirSync(dir).map((f) => join(dir, f)); } catch { files = []; }
-    for (const file of files) {
-      const eml = readFileSync(file, "utf8");
-      if (!eml.includes(address) || seen.has(file)) continue;
-      const text = plainText(eml);
-      const m = text.match(/(https?:\/\/\S+\/family\/sign-in\/link\?token=[A-Za-z0-9_-]{43})/);
-      if (m) { seen.add(file); return new URL(m[1]).pathname + new URL(m[1]).search; }
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no sign-in e-mail for ${address} since ${since}`);
-}
-const seen = new Set();
-
-async function signIn(page, email) {
-  await page.goto(`${portal.address}/family/sign-in`);
-  await page.focus("#email");
-  await page.keyboard.type(email);
-  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
-  assert.match(await page.textContent("h1"), /Check your email|Gwiriwch eich e-bost/);
-  const link = await linkFor(email, Date.now());
-  await page.goto(`${portal.address}${link}`);
-  await page.focus("main button[type=submit]");
-  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
-  assert.equal(new URL(page.url()).pathname, "/family");
-}
+/** Signs a relative in by e-mail link, with the keyboard. */
+const signIn = (page, email) => familySignIn(portal, page, email);
 
 test("a relative signs in by e-mail link with the keyboard alone on a 320 px screen", async () => {
   const ctx = await browser.newContext({ viewport: { width: 320, height: 700 } });

@@ -1,11 +1,12 @@
 // Starts the real liaison binary on a fresh SQLite file with the demo data, and a headless
 // Debian Chromium driven by playwright-core. Never downloads a browser.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -99,4 +100,51 @@ export async function tabTo(page, matches, what, max = 80) {
     if (await page.evaluate(matches)) return;
   }
   throw new Error(`could not reach ${what} with the Tab key`);
+}
+
+/** The plain-text part of an .eml file, decoded. */
+export function plainText(eml) {
+  const parts = eml.split(/\r?\n--[^\r\n]+\r?\n/);
+  const part = parts.find((p) => /Content-Type: text\/plain/i.test(p)) ?? eml;
+  const [head, ...rest] = part.split(/\r?\n\r?\n/);
+  const body = rest.join("\n\n");
+  if (/Content-Transfer-Encoding: base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
+    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+}
+
+/** Waits for a sign-in e-mail to `address` not read before, and returns its link. */
+export async function mailLink(portal, address) {
+  const dir = join(portal.dataDir, "mail");
+  for (let i = 0; i < 100; i++) {
+    let files = [];
+    try { files = readdirSync(dir).map((f) => join(dir, f)); } catch { files = []; }
+    for (const file of files) {
+      const eml = readFileSync(file, "utf8");
+      if (!eml.includes(address) || seen.has(file)) continue;
+      const text = plainText(eml);
+      const m = text.match(/(https?:\/\/\S+\/family\/sign-in\/link\?token=[A-Za-z0-9_-]{43})/);
+      if (m) { seen.add(file); return new URL(m[1]).pathname + new URL(m[1]).search; }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no new sign-in e-mail for ${address}`);
+}
+const seen = new Set();
+
+/** Asks for a sign-in link as a relative, with the keyboard, and follows it from the e-mail. */
+export async function familySignIn(portal, page, email) {
+  await page.goto(`${portal.address}/family/sign-in`);
+  await page.focus("#email");
+  await page.keyboard.type(email);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  assert.match(await page.textContent("h1"), /Check your email|Gwiriwch eich e-bost/);
+  const link = await mailLink(portal, email);
+  await page.goto(`${portal.address}${link}`);
+  await page.focus("main button[type=submit]");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  assert.equal(new URL(page.url()).pathname, "/family");
 }
