@@ -287,7 +287,7 @@ fn main() {
             let mut conn = db.get().unwrap();
             use liaison::db::schema::relatives as r;
             diesel::update(r::table.find(&rid)).set(r::access_state.eq("active")).execute(&mut *conn).unwrap();
-            let sid = liaison::family::session::create(&mut conn, &rid, Client::Browser, true, None, None).unwrap();
+            let sid = liaison::family::session::create(&mut conn, &rid, Client::Browser, true, false, None, None).unwrap();
             let version: i64 = r::table.find(&rid).select(r::auth_version).first(&mut *conn).unwrap();
             (sid, version)
         })

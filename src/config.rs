@@ -31,6 +31,8 @@ pub struct Settings {
     pub pool_size: u32,
     pub http_workers: usize,
     pub session_idle_minutes: i64,
+    /// How long a relative's session on a shared or public device lasts without use.
+    pub shared_device_idle_seconds: i64,
     pub session_max_hours: i64,
     pub token_minutes: i64,
     pub api_token_minutes: i64,
@@ -90,6 +92,7 @@ impl Default for Settings {
             pool_size: 8,
             http_workers: 0,
             session_idle_minutes: 120,
+            shared_device_idle_seconds: 900,
             session_max_hours: 12,
             token_minutes: 10,
             api_token_minutes: 15,
@@ -154,6 +157,8 @@ pub struct Config {
     pub pool_size: u32,
     pub http_workers: usize,
     pub session_idle: chrono::Duration,
+    /// A family session on a shared or public device ends after this long without use.
+    pub shared_device_idle: chrono::Duration,
     pub session_max: chrono::Duration,
     pub token_lifetime: chrono::Duration,
     pub api_token_lifetime: chrono::Duration,
@@ -241,6 +246,10 @@ impl Config {
         };
         for (name, value) in [
             ("session_idle_minutes", settings.session_idle_minutes),
+            (
+                "shared_device_idle_seconds",
+                settings.shared_device_idle_seconds,
+            ),
             ("session_max_hours", settings.session_max_hours),
             ("token_minutes", settings.token_minutes),
             ("api_token_minutes", settings.api_token_minutes),
@@ -301,6 +310,7 @@ impl Config {
             pool_size: settings.pool_size,
             http_workers: settings.http_workers,
             session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
+            shared_device_idle: chrono::Duration::seconds(settings.shared_device_idle_seconds),
             session_max: chrono::Duration::hours(settings.session_max_hours),
             token_lifetime: chrono::Duration::minutes(settings.token_minutes),
             api_token_lifetime: chrono::Duration::minutes(settings.api_token_minutes),

@@ -533,6 +533,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/sign-in/link", get => family::sign_in::link_page, post => family::sign_in::use_link),
             )
             .service(route!("/sign-out", post => family::sign_in::sign_out))
+            .service(route!("/still-here", get => family::sign_in::still_here))
             .service(
                 route!("/sign-out-everywhere", post => family::sign_in::sign_out_everywhere),
             )

@@ -40,6 +40,11 @@ cookie_name!(
     LANG = "liaison_lang"
 );
 cookie_name!(
+    /// "This is a shared or public device", said on the family sign-in page and remembered
+    /// only until the link is used or the browser closes.
+    SHARED_DEVICE = "liaison_shared"
+);
+cookie_name!(
     /// The accounts that have signed in on this browser before (see `device`).
     DEVICE = "liaison_device"
 );

@@ -428,6 +428,7 @@ diesel::table! {
         revoked_reason -> Nullable<Text>,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        shared_device -> Bool,
     }
 }
 

@@ -43,6 +43,8 @@ pub struct FamilyUser {
     pub auth_version: i64,
     #[serde(skip)]
     pub persistent: bool,
+    /// Signed in on a shared or public device: no drafts, a short idle limit with a warning.
+    pub shared_device: bool,
     #[serde(skip)]
     pub client: Client,
     /// Unread portal notices, for the navigation.
@@ -67,6 +69,7 @@ pub fn create(
     relative: &RelativeId,
     client: Client,
     persistent: bool,
+    shared_device: bool,
     ip: Option<&str>,
     user_agent: Option<&str>,
 ) -> QueryResult<SessionId> {
@@ -76,19 +79,26 @@ pub fn create(
         user_agent,
     };
     let expires_at = db::now() + lifetime(persistent);
-    insert(
+    let id = insert(
         conn,
         Principal::Relative(relative),
         origin,
         persistent,
         expires_at,
-    )
+    )?;
+    if shared_device {
+        diesel::update(sessions::table.find(&id))
+            .set(sessions::shared_device.eq(true))
+            .execute(conn)?;
+    }
+    Ok(id)
 }
 
 #[derive(Queryable)]
 struct Row {
     session: SessionRow,
     persistent: bool,
+    shared_device: bool,
     case_id: CaseId,
     full_name: String,
     language: Lang,
@@ -98,11 +108,19 @@ struct Row {
     restricted_at: Option<NaiveDateTime>,
 }
 
+/// How long a family session may go unused: on the relative's own device, and on a shared or
+/// public one.
+#[derive(Debug, Clone, Copy)]
+pub struct IdleLimits {
+    pub own_device: Duration,
+    pub shared_device: Duration,
+}
+
 /// Checks the session a family token names and returns the relative.
 pub fn resolve(
     conn: &mut DbConn,
     claims: &Claims,
-    idle_limit: Duration,
+    idle_limits: IdleLimits,
 ) -> Result<Result<FamilyUser, SessionRejection>, AppError> {
     let (Some(sid), Some(rid)) = (
         SessionId::parse(&claims.sid),
@@ -117,6 +135,7 @@ pub fn resolve(
         .select((
             SessionRow::columns(),
             sessions::persistent,
+            sessions::shared_device,
             relatives::case_id,
             relatives::full_name,
             relatives::language,
@@ -133,8 +152,10 @@ pub fn resolve(
     let now = db::now();
     let idle = if row.persistent {
         Duration::days(PERSISTENT_DAYS)
+    } else if row.shared_device {
+        idle_limits.shared_device
     } else {
-        idle_limit
+        idle_limits.own_device
     };
     if let Err(rejection) = row.session.check(now, idle) {
         return Ok(Err(rejection));
@@ -149,8 +170,11 @@ pub fn resolve(
     if row.auth_version != claims.ver {
         return Ok(Err(SessionRejection::AuthVersionChanged));
     }
+    // "Last seen" is kept to within a quarter of the idle limit, so that a short one (a shared
+    // device's) is not cut short by a use that was not written down.
+    let touch_every = TOUCH_EVERY.min(idle / 4);
     let mut last_seen = row.session.last_seen_at;
-    if last_seen + TOUCH_EVERY <= now {
+    if last_seen + touch_every <= now {
         last_seen = now;
         diesel::update(sessions::table.find(&sid))
             .set(sessions::last_seen_at.eq(now))
@@ -175,9 +199,10 @@ pub fn resolve(
         session_id: sid,
         auth_version: row.auth_version,
         persistent: row.persistent,
+        shared_device: row.shared_device,
         client: row.session.client,
         unread_notices,
-        recheck_at: (last_seen + TOUCH_EVERY)
+        recheck_at: (last_seen + touch_every)
             .min(last_seen + idle)
             .min(row.session.expires_at),
     }))

@@ -129,9 +129,12 @@ pub fn redeem(
     token: &str,
     client: Client,
     persistent: bool,
+    shared_device: bool,
     ip: Option<&str>,
     agent: Option<&str>,
 ) -> Result<Result<Redeemed, LinkProblem>, AppError> {
+    // A shared or public device is never kept signed in.
+    let persistent = persistent && !shared_device;
     db::write(conn, |conn| {
         let relative = match links::redeem(conn, token)? {
             Ok(r) => r,
@@ -144,7 +147,15 @@ pub fn redeem(
                 return Ok::<_, AppError>(Err(problem));
             }
         };
-        let sid = family_session::create(conn, &relative, client, persistent, ip, agent)?;
+        let sid = family_session::create(
+            conn,
+            &relative,
+            client,
+            persistent,
+            shared_device,
+            ip,
+            agent,
+        )?;
         let (version, email): (i64, Option<String>) = r::table
             .find(&relative)
             .select((r::auth_version, r::email))
@@ -153,6 +164,7 @@ pub fn redeem(
             .record("session", &sid)
             .ip(ip)
             .detail(match (client, persistent) {
+                (Client::Browser, _) if shared_device => "shared device",
                 (Client::Browser, true) => "kept signed in",
                 (Client::Browser, false) => "this visit",
                 (Client::Api, true) => "api, kept signed in",

@@ -158,6 +158,50 @@
     });
   });
 
+  // A shared or public device: the session ends after data-idle-seconds without use. Using
+  // the page (typing included) tells the server now and then, so that a message being
+  // typed keeps the session; a warning comes first; at the end the page signs out, so nothing
+  // of the case stays on the screen.
+  var idleSeconds = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
+  var idleDialog = document.querySelector("dialog[data-idle-dialog]");
+  if (idleSeconds > 0) {
+    var lastUse = Date.now();
+    var lastTold = Date.now();
+    var warnAfter = (idleSeconds - Math.min(120, idleSeconds / 3)) * 1000;
+    var tellEvery = Math.min(60000, idleSeconds * 1000 / 4);
+    var signOutForm = document.querySelector("form[action$='/sign-out']");
+    var tell = function () {
+      lastTold = Date.now();
+      fetch("/family/still-here", { credentials: "same-origin", redirect: "manual" }).then(function (res) {
+        if (res.status !== 204) { window.location.assign("/family/sign-in"); }
+      }, function () { /* offline: the next use tries again */ });
+    };
+    var used = function () {
+      lastUse = Date.now();
+      if (idleDialog && idleDialog.open) { idleDialog.close(); }
+      if (Date.now() - lastTold > tellEvery) { tell(); }
+    };
+    ["input", "keydown", "pointerdown", "scroll"].forEach(function (kind) {
+      document.addEventListener(kind, used, { passive: true, capture: true });
+    });
+    if (idleDialog) {
+      idleDialog.addEventListener("close", used);
+      var stay = idleDialog.querySelector("[data-idle-stay]");
+      if (stay) { stay.addEventListener("click", function () { idleDialog.close(); tell(); }); }
+    }
+    setInterval(function () {
+      var quiet = Date.now() - lastUse;
+      if (quiet >= idleSeconds * 1000) {
+        Array.prototype.forEach.call(document.querySelectorAll("textarea, input[type=text]"), function (el) { el.value = ""; });
+        if (signOutForm) { signOutForm.submit(); } else { window.location.assign("/family/sign-in"); }
+      } else if (quiet >= warnAfter && idleDialog && !idleDialog.open && typeof idleDialog.showModal === "function") {
+        idleDialog.showModal();
+        var button = idleDialog.querySelector("[data-idle-stay]");
+        if (button) { button.focus(); }
+      }
+    }, 1000);
+  }
+
   // Character counts for limited text.
   Array.prototype.forEach.call(document.querySelectorAll("textarea[data-max]"), function (el) {
     var max = parseInt(el.getAttribute("data-max"), 10);

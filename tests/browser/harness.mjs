@@ -30,12 +30,12 @@ function portalEnv() {
   return env;
 }
 
-export async function startPortal() {
+export async function startPortal(settings = {}) {
   const bin = process.env.LIAISON_BIN || join(root, "target", "debug", "liaison");
   const dir = mkdtempSync(join(tmpdir(), "liaison-browser-"));
   const child = spawn(bin, ["serve", "--demo"], {
     cwd: dir,
-    env: { ...portalEnv(), LIAISON_BIND: "127.0.0.1:0", LIAISON_LOG_LEVEL: "warn", LIAISON_DATA_DIR: join(dir, "data") },
+    env: { ...portalEnv(), LIAISON_BIND: "127.0.0.1:0", LIAISON_LOG_LEVEL: "warn", LIAISON_DATA_DIR: join(dir, "data"), ...settings },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const address = await new Promise((resolve, reject) => {
@@ -135,8 +135,9 @@ export async function mailLink(portal, address) {
 }
 const seen = new Set();
 
-/** Asks for a sign-in link as a relative, with the keyboard, and follows it from the e-mail. */
-export async function familySignIn(portal, page, email) {
+/** Asks for a sign-in link as a relative, with the keyboard, and follows it from the e-mail;
+ * `shared` ticks "this is a shared or public device" on the link page. */
+export async function familySignIn(portal, page, email, { shared = false } = {}) {
   await page.goto(`${portal.address}/family/sign-in`);
   await page.focus("#email");
   await page.keyboard.type(email);
@@ -144,6 +145,7 @@ export async function familySignIn(portal, page, email) {
   assert.match(await page.textContent("h1"), /Check your email|Gwiriwch eich e-bost/);
   const link = await mailLink(portal, email);
   await page.goto(`${portal.address}${link}`);
+  if (shared) { await page.check("#shared"); }
   await page.focus("main button[type=submit]");
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
   assert.equal(new URL(page.url()).pathname, "/family");

@@ -21,4 +21,5 @@ mod openapi;
 mod ops;
 mod scheduler;
 mod schema;
+mod shared_device;
 mod support;

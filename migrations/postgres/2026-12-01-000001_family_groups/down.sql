@@ -3,6 +3,7 @@ DROP TRIGGER update_groups_view_case_update ON update_groups;
 DROP TRIGGER update_groups_view_case_delete ON update_groups;
 DROP TRIGGER relatives_view_relative_update ON relatives;
 DROP TRIGGER relatives_view_case_update ON relatives;
+ALTER TABLE sessions DROP COLUMN shared_device;
 ALTER TABLE assignments DROP COLUMN family_group_id;
 ALTER TABLE follow_ups DROP COLUMN family_group_id;
 ALTER TABLE messages DROP COLUMN family_group_id;

@@ -5,6 +5,7 @@ DROP TRIGGER relatives_view_relative_update;
 DROP TRIGGER relatives_view_case_update;
 DROP TRIGGER relative_restrictions_no_update;
 DROP TRIGGER relative_restrictions_no_delete;
+ALTER TABLE sessions DROP COLUMN shared_device;
 ALTER TABLE assignments DROP COLUMN family_group_id;
 ALTER TABLE follow_ups DROP COLUMN family_group_id;
 ALTER TABLE messages DROP COLUMN family_group_id;

@@ -5,6 +5,9 @@
 -- case becomes one group named 'Family' whose id is the case's own (a ULID like any other),
 -- holding all its relatives, messages and appointments: nothing is lost or moved.
 --
+-- Shared devices: a relative who signs in on a shared or public device gets a session that is
+-- never kept past the browser, ends after a short time without use, and keeps no drafts.
+--
 -- Restricted relatives: the SIO or a manager may restrict a relative (a person of interest,
 -- say). `relatives.restricted_at` says who is restricted now; `relative_restrictions` keeps
 -- every restriction and lifting with its reason, and the database refuses to change it.
@@ -45,6 +48,7 @@ ALTER TABLE relatives ADD COLUMN restricted_by TEXT;
 ALTER TABLE messages ADD COLUMN family_group_id TEXT;
 ALTER TABLE follow_ups ADD COLUMN family_group_id TEXT;
 ALTER TABLE assignments ADD COLUMN family_group_id TEXT;
+ALTER TABLE sessions ADD COLUMN shared_device BOOLEAN NOT NULL DEFAULT FALSE;
 
 INSERT INTO family_groups (id, case_id, name, created_by, created_at)
 SELECT id, id, 'Family', created_by, opened_at FROM cases;

@@ -115,7 +115,10 @@ pub(super) async fn authenticate(req: HttpRequest) -> Result<FamilyUser, AppErro
             return Err(AppError::Unauthenticated);
         }
     };
-    let idle = state.config.session_idle;
+    let idle = family_session::IdleLimits {
+        own_device: state.config.session_idle,
+        shared_device: state.config.shared_device_idle,
+    };
     let resolved = state
         .db
         .run({
@@ -328,6 +331,9 @@ pub(super) struct FamilyContext<'a, T: Serialize> {
     csrf_token: String,
     family: Option<&'a FamilyUser>,
     draft: Option<DraftKeys>,
+    /// On a shared or public device: the seconds without use after which the session ends
+    /// (the page warns first); nothing typed is kept on the device.
+    idle_seconds: Option<i64>,
     /// This page, for the language switch to come back to.
     here: String,
     page: T,
@@ -377,9 +383,12 @@ pub(super) fn render_html<T: Serialize>(
         title: tr(lang, title_key),
         csrf_token,
         family: user,
-        draft: user.map(|u| {
+        draft: user.filter(|u| !u.shared_device).map(|u| {
             DraftKeys::for_author(&state.auth.keys, Author::Relative(u.relative_id.as_str()))
         }),
+        idle_seconds: user
+            .filter(|u| u.shared_device)
+            .map(|_| state.config.shared_device_idle.num_seconds()),
         here: req
             .uri()
             .path_and_query()

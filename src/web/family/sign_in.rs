@@ -35,6 +35,8 @@ pub struct SignInQuery {
 #[serde(default)]
 pub struct SignInForm {
     pub email: String,
+    /// "This is a shared or public device": the link page then says so already.
+    pub shared: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -113,14 +115,21 @@ pub async fn request_link((req, state): Incoming, form: CsrfForm<SignInForm>) ->
             false,
         ));
     }
-    Ok(render(
+    let mut res = render(
         &req,
         StatusCode::OK,
         "pages/family/link_sent",
         "link-sent-title",
         None,
-        serde_json::json!({ "minutes": links::SIGN_IN_MINUTES }),
-    ))
+        serde_json::json!({ "minutes": links::SIGN_IN_MINUTES, "shared": form.shared.is_some() }),
+    );
+    if form.shared.is_some() {
+        let secure = state.config.cookie_secure;
+        let hint = cookies::SHARED_DEVICE.build("1".into(), secure, SameSite::Lax, None);
+        res.add_cookie(&hint)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("setting a cookie: {e}")))?;
+    }
+    Ok(res)
 }
 
 /// Sends a sign-in link to every relative with portal access at `email`, within the
@@ -150,6 +159,8 @@ pub struct LinkQuery {
 pub struct LinkForm {
     token: String,
     keep: Option<String>,
+    /// A shared or public device: never kept signed in, no drafts, a short idle limit.
+    shared: Option<String>,
 }
 
 fn link_problem_page(req: &HttpRequest, problem: LinkProblem) -> HttpResponse {
@@ -191,13 +202,16 @@ pub async fn link_page((req, state): Incoming, query: web::Query<LinkQuery>) -> 
     if let Err(problem) = check_link_for_reader(&state, &req, query.token.clone()).await? {
         return Ok(link_problem_page(&req, problem));
     }
+    let shared = cookies::SHARED_DEVICE
+        .read(&req, state.config.cookie_secure)
+        .is_some();
     Ok(render(
         &req,
         StatusCode::OK,
         "pages/family/link",
         "link-title",
         None,
-        serde_json::json!({ "token": query.token }),
+        serde_json::json!({ "token": query.token, "shared": shared }),
     ))
 }
 
@@ -207,6 +221,7 @@ pub(crate) async fn redeem_link(
     token: String,
     client: Client,
     persistent: bool,
+    shared_device: bool,
     ip: Option<String>,
     agent: Option<String>,
 ) -> Result<Result<Redeemed, LinkProblem>, AppError> {
@@ -218,6 +233,7 @@ pub(crate) async fn redeem_link(
                 &token,
                 client,
                 persistent,
+                shared_device,
                 ip.as_deref(),
                 agent.as_deref(),
             )
@@ -228,12 +244,15 @@ pub(crate) async fn redeem_link(
 /// Uses a sign-in link: starts a session and sets the cookie.
 pub async fn use_link((req, state): Incoming, form: CsrfForm<LinkForm>) -> Page {
     let form = form.into_inner()?;
-    let persistent = form.keep.is_some();
+    // A shared or public device is never kept signed in, nor remembered.
+    let shared = form.shared.is_some();
+    let persistent = form.keep.is_some() && !shared;
     let outcome = redeem_link(
         &state,
         form.token.clone(),
         Client::Browser,
         persistent,
+        shared,
         client_ip(&req),
         user_agent(&req),
     )
@@ -256,8 +275,10 @@ pub async fn use_link((req, state): Incoming, form: CsrfForm<LinkForm>) -> Page 
     let session = family_cookie(token, state.config.cookie_secure, persistent);
     let known = signed_in
         .email
+        .filter(|_| !shared)
         .and_then(|email| device::remember(&req, Account::Relative, &email));
-    for cookie in std::iter::once(session).chain(known) {
+    let hint = cookies::SHARED_DEVICE.removal(state.config.cookie_secure);
+    for cookie in [session, hint].into_iter().chain(known) {
         res.add_cookie(&cookie)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("setting a sign-in cookie: {e}")))?;
     }
@@ -314,6 +335,13 @@ async fn end_sessions(
     res.add_cookie(&removal(state.config.cookie_secure))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("clearing the family cookie: {e}")))?;
     Ok(res)
+}
+
+/// Keeps a session on a shared or public device alive while the relative uses the page
+/// (typing counts), which asks at most once a minute: 204 No Content. A session that has
+/// ended answers as every family page does, with the way to sign in.
+pub async fn still_here(_user: FamilyUser) -> HttpResponse {
+    HttpResponse::NoContent().finish()
 }
 
 pub async fn sign_out(incoming: Incoming, user: FamilyUser, form: CsrfForm<EmptyForm>) -> Page {

@@ -162,6 +162,7 @@ pub async fn issue_token((req, state): Incoming, body: ApiJson<FamilyTokenReques
         token,
         Client::Api,
         body.keep_signed_in,
+        false,
         client_ip(&req),
         user_agent(&req),
     )
