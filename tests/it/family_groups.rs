@@ -272,6 +272,13 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
         page.contains("A relative on this case is restricted"),
         "{page}"
     );
+    // The case page: each relative's group, who is restricted, and where updates went.
+    let (_, page) = officer_page
+        .get(&format!("/staff/cases/{}", f.case_id))
+        .await;
+    assert!(page.contains("Family group: The partner bonly"), "{page}");
+    assert!(page.contains(r#"<span class="tag">restricted</span>"#));
+    assert!(page.contains("to The partner bonly only"), "{page}");
     // Their sessions ended at once; nothing can be sent to or shared with them.
     let (_, kit_page) = kit_b.get("/family").await;
     assert!(

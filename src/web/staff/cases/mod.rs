@@ -414,6 +414,8 @@ struct CaseView {
     saved: Option<String>,
     clear_draft: Option<String>,
     recent_contacts: Vec<Choice>,
+    /// Each family group's name by its id.
+    group_names: std::collections::HashMap<String, String>,
 }
 
 /// "every 48 hours", "every 2 days".
@@ -484,6 +486,7 @@ pub async fn case(
                 saved: None,
                 clear_draft: None,
                 recent_contacts: contacts_for_completion,
+                group_names: header.group_names(),
                 detail: case,
             };
             Ok((header, view))
