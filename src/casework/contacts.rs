@@ -487,6 +487,86 @@ pub fn view(
 }
 
 /// Every contact on a case, most recent first (by when it happened).
+/// A contact's summary for the family, as amended: only what the family may read of it.
+#[derive(Debug, Clone)]
+pub struct SharedSummary {
+    pub id: ContactId,
+    pub occurred_at: NaiveDateTime,
+    pub summary: String,
+    /// When it was last written: recorded, or amended since.
+    pub shared_at: NaiveDateTime,
+    /// The relatives the contact was with.
+    pub relatives: Vec<RelativeId>,
+}
+
+/// The case's contacts that have a summary for the family, as amended, in three queries
+/// however many there are, reading only family-facing columns. (What the contact was with
+/// is kept in `contact_relatives`, written once with the contact, whose insert already tells
+/// the family's kept pages that something changed.)
+pub fn shared_summaries(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<SharedSummary>> {
+    type Original = (ContactId, NaiveDateTime, Option<String>, NaiveDateTime);
+    type Change = (
+        ContactId,
+        Option<NaiveDateTime>,
+        Option<String>,
+        NaiveDateTime,
+    );
+    let originals: Vec<Original> = contacts::table
+        .filter(contacts::case_id.eq(case_id))
+        .select((
+            contacts::id,
+            contacts::occurred_at,
+            contacts::family_summary,
+            contacts::recorded_at,
+        ))
+        .load(conn)?;
+    let changes: Vec<Change> = contact_amendments::table
+        .filter(contact_amendments::case_id.eq(case_id))
+        .select((
+            contact_amendments::contact_id,
+            contact_amendments::occurred_at,
+            contact_amendments::family_summary,
+            contact_amendments::recorded_at,
+        ))
+        .order((
+            contact_amendments::recorded_at.asc(),
+            contact_amendments::id.asc(),
+        ))
+        .load(conn)?;
+    let with: Vec<(ContactId, RelativeId)> = contact_relatives::table
+        .inner_join(contacts::table.on(contacts::id.eq(contact_relatives::contact_id)))
+        .filter(contacts::case_id.eq(case_id))
+        .select((
+            contact_relatives::contact_id,
+            contact_relatives::relative_id,
+        ))
+        .load(conn)?;
+    Ok(originals
+        .into_iter()
+        .filter_map(|(id, mut occurred_at, mut summary, mut shared_at)| {
+            for (_, at, words, recorded) in changes.iter().filter(|c| c.0 == id) {
+                occurred_at = at.unwrap_or(occurred_at);
+                if let Some(words) = words {
+                    summary = empty_as_none(Some(words.clone()));
+                }
+                shared_at = shared_at.max(*recorded);
+            }
+            let summary = summary.filter(|s| !s.trim().is_empty())?;
+            Some(SharedSummary {
+                relatives: with
+                    .iter()
+                    .filter(|(c, _)| *c == id)
+                    .map(|(_, r)| r.clone())
+                    .collect(),
+                id,
+                occurred_at,
+                summary,
+                shared_at,
+            })
+        })
+        .collect())
+}
+
 pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<ContactView>> {
     let all: Vec<Contact> = contacts::table
         .filter(contacts::case_id.eq(case_id))

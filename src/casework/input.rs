@@ -211,26 +211,30 @@ pub fn due_at(field: &str, t: NaiveDateTime) -> Result<NaiveDateTime, AppError> 
 // record each error in the `Validator`; a page shows all of them, the API the first.
 
 /// Why a relative's portal access is suspended: kept on the record, staff only.
+pub fn suspension_reason(raw: &str) -> Result<LimitedText, AppError> {
+    reason(
+        raw,
+        "Give the reason for suspending access; it is kept on the record.",
+        limits::SUSPENSION_REASON,
+    )
+}
+
 /// Why a relative is restricted, or the restriction lifted: required, kept for the SIO and
 /// managers.
 pub fn restriction_reason(raw: &str) -> Result<LimitedText, AppError> {
-    if raw.trim().is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Give the reason; only the case's SIO and managers can read it.",
-        ));
-    }
-    LimitedText::parse("reason", raw, limits::RESTRICTION_REASON)
+    reason(
+        raw,
+        "Give the reason; only the case's SIO and managers can read it.",
+        limits::RESTRICTION_REASON,
+    )
 }
 
-pub fn suspension_reason(raw: &str) -> Result<LimitedText, AppError> {
+/// A required `reason`, bounded; `missing` says what to write when there is none.
+fn reason(raw: &str, missing: &str, max: usize) -> Result<LimitedText, AppError> {
     if raw.trim().is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Give the reason for suspending access; it is kept on the record.",
-        ));
+        return Err(AppError::invalid("reason", missing));
     }
-    LimitedText::parse("reason", raw, limits::SUSPENSION_REASON)
+    LimitedText::parse("reason", raw, max)
 }
 
 /// A contact plan agreed with the family.

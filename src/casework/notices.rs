@@ -83,16 +83,19 @@ pub fn notify_groups_of(
     if with.is_empty() {
         return notify_family(conn, case_id, kind, cause);
     }
-    let mut groups: Vec<FamilyGroupId> = relatives::table
-        .filter(relatives::id.eq_any(with))
+    // One query: the reachable relatives of the groups of those it was with.
+    let with_them = diesel::alias!(relatives as with_them);
+    let groups = with_them
+        .filter(with_them.field(relatives::id).eq_any(with))
+        .filter(with_them.field(relatives::case_id).eq(case_id))
+        .filter(with_them.field(relatives::restricted_at).is_null())
+        .select(with_them.field(relatives::family_group_id));
+    let reachable: Vec<RelativeId> = relatives::table
         .filter(relatives::case_id.eq(case_id))
+        .filter(relatives::family_group_id.eq_any(groups))
+        .filter(relatives::access_state.eq_any([AccessState::Invited, AccessState::Active]))
         .filter(relatives::restricted_at.is_null())
-        .select(relatives::family_group_id)
-        .load::<Option<FamilyGroupId>>(conn)?
-        .into_iter()
-        .flatten()
-        .collect();
-    groups.sort();
-    groups.dedup();
-    notify_groups(conn, case_id, &groups, kind, cause)
+        .select(relatives::id)
+        .load(conn)?;
+    notify(conn, case_id, reachable, kind, cause)
 }

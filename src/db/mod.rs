@@ -382,6 +382,19 @@ pub fn revert_all(conn: &mut DbConn) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reverts the newest migration (used by the migration tests).
+pub fn revert_last(conn: &mut DbConn) -> anyhow::Result<()> {
+    match conn {
+        DbConn::Sqlite(c) => c
+            .revert_last_migration(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        DbConn::Pg(c) => c
+            .revert_last_migration(POSTGRES_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
+    Ok(())
+}
+
 /// True when the schema is at the version this binary expects.
 pub fn migrations_current(conn: &mut DbConn) -> anyhow::Result<bool> {
     let pending = match conn {

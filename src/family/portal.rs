@@ -238,34 +238,25 @@ pub fn timeline(conn: &mut DbConn, user: &FamilyUser) -> Result<Vec<TimelineItem
             .into_iter()
             .map(|(id, group, restricted)| (id, (group, restricted)))
             .collect();
-    let reaches_me = |with: &[contacts::RelativeRef]| {
+    let reaches_me = |with: &[RelativeId]| {
         with.is_empty()
             || with.iter().any(|r| {
-                groups_of.get(&r.id).is_some_and(|(group, restricted)| {
+                groups_of.get(r).is_some_and(|(group, restricted)| {
                     !restricted && group.as_ref() == Some(&user.family_group_id)
                 })
             })
     };
-    for c in contacts::list(conn, &user.case_id)? {
+    for c in contacts::shared_summaries(conn, &user.case_id)? {
         if !reaches_me(&c.relatives) {
             continue;
         }
-        let Some(summary) = c.current.family_summary.filter(|s| !s.trim().is_empty()) else {
-            continue;
-        };
-        let shared_at = c
-            .amendments
-            .iter()
-            .map(|a| a.recorded_at)
-            .max()
-            .unwrap_or(c.original.recorded_at);
         items.push(TimelineItem {
             kind: "contact",
-            id: c.original.id.to_string(),
-            at: c.current.occurred_at,
+            id: c.id.to_string(),
+            at: c.occurred_at,
             title: contact_title.clone(),
-            body: summary,
-            new: previous.is_none_or(|p| shared_at > p),
+            body: c.summary,
+            new: previous.is_none_or(|p| c.shared_at > p),
         });
     }
     items.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));

@@ -128,57 +128,64 @@ fn restrictable(
     relatives::find(conn, case_id, id)?.ok_or(AppError::NotFound)
 }
 
-/// Restricts a relative. Their sessions and links end, their queued notices are cancelled.
-pub fn restrict(
-    conn: &mut DbConn,
-    user: &StaffUser,
-    case_id: &CaseId,
-    id: &RelativeId,
-    reason: &LimitedText,
-) -> Result<Relative, AppError> {
-    db::write(conn, |conn| {
-        let relative = restrictable(conn, user, case_id, id)?;
-        if relative.restricted_at.is_some() {
-            return Err(AppError::conflict(
-                "already_restricted",
-                "This relative is already restricted.",
-            ));
-        }
-        record(conn, user, &relative, true, reason)?;
-        session::end_all(conn, id, "relative restricted")?;
-        links::retire_all(conn, id)?;
-        diesel::update(
-            notifications::table
-                .filter(notifications::recipient_relative_id.eq(id))
-                .filter(notifications::status.eq(Status::Pending)),
-        )
-        .set((
-            notifications::status.eq(Status::Cancelled),
-            notifications::last_error.eq("recipient restricted"),
-        ))
-        .execute(conn)?;
-        set(conn, user, &relative, true, "relative.restrict")
-    })
+/// What the SIO or a manager does to a relative's restriction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Restricts them: their sessions and links end, their queued notices are cancelled.
+    Restrict,
+    /// Lifts the restriction: their access is as it was before (they sign in again).
+    Lift,
 }
 
-/// Lifts a relative's restriction. Their access is as it was before (they sign in again).
-pub fn lift(
+/// Restricts a relative or lifts their restriction, with the reason kept for the SIO and
+/// managers; restricting twice, or lifting what is not there, is a 409.
+pub fn change(
     conn: &mut DbConn,
     user: &StaffUser,
     case_id: &CaseId,
     id: &RelativeId,
     reason: &LimitedText,
+    change: Change,
 ) -> Result<Relative, AppError> {
     db::write(conn, |conn| {
         let relative = restrictable(conn, user, case_id, id)?;
-        if relative.restricted_at.is_none() {
-            return Err(AppError::conflict(
-                "not_restricted",
-                "This relative is not restricted.",
-            ));
+        let restrict = change == Change::Restrict;
+        match (restrict, relative.restricted_at.is_some()) {
+            (true, true) => {
+                return Err(AppError::conflict(
+                    "already_restricted",
+                    "This relative is already restricted.",
+                ));
+            }
+            (false, false) => {
+                return Err(AppError::conflict(
+                    "not_restricted",
+                    "This relative is not restricted.",
+                ));
+            }
+            _ => {}
         }
-        record(conn, user, &relative, false, reason)?;
-        set(conn, user, &relative, false, "relative.lift_restriction")
+        record(conn, user, &relative, restrict, reason)?;
+        if restrict {
+            session::end_all(conn, id, "relative restricted")?;
+            links::retire_all(conn, id)?;
+            diesel::update(
+                notifications::table
+                    .filter(notifications::recipient_relative_id.eq(id))
+                    .filter(notifications::status.eq(Status::Pending)),
+            )
+            .set((
+                notifications::status.eq(Status::Cancelled),
+                notifications::last_error.eq("recipient restricted"),
+            ))
+            .execute(conn)?;
+        }
+        let action = if restrict {
+            "relative.restrict"
+        } else {
+            "relative.lift_restriction"
+        };
+        set(conn, user, &relative, restrict, action)
     })
 }
 

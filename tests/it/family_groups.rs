@@ -211,7 +211,8 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
     assert_eq!(update["family_group_ids"], json!([group_b]));
     ok(&f, Method::POST, &f.case("/updates"), o, json!({"title": "For aonly only", "body": "Aonly news", "shared_with_family": true, "family_group_ids": [group_a]})).await;
     ok(&f, Method::POST, &f.case("/updates"), o, json!({"title": "For everyone", "body": "Shared with every group", "shared_with_family": true})).await;
-    f.log_contact(o, json!({"channel": "visit", "direction": "outbound", "discussion": "x", "relatives": [rue_id], "family_summary": "We saw you, bonly."})).await;
+    let (_, bonly_contact) = f.log_contact(o, json!({"channel": "visit", "direction": "outbound", "discussion": "x", "relatives": [rue_id], "family_summary": "We saw you, bonly."})).await;
+    let bonly_contact = bonly_contact["original"]["id"].as_str().unwrap().to_owned();
     f.log_contact(o, json!({"channel": "visit", "direction": "outbound", "discussion": "x", "relatives": [ivy], "family_summary": "We saw you, aonly."})).await;
     let group_flo = f.app.create_user(liaison::domain::Role::Officer, &[]).await;
     ok(&f, Method::POST, &f.case("/assignments"), m, json!({"user_id": group_flo.id, "role": "flo", "visible_to_family": true, "working_hours": "Bonly hours", "contact_email": "flo.bonly@example.org", "family_group_id": group_b})).await;
@@ -376,16 +377,17 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
                 .unwrap()
         })
         .await;
-    let bonly_update = update["id"].as_str().unwrap();
-    let told: Vec<_> = keys
-        .iter()
-        .filter(|(_, key)| key.contains(bonly_update))
-        .map(|(to, _)| to.clone().unwrap_or_default())
-        .collect();
-    assert!(
-        !told.is_empty() && told.iter().all(|to| *to == rue_id),
-        "{told:?}"
-    );
+    for cause in [update["id"].as_str().unwrap(), bonly_contact.as_str()] {
+        let told: Vec<_> = keys
+            .iter()
+            .filter(|(_, key)| key.contains(cause))
+            .map(|(to, _)| to.clone().unwrap_or_default())
+            .collect();
+        assert!(
+            !told.is_empty() && told.iter().all(|to| *to == rue_id),
+            "{cause}: {told:?}"
+        );
+    }
 
     // Moving Sol to the partner's group: from now on he reads that thread (his cached
     // session is forgotten at once); what he wrote stays where he wrote it.

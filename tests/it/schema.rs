@@ -478,3 +478,114 @@ async fn concurrent_writes_succeed_or_fail_on_their_own() {
         );
     }
 }
+
+/// Every row of `table`'s (id, case id, family group) as text.
+#[derive(QueryableByName, Debug)]
+struct Placed {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    case_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    family_group_id: Option<String>,
+}
+
+fn placed(conn: &mut DbConn, table: &str, filter: &str) -> Vec<Placed> {
+    diesel::sql_query(format!(
+        "SELECT id, case_id, family_group_id FROM {table} WHERE {filter} ORDER BY id"
+    ))
+    .load(conn)
+    .unwrap()
+}
+
+#[test]
+fn the_family_groups_migration_makes_each_demo_case_one_group_and_loses_nothing() {
+    let (_database, db) = fresh();
+    let mut pooled = db.get().unwrap();
+    let conn: &mut DbConn = &mut pooled;
+    db::migrate(conn).unwrap();
+    liaison::demo::load(conn).unwrap();
+    // An appointment and a follow-up that is not one, beside the demo's relatives and message.
+    let (case_id, officer): (String, String) = assignments::table
+        .select((assignments::case_id, assignments::user_id))
+        .first(conn)
+        .unwrap();
+    let group: String = family_groups::table
+        .filter(family_groups::case_id.eq(&case_id))
+        .select(family_groups::id)
+        .first(conn)
+        .unwrap();
+    let now = db::now();
+    for appointment in [true, false] {
+        diesel::insert_into(follow_ups::table)
+            .values((
+                follow_ups::id.eq(liaison::domain::new_row_id()),
+                follow_ups::case_id.eq(&case_id),
+                follow_ups::purpose.eq("Visit"),
+                follow_ups::assignee_id.eq(&officer),
+                follow_ups::due_at.eq(now),
+                follow_ups::is_appointment.eq(appointment),
+                follow_ups::place.eq(appointment.then_some("Home")),
+                follow_ups::status.eq("open"),
+                follow_ups::created_by.eq(&officer),
+                follow_ups::created_at.eq(now),
+                follow_ups::updated_at.eq(now),
+                follow_ups::version.eq(1_i64),
+                follow_ups::family_group_id.eq(appointment.then_some(&group)),
+            ))
+            .execute(conn)
+            .unwrap();
+    }
+    let before: Vec<Vec<String>> = ["relatives", "messages", "follow_ups"]
+        .iter()
+        .map(|t| placed(conn, t, "1 = 1").into_iter().map(|p| p.id).collect())
+        .collect();
+    assert!(before.iter().all(|ids| !ids.is_empty()));
+
+    // Back to before groups, and forward again: as an existing installation upgrades.
+    db::revert_last(conn).unwrap();
+    assert!(
+        !table_columns(conn)
+            .iter()
+            .any(|(t, _, _)| t == "family_groups")
+    );
+    assert_eq!(db::migrate(conn).unwrap(), 1);
+
+    let groups: Vec<(String, String, String)> = family_groups::table
+        .select((
+            family_groups::id,
+            family_groups::case_id,
+            family_groups::name,
+        ))
+        .load(conn)
+        .unwrap();
+    let cases: i64 = cases::table.count().get_result(conn).unwrap();
+    assert_eq!(groups.len() as i64, cases, "one group a case");
+    assert!(
+        groups
+            .iter()
+            .all(|(id, case, name)| id == case && name == "Family")
+    );
+    for (i, table) in ["relatives", "messages", "follow_ups"].iter().enumerate() {
+        let rows = placed(conn, table, "1 = 1");
+        let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+        assert_eq!(ids, before[i], "every row of {table} is still there");
+    }
+    for table in ["relatives", "messages"] {
+        for row in placed(conn, table, "1 = 1") {
+            assert_eq!(
+                row.family_group_id.as_ref(),
+                Some(&row.case_id),
+                "{table} {row:?}"
+            );
+        }
+    }
+    let appointments = placed(conn, "follow_ups", "is_appointment");
+    assert!(
+        appointments
+            .iter()
+            .all(|p| p.family_group_id.as_ref() == Some(&p.case_id))
+    );
+    let others = placed(conn, "follow_ups", "NOT is_appointment");
+    assert!(others.iter().all(|p| p.family_group_id.is_none()));
+}

@@ -13,7 +13,7 @@ use crate::casework::relatives::{self, Relative};
 use crate::db::DbConn;
 use crate::domain::raw::{OneLine, RequiredText};
 use crate::domain::{CaseId, FamilyGroupId, RelativeId};
-use crate::family::restrictions::{self, RestrictionEvent};
+use crate::family::restrictions::{self, Change, RestrictionEvent};
 use crate::state::AppState;
 use crate::web::api::errors::{ApiError, BodyErrors, CaseErrors, NotAllowed};
 use crate::web::api::{ApiJson, OnCase, Reading, created, json_answer};
@@ -122,13 +122,19 @@ pub struct RestrictionReason {
         NotAllowed, CaseErrors, BodyErrors,
     ),
 )]
-pub async fn restrict(
+pub async fn restrict(asked: Restricting<ApiJson<RestrictionReason>>) -> Answer {
+    restriction(asked, Change::Restrict).await
+}
+
+/// Restricts a relative or lifts it, and answers with the relative as they now stand.
+async fn restriction(
     (state, user, path, body): Restricting<ApiJson<RestrictionReason>>,
+    change: Change,
 ) -> Answer {
     let reason = input::restriction_reason(&body.into_inner()?.reason)?;
     let ((id, relative), me) = (path.into_inner(), user.0);
     json_answer(&state, move |conn| {
-        restrictions::restrict(conn, &me, &id, &relative, &reason)
+        restrictions::change(conn, &me, &id, &relative, &reason, change)
     })
     .await
 }
@@ -144,13 +150,8 @@ pub async fn restrict(
         NotAllowed, CaseErrors, BodyErrors,
     ),
 )]
-pub async fn lift((state, user, path, body): Restricting<ApiJson<RestrictionReason>>) -> Answer {
-    let reason = input::restriction_reason(&body.into_inner()?.reason)?;
-    let ((id, relative), me) = (path.into_inner(), user.0);
-    json_answer(&state, move |conn| {
-        restrictions::lift(conn, &me, &id, &relative, &reason)
-    })
-    .await
+pub async fn lift(asked: Restricting<ApiJson<RestrictionReason>>) -> Answer {
+    restriction(asked, Change::Lift).await
 }
 
 /// Every restriction of a relative and its lifting, with the reasons, newest first: for the

@@ -15,7 +15,7 @@ use crate::casework::{groups, relatives};
 use crate::db::DbConn;
 use crate::domain::{CaseId, FamilyGroupId, RelativeId};
 use crate::error::AppError;
-use crate::family::restrictions;
+use crate::family::restrictions::{self, Change};
 use crate::state::AppState;
 use crate::web::messages::{AccessChange, Restricting, change_access};
 use crate::web::pages::see_other;
@@ -80,22 +80,24 @@ pub struct RestrictionForm {
     reason: String,
 }
 
-pub async fn restrict((state, user, path, form): Restricting<CsrfForm<RestrictionForm>>) -> Page {
-    let reason = input::restriction_reason(&form.into_inner()?.reason)?;
-    let ((id, relative), me) = (path.into_inner(), user.0);
-    let changed = state
-        .db
-        .run(move |conn| restrictions::restrict(conn, &me, &id, &relative, &reason))
-        .await?;
-    Ok(see_other(&relative_url(&changed.case_id, &changed.id)))
+pub async fn restrict(asked: Restricting<CsrfForm<RestrictionForm>>) -> Page {
+    restriction(asked, Change::Restrict).await
 }
 
-pub async fn lift((state, user, path, form): Restricting<CsrfForm<RestrictionForm>>) -> Page {
+pub async fn lift(asked: Restricting<CsrfForm<RestrictionForm>>) -> Page {
+    restriction(asked, Change::Lift).await
+}
+
+/// Restricts a relative or lifts it, then back to their page.
+async fn restriction(
+    (state, user, path, form): Restricting<CsrfForm<RestrictionForm>>,
+    change: Change,
+) -> Page {
     let reason = input::restriction_reason(&form.into_inner()?.reason)?;
     let ((id, relative), me) = (path.into_inner(), user.0);
     let changed = state
         .db
-        .run(move |conn| restrictions::lift(conn, &me, &id, &relative, &reason))
+        .run(move |conn| restrictions::change(conn, &me, &id, &relative, &reason, change))
         .await?;
     Ok(see_other(&relative_url(&changed.case_id, &changed.id)))
 }
