@@ -1,23 +1,24 @@
 //! Telling a case's family, or some of its groups, there is news: one notice per relative who
-//! can read the portal (not restricted), once per cause. Written in the transaction of the record that caused it.
+//! can read the portal (and is not restricted), once per cause. Written in the transaction of
+//! the record that caused it.
 
 use diesel::prelude::*;
 
 use crate::casework::types::AccessState;
-use crate::db::DbConn;
 use crate::db::schema::relatives;
+use crate::db::{DbConn, MultiBackend};
 use crate::domain::{CaseId, FamilyGroupId, RelativeId};
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
 
-/// The relatives of a case who can read the portal (invited or active, not suspended).
-pub fn reachable_relatives(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<RelativeId>> {
+/// The relatives of a case who can read the portal: invited or active (not suspended), and
+/// not restricted.
+fn reachable(case_id: &CaseId) -> relatives::BoxedQuery<'_, MultiBackend> {
     relatives::table
         .filter(relatives::case_id.eq(case_id))
         .filter(relatives::access_state.eq_any([AccessState::Invited, AccessState::Active]))
         .filter(relatives::restricted_at.is_null())
-        .select(relatives::id)
-        .load(conn)
+        .into_boxed()
 }
 
 /// Tells each relative who can read the portal that there is news, once per `cause`.
@@ -27,8 +28,8 @@ pub fn notify_family(
     kind: Kind,
     cause: &str,
 ) -> QueryResult<()> {
-    let reachable = reachable_relatives(conn, case_id)?;
-    notify(conn, case_id, reachable, kind, cause)
+    let to_tell = reachable(case_id).select(relatives::id).load(conn)?;
+    notify(conn, case_id, to_tell, kind, cause)
 }
 
 /// Tells the relatives of these family groups who can read the portal that there is news.
@@ -39,14 +40,11 @@ pub fn notify_groups(
     kind: Kind,
     cause: &str,
 ) -> QueryResult<()> {
-    let reachable: Vec<RelativeId> = relatives::table
-        .filter(relatives::case_id.eq(case_id))
+    let to_tell = reachable(case_id)
         .filter(relatives::family_group_id.eq_any(groups))
-        .filter(relatives::access_state.eq_any([AccessState::Invited, AccessState::Active]))
-        .filter(relatives::restricted_at.is_null())
         .select(relatives::id)
         .load(conn)?;
-    notify(conn, case_id, reachable, kind, cause)
+    notify(conn, case_id, to_tell, kind, cause)
 }
 
 fn notify(
@@ -90,12 +88,9 @@ pub fn notify_groups_of(
         .filter(with_them.field(relatives::case_id).eq(case_id))
         .filter(with_them.field(relatives::restricted_at).is_null())
         .select(with_them.field(relatives::family_group_id));
-    let reachable: Vec<RelativeId> = relatives::table
-        .filter(relatives::case_id.eq(case_id))
+    let to_tell = reachable(case_id)
         .filter(relatives::family_group_id.eq_any(groups))
-        .filter(relatives::access_state.eq_any([AccessState::Invited, AccessState::Active]))
-        .filter(relatives::restricted_at.is_null())
         .select(relatives::id)
         .load(conn)?;
-    notify(conn, case_id, reachable, kind, cause)
+    notify(conn, case_id, to_tell, kind, cause)
 }

@@ -334,6 +334,9 @@ pub(super) struct FamilyContext<'a, T: Serialize> {
     /// On a shared or public device: the seconds without use after which the session ends
     /// (the page warns first); nothing typed is kept on the device.
     idle_seconds: Option<i64>,
+    /// How many minutes a session on a shared or public device lasts without use, for the
+    /// words that say so.
+    shared_idle_minutes: i64,
     /// This page, for the language switch to come back to.
     here: String,
     page: T,
@@ -389,6 +392,7 @@ pub(super) fn render_html<T: Serialize>(
         idle_seconds: user
             .filter(|u| u.shared_device)
             .map(|_| state.config.shared_device_idle.num_seconds()),
+        shared_idle_minutes: (state.config.shared_device_idle.num_seconds() + 59) / 60,
         here: req
             .uri()
             .path_and_query()
