@@ -12,8 +12,8 @@ use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::groups::{self, GroupView, Joining};
 use crate::casework::record::require_open;
-use crate::casework::types::{AccessState, ContactChannel};
-use crate::db::schema::{relative_versions, relatives};
+use crate::casework::types::{AccessState, ContactChannel, FollowUpStatus};
+use crate::db::schema::{follow_ups, relative_versions, relatives};
 use crate::db::{self, DbConn};
 use crate::domain::{
     CaseId, EmailAddress, FamilyGroupId, LimitedText, PersonName, RelativeId, UserId, new_row_id,
@@ -371,6 +371,15 @@ fn place(
             relatives::updated_at.eq(db::now()),
         ))
         .execute(conn)?;
+    // Their own open appointments go with them.
+    diesel::update(
+        follow_ups::table
+            .filter(follow_ups::relative_id.eq(&relative.id))
+            .filter(follow_ups::is_appointment.eq(true))
+            .filter(follow_ups::status.eq(FollowUpStatus::Open)),
+    )
+    .set(follow_ups::family_group_id.eq(group))
+    .execute(conn)?;
     let moved = find(conn, &relative.case_id, &relative.id)?.ok_or(AppError::NotFound)?;
     keep_version(conn, &moved, Some(&user.id))?;
     audit::event(&Actor::Staff(user.id.clone()), "relative.move")

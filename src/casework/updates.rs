@@ -64,6 +64,12 @@ fn insert(
     new: &NewUpdate,
     batch: Option<&str>,
 ) -> Result<UpdateId, AppError> {
+    if !new.groups.is_empty() && !new.shared_with_family {
+        return Err(AppError::invalid(
+            "family_group_ids",
+            "Only an update shared with the family goes to family groups.",
+        ));
+    }
     let id = UpdateId::new();
     diesel::insert_into(case_updates::table)
         .values((
@@ -81,12 +87,6 @@ fn insert(
         .execute(conn)?;
     if let Some(stage) = new.stage.filter(|s| *s != case.stage) {
         record::change_stage(conn, &case.id, stage, id.as_str(), &user.id)?;
-    }
-    if !new.groups.is_empty() && !new.shared_with_family {
-        return Err(AppError::invalid(
-            "family_group_ids",
-            "Only an update shared with the family goes to family groups.",
-        ));
     }
     for group in &new.groups {
         let group = groups::require(conn, &case.id, group, "family_group_ids")?;

@@ -152,16 +152,25 @@ pub fn thread(
         .into_boxed();
     if let Some(user) = reader {
         query = query.filter(messages::family_group_id.eq(&user.family_group_id));
-        let hidden = restricted_of(conn, case_id)?;
-        if !hidden.is_empty() {
-            query = query.filter(
-                messages::from_relative_id
-                    .is_null()
-                    .or(messages::from_relative_id.ne_all(hidden)),
-            );
-        }
     }
-    let rows: Vec<Row> = query.load(conn)?;
+    let mut rows: Vec<Row> = query.load(conn)?;
+    if reader.is_some() {
+        // What a restricted relative wrote, and the team's answers to it, are kept from the
+        // rest of the family.
+        let restricted = restricted_of(conn, case_id)?;
+        let hidden: Vec<MessageId> = rows
+            .iter()
+            .filter(|r| {
+                r.from_relative_id
+                    .as_ref()
+                    .is_some_and(|f| restricted.contains(f))
+            })
+            .map(|r| r.id.clone())
+            .collect();
+        rows.retain(|r| {
+            !hidden.contains(&r.id) && r.in_reply_to.as_ref().is_none_or(|p| !hidden.contains(p))
+        });
+    }
     let staff: HashMap<UserId, String> = users::table
         .select((users::id, users::display_name))
         .filter(
@@ -393,15 +402,30 @@ pub fn send_from_staff(
             Some(p) => Some(find_family_message(conn, case_id, p)?),
             None => None,
         };
-        let group = match parent.as_ref().and_then(|p| p.family_group_id.clone()) {
-            Some(of_parent) => {
-                if group.is_some_and(|g| g != &of_parent) {
-                    return Err(AppError::invalid(
-                        "family_group_id",
-                        "A reply goes to the group of the message it answers.",
+        let group = match &parent {
+            Some(parent) => {
+                // An answer goes to the group its writer is in now (they may have moved), and
+                // never to a restricted relative's group on their behalf.
+                let writer = parent.from_relative_id.as_ref().ok_or(AppError::NotFound)?;
+                let (theirs, restricted): (Option<FamilyGroupId>, Option<NaiveDateTime>) =
+                    relatives::table
+                        .find(writer)
+                        .select((relatives::family_group_id, relatives::restricted_at))
+                        .first(conn)?;
+                if restricted.is_some() {
+                    return Err(AppError::conflict(
+                        "relative_restricted",
+                        "The relative who wrote this is restricted: an answer would reach the rest of their group, not them. Ask the case's SIO or a manager.",
                     ));
                 }
-                of_parent
+                let theirs = theirs.ok_or(AppError::NotFound)?;
+                if group.is_some_and(|g| g != &theirs) {
+                    return Err(AppError::invalid(
+                        "family_group_id",
+                        "An answer goes to the family group of the relative who wrote the message.",
+                    ));
+                }
+                theirs
             }
             None => groups::target(conn, case_id, group, "family_group_id")?,
         };

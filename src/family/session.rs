@@ -230,6 +230,19 @@ pub fn end_all(conn: &mut DbConn, relative: &RelativeId, reason: &str) -> QueryR
     revoke_all(conn, Principal::Relative(relative), reason)
 }
 
+/// Records that the relative is using their session now (a shared device's page says so while
+/// they type), whatever was written lately.
+pub fn touch(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<()> {
+    let now = db::now();
+    diesel::update(sessions::table.find(&user.session_id))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    diesel::update(relatives::table.find(&user.relative_id))
+        .set(relatives::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// When a session ends at the latest.
 pub fn ends_at(conn: &mut DbConn, id: &SessionId) -> QueryResult<chrono::NaiveDateTime> {
     sessions::table

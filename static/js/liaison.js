@@ -161,7 +161,8 @@
   // A shared or public device: the session ends after data-idle-seconds without use. Using
   // the page (typing included) tells the server now and then, so that a message being
   // typed keeps the session; a warning comes first; at the end the page signs out, so nothing
-  // of the case stays on the screen.
+  // of the case stays on the screen. The tabs of one browser share when it was last used (a
+  // time, nothing of the case), so a forgotten tab does not sign out the one in use.
   var idleSeconds = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
   var idleDialog = document.querySelector("dialog[data-idle-dialog]");
   if (idleSeconds > 0) {
@@ -176,8 +177,15 @@
         if (res.status !== 204) { window.location.assign("/family/sign-in"); }
       }, function () { /* offline: the next use tries again */ });
     };
+    var SHARED_USE = "liaison-last-use";
+    var latestUse = function () {
+      var other = 0;
+      try { other = parseInt((store && store.getItem(SHARED_USE)) || "0", 10) || 0; } catch (e) { other = 0; }
+      return Math.max(lastUse, other);
+    };
     var used = function () {
       lastUse = Date.now();
+      try { if (store) { store.setItem(SHARED_USE, String(lastUse)); } } catch (e) { /* storage off */ }
       if (idleDialog && idleDialog.open) { idleDialog.close(); }
       if (Date.now() - lastTold > tellEvery) { tell(); }
     };
@@ -189,11 +197,15 @@
       var stay = idleDialog.querySelector("[data-idle-stay]");
       if (stay) { stay.addEventListener("click", function () { idleDialog.close(); tell(); }); }
     }
-    setInterval(function () {
-      var quiet = Date.now() - lastUse;
+    var watch = setInterval(function () {
+      var quiet = Date.now() - latestUse();
       if (quiet >= idleSeconds * 1000) {
+        clearInterval(watch);
         Array.prototype.forEach.call(document.querySelectorAll("textarea, input[type=text]"), function (el) { el.value = ""; });
+        try { if (store) { store.removeItem(SHARED_USE); } } catch (e) { /* storage off */ }
         if (signOutForm) { signOutForm.submit(); } else { window.location.assign("/family/sign-in"); }
+      } else if (quiet < warnAfter && idleDialog && idleDialog.open) {
+        idleDialog.close();
       } else if (quiet >= warnAfter && idleDialog && !idleDialog.open && typeof idleDialog.showModal === "function") {
         idleDialog.showModal();
         var button = idleDialog.querySelector("[data-idle-stay]");

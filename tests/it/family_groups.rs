@@ -401,6 +401,7 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
         .await;
     let (_, before) = sol_b.get("/family/messages").await;
     assert!(before.contains("Sol asks aonly-side"));
+    ok(&f, Method::POST, &f.case("/follow-ups"), o, json!({"purpose": "Visit Sol", "due_at": due, "is_appointment": true, "place": "Sol's flat", "relative_id": sol})).await;
     let moved = ok(
         &f,
         Method::POST,
@@ -424,6 +425,50 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
             .to_string()
             .contains("What did the ronly witness say?"),
         "staff keep everything"
+    );
+    // His appointment went with him.
+    let (_, sol_appointments) = sol_b.get("/family/appointments").await;
+    assert!(sol_appointments.contains("Visit Sol"), "{sol_appointments}");
+    let (_, ivy_appointments) = ivy_b.get("/family/appointments").await;
+    assert!(!ivy_appointments.contains("Visit Sol"));
+    // An answer to what he asked before the move reaches him where he is now, not the group
+    // he left; an answer to the restricted relative would reach only others, and is refused.
+    let id_of = |words: &str| {
+        staff_thread
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["message"]["body"] == words)
+            .map(|t| t["message"]["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (sol_question, kit_question) = (
+        id_of("Sol asks aonly-side"),
+        id_of("What did the ronly witness say?"),
+    );
+    ok(
+        &f,
+        Method::POST,
+        &f.case("/messages"),
+        o,
+        json!({"body": "Answer for Sol", "in_reply_to": sol_question}),
+    )
+    .await;
+    let (_, after) = sol_b.get("/family/messages").await;
+    assert!(after.contains("Answer for Sol"), "{after}");
+    let (_, ivy_thread) = ivy_b.get("/family/messages").await;
+    assert!(!ivy_thread.contains("Answer for Sol"));
+    let (status, body) = refused(
+        &f,
+        &f.case("/messages"),
+        o,
+        json!({"body": "Answer for Kit", "in_reply_to": kit_question}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("relative_restricted")),
+        "{body}"
     );
 
     // Lifting needs a reason; the relative signs in again afterwards.

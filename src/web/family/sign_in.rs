@@ -338,10 +338,15 @@ async fn end_sessions(
 }
 
 /// Keeps a session on a shared or public device alive while the relative uses the page
-/// (typing counts), which asks at most once a minute: 204 No Content. A session that has
+/// (typing counts), which asks at most once a minute: "last seen" is written now, and the
+/// answer is 204 No Content. A session that has
 /// ended answers as every family page does, with the way to sign in.
-pub async fn still_here(_user: FamilyUser) -> HttpResponse {
-    HttpResponse::NoContent().finish()
+pub async fn still_here(state: web::Data<AppState>, user: FamilyUser) -> Page {
+    state
+        .db
+        .run(move |conn| Ok(family_session::touch(conn, &user)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 pub async fn sign_out(incoming: Incoming, user: FamilyUser, form: CsrfForm<EmptyForm>) -> Page {
