@@ -170,7 +170,11 @@ pub fn add(
         let case = access::require_visible(conn, user, case_id)?;
         require_open(&case)?;
         let group = groups::for_new_relative(conn, user, case_id, joining)?;
-        let first_of_new_group = matches!(joining, Joining::New(_));
+        // A new group's first member is its point of contact.
+        let input = &RelativeInput {
+            point_of_contact: input.point_of_contact || matches!(joining, Joining::New(_)),
+            ..input.clone()
+        };
         let id = RelativeId::new();
         let now = db::now();
         diesel::insert_into(relatives::table)
@@ -187,11 +191,6 @@ pub fn add(
                 relatives::updated_at.eq(now),
             ))
             .execute(conn)?;
-        if first_of_new_group {
-            diesel::update(relatives::table.find(&id))
-                .set(relatives::point_of_contact.eq(true))
-                .execute(conn)?;
-        }
         let relative = find(conn, case_id, &id)?.ok_or(AppError::NotFound)?;
         keep_version(conn, &relative, Some(&user.id))?;
         audit::event(&Actor::Staff(user.id.clone()), "relative.add")
@@ -293,28 +292,40 @@ pub fn set_preferences(
 
 // ---- family groups: joining and moving ------------------------------------------------
 
-/// Refuses to take `relative` out of their group when that would leave the group with no
-/// member, or with members but no point of contact.
-fn check_leaving(conn: &mut DbConn, relative: &Relative) -> Result<(), AppError> {
+/// Whether each other member of `relative`'s group is a point of contact.
+fn others_in_group(conn: &mut DbConn, relative: &Relative) -> QueryResult<Vec<bool>> {
     let Some(group) = &relative.family_group_id else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    let others: Vec<bool> = relatives::table
+    relatives::table
         .filter(relatives::family_group_id.eq(group))
         .filter(relatives::id.ne(&relative.id))
         .select(relatives::point_of_contact)
-        .load(conn)?;
+        .load(conn)
+}
+
+fn last_point_of_contact() -> AppError {
+    AppError::conflict(
+        "last_point_of_contact",
+        "This relative is their group's only point of contact. Nominate another member of the group first.",
+    )
+}
+
+/// Refuses to take `relative` out of their group when that would leave the group with no
+/// member, or with members but no point of contact.
+fn check_leaving(conn: &mut DbConn, relative: &Relative) -> Result<(), AppError> {
+    if relative.family_group_id.is_none() {
+        return Ok(());
+    }
+    let others = others_in_group(conn, relative)?;
     if others.is_empty() {
         return Err(AppError::conflict(
             "last_member",
             "This relative is the only member of their family group. A group keeps at least one member.",
         ));
     }
-    if relative.point_of_contact && !others.iter().any(|&p| p) {
-        return Err(AppError::conflict(
-            "last_point_of_contact",
-            "This relative is their group's only point of contact. Nominate another member of the group first.",
-        ));
+    if relative.point_of_contact && !others.contains(&true) {
+        return Err(last_point_of_contact());
     }
     Ok(())
 }
@@ -325,23 +336,11 @@ pub fn check_point_of_contact(
     current: &Relative,
     stays_point_of_contact: bool,
 ) -> Result<(), AppError> {
-    if !current.point_of_contact || stays_point_of_contact {
-        return Ok(());
-    }
-    let Some(group) = &current.family_group_id else {
-        return Ok(());
-    };
-    let others: i64 = relatives::table
-        .filter(relatives::family_group_id.eq(group))
-        .filter(relatives::id.ne(&current.id))
-        .filter(relatives::point_of_contact.eq(true))
-        .count()
-        .get_result(conn)?;
-    if others == 0 {
-        return Err(AppError::conflict(
-            "last_point_of_contact",
-            "This relative is their group's only point of contact. Nominate another member of the group first.",
-        ));
+    if current.point_of_contact
+        && !stays_point_of_contact
+        && !others_in_group(conn, current)?.contains(&true)
+    {
+        return Err(last_point_of_contact());
     }
     Ok(())
 }
