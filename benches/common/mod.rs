@@ -79,14 +79,7 @@ pub async fn exchange(
     buf.clear();
     let mut chunk = [0u8; 16384];
     let head_end = loop {
-        let n = conn.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the server closed the connection",
-            ));
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        read_more(conn, &mut chunk, buf, "the server closed the connection").await?;
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
         }
@@ -105,16 +98,29 @@ pub async fn exchange(
         })
         .ok_or_else(|| broken("no Content-Length"))?;
     while buf.len() < head_end + length {
-        let n = conn.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the server closed the connection mid-answer",
-            ));
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        let closed = "the server closed the connection mid-answer";
+        read_more(conn, &mut chunk, buf, closed).await?;
     }
     Ok(status)
+}
+
+/// Reads what has arrived on `conn` onto the end of `buf`; `closed` says what an end of the
+/// connection here means.
+async fn read_more(
+    conn: &mut TcpStream,
+    chunk: &mut [u8],
+    buf: &mut Vec<u8>,
+    closed: &'static str,
+) -> std::io::Result<()> {
+    let n = conn.read(chunk).await?;
+    if n == 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            closed,
+        ));
+    }
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(())
 }
 
 /// One measured stretch of closed-loop load.

@@ -14,9 +14,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::browser::location;
-use crate::support::family::{link_for, officer_browser, signed_in};
+use crate::support::family::{fixture_with_mail, link_for, officer_browser, signed_in};
 use crate::support::fixture::{call, fixture, fixture_with};
-use crate::support::smtp::SmtpServer;
 use crate::support::{Browser, TestApp};
 
 fn strip_tokens(page: &str) -> String {
@@ -28,15 +27,7 @@ fn strip_tokens(page: &str) -> String {
 
 #[tokio::test]
 async fn an_invitation_email_signs_a_relative_in_once() {
-    let smtp = SmtpServer::start();
-    let url = smtp.url();
-    let f = fixture_with(move |s| {
-        s.run_worker = true;
-        s.smtp_url = Some(url);
-        s.worker_poll_ms = 50;
-        s.scheduler_interval_seconds = 0;
-    })
-    .await;
+    let (smtp, f) = fixture_with_mail().await;
     let officer = officer_browser(&f).await;
     let path = format!(
         "/staff/cases/{}/relatives/{}/invite",

@@ -11,9 +11,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::Browser;
-use crate::support::family::{family_token, signed_in};
-use crate::support::fixture::{Fixture, call, fixture_with};
-use crate::support::smtp::SmtpServer;
+use crate::support::family::{
+    FAMILY_API_READS, FAMILY_PAGES, family_token, fixture_with_mail, signed_in,
+};
+use crate::support::fixture::{Fixture, call, fixture};
 
 /// Markers of the second group's things, of the restricted relative's, and of the first
 /// group's own (which its members must see, so that the crawl can fail).
@@ -38,30 +39,12 @@ async fn refused(f: &Fixture, path: &str, token: &str, body: Value) -> (u16, Val
 /// answer, and each of their appointments' calendar files, page and API alike.
 async fn crawl(f: &Fixture, browser: &Browser, token: &str) -> String {
     let mut seen = String::new();
-    for page in [
-        "/family",
-        "/family/timeline",
-        "/family/contacts",
-        "/family/appointments",
-        "/family/property",
-        "/family/messages",
-        "/family/notices",
-        "/family/preferences",
-    ] {
+    for page in FAMILY_PAGES {
         let (status, body) = browser.get(page).await;
         assert_eq!(status, 200, "{page}");
         seen.push_str(&body);
     }
-    for path in [
-        "/api/v1/family/case",
-        "/api/v1/family/timeline",
-        "/api/v1/family/contacts",
-        "/api/v1/family/appointments",
-        "/api/v1/family/property",
-        "/api/v1/family/notices",
-        "/api/v1/family/messages",
-        "/api/v1/family/preferences",
-    ] {
+    for path in FAMILY_API_READS {
         let (status, body) = call(&f.app, Method::GET, path, token, None).await;
         assert_eq!(status, 200, "{path}: {body}");
         seen.push_str(&body.to_string());
@@ -98,15 +81,7 @@ async fn crawl(f: &Fixture, browser: &Browser, token: &str) -> String {
 
 #[tokio::test]
 async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answer_and_email() {
-    let smtp = SmtpServer::start();
-    let url = smtp.url();
-    let f = fixture_with(move |s| {
-        s.run_worker = true;
-        s.smtp_url = Some(url);
-        s.worker_poll_ms = 50;
-        s.scheduler_interval_seconds = 0;
-    })
-    .await;
+    let (smtp, f) = fixture_with_mail().await;
     let m = f.manager.as_str();
     let o = f.officer.as_str();
     let (ivy, sol) = (f.relatives[0].clone(), f.relatives[1].clone());
@@ -506,7 +481,7 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
 
 #[tokio::test]
 async fn a_group_keeps_a_member_and_a_point_of_contact_and_nothing_is_half_written() {
-    let f = fixture_with(|_| {}).await;
+    let f = fixture().await;
     let o = f.officer.as_str();
     let (ivy, sol) = (f.relatives[0].clone(), f.relatives[1].clone());
     let count_groups = || {

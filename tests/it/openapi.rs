@@ -346,16 +346,7 @@ async fn real_answers_match_the_documented_schemas() {
         ),
     ];
     let family = crate::support::family::family_token(&f.app, &f.relatives[0]).await;
-    for path in [
-        "/api/v1/family/case",
-        "/api/v1/family/timeline",
-        "/api/v1/family/contacts",
-        "/api/v1/family/appointments",
-        "/api/v1/family/property",
-        "/api/v1/family/notices",
-        "/api/v1/family/messages",
-        "/api/v1/family/preferences",
-    ] {
+    for path in crate::support::family::FAMILY_API_READS {
         calls.push((Method::GET, path.into(), path.into(), "relative", None));
     }
     let family_calls: Vec<(Method, &str, Option<Value>)> = vec![

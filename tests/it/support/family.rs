@@ -9,8 +9,48 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::support::browser::location;
-use crate::support::fixture::{Fixture, call};
+use crate::support::fixture::{Fixture, call, fixture_with};
+use crate::support::smtp::SmtpServer;
 use crate::support::{Browser, TestApp};
+
+/// Every page a signed-in relative can read.
+pub const FAMILY_PAGES: [&str; 8] = [
+    "/family",
+    "/family/timeline",
+    "/family/contacts",
+    "/family/appointments",
+    "/family/property",
+    "/family/messages",
+    "/family/notices",
+    "/family/preferences",
+];
+
+/// Every API read a relative's token opens (calendar files aside).
+pub const FAMILY_API_READS: [&str; 8] = [
+    "/api/v1/family/case",
+    "/api/v1/family/timeline",
+    "/api/v1/family/contacts",
+    "/api/v1/family/appointments",
+    "/api/v1/family/property",
+    "/api/v1/family/notices",
+    "/api/v1/family/messages",
+    "/api/v1/family/preferences",
+];
+
+/// The fixture with the notification worker sending to a real SMTP server, quickly, and the
+/// scheduler off; the server, to read what it received.
+pub async fn fixture_with_mail() -> (SmtpServer, Fixture) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let f = fixture_with(move |s| {
+        s.run_worker = true;
+        s.smtp_url = Some(url);
+        s.worker_poll_ms = 50;
+        s.scheduler_interval_seconds = 0;
+    })
+    .await;
+    (smtp, f)
+}
 
 /// A sign-in link for a relative, as the e-mail would carry it.
 pub async fn link_for(app: &TestApp, relative: &str, purpose: Purpose) -> String {
