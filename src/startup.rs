@@ -26,7 +26,8 @@ use crate::ops;
 use crate::state::{AppState, AuthContext};
 use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, dashboard as api_dashboard,
-    doc as api_doc, family as api_family, messages as api_messages, settings as api_settings,
+    doc as api_doc, family as api_family, messages as api_messages, operations as api_operations,
+    settings as api_settings,
 };
 use crate::web::staff::cases as staff_cases;
 use crate::web::{admin, assets, dashboard, family, inbox, messages, outbox, pages, staff};
@@ -254,12 +255,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(route!("/cases/{id}/timeline", get => api_cases::timeline))
             .service(route!("/cases/{id}/export", get => api_cases::export))
             .service(
-                route!("/cases/{id}/links", get => api_cases::links::links_list, post => api_cases::links::link),
-            )
-            .service(
-                route!("/cases/{id}/links/{link_id}/remove", post => api_cases::links::unlink),
-            )
-            .service(
                 route!("/cases/{id}/assignments", get => api_cases::assignments::assignments_list, post => api_cases::assignments::assign),
             )
             .service(
@@ -300,8 +295,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/cases/{id}/updates", get => api_cases::updates::updates_list, post => api_cases::updates::update_post),
             )
             .service(
-                route!("/cases/{id}/updates/linked", post => api_cases::updates::update_post_linked),
+                route!("/cases/{id}/updates/operation", post => api_cases::updates::update_post_to_operation),
             )
+            .service(
+                route!("/cases/{id}/milestones", get => api_cases::milestones::milestones_get),
+            )
+            .service(
+                route!("/cases/{id}/milestones/not-needed", post => api_cases::milestones::not_needed),
+            )
+            .service(
+                route!("/cases/{id}/milestones/needed", post => api_cases::milestones::needed),
+            )
+            .service(route!("/cases/{id}/type", post => api_cases::milestones::type_change))
             .service(
                 route!("/cases/{id}/property", get => api_cases::property::property_list, post => api_cases::property::property_add),
             )
@@ -318,6 +323,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/cases/{id}/messages/{message_id}/close", post => api_messages::close),
             )
             .service(route!("/messages/waiting", get => api_messages::waiting))
+            .service(
+                route!("/operations", get => api_operations::operations_list, post => api_operations::operation_create),
+            )
+            .service(route!("/operations/{id}", get => api_operations::operation_get))
+            .service(route!("/operations/{id}/cases", post => api_operations::case_add))
+            .service(
+                route!("/operations/{id}/cases/{case_id}/remove", post => api_operations::case_remove),
+            )
+            .service(route!("/operations/{id}/merge", post => api_operations::merge))
             .service(
                 route!("/settings/targets", get => api_settings::get_targets, put => api_settings::put_targets),
             )
@@ -439,6 +453,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/cases/{id}/updates/new", get => staff_cases::updates::update_form),
             )
             .service(
+                route!("/cases/{id}/milestones", get => staff_cases::milestones::milestones),
+            )
+            .service(
+                route!("/cases/{id}/milestones/not-needed", post => staff_cases::milestones::not_needed),
+            )
+            .service(
+                route!("/cases/{id}/milestones/needed", post => staff_cases::milestones::needed),
+            )
+            .service(route!("/cases/{id}/type", post => staff_cases::milestones::type_change))
+            .service(
                 route!("/cases/{id}/relatives", post => staff_cases::relatives::relative_create),
             )
             .service(
@@ -482,9 +506,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/cases/{id}/manage/reopen", post => staff_cases::manage::reopen),
             )
             .service(
-                route!("/cases/{id}/manage/link", post => staff_cases::manage::link),
-            )
-            .service(
                 route!("/cases/{id}/messages", get => messages::thread, post => messages::send),
             )
             .service(
@@ -515,6 +536,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/cases/{id}/relatives/{relative_id}/lift-restriction", post => staff_cases::groups::lift),
             )
             .service(route!("/messages", get => messages::inbox))
+            .service(
+                route!("/operations", get => staff::operations::operations_list, post => staff::operations::operation_create),
+            )
+            .service(route!("/operations/{id}", get => staff::operations::operation))
+            .service(route!("/operations/{id}/cases", post => staff::operations::case_add))
+            .service(route!("/operations/{id}/remove", post => staff::operations::case_remove))
+            .service(route!("/operations/{id}/merge", post => staff::operations::merge))
             .service(route!("/notifications", get => inbox::page))
             .service(route!("/notifications/read-all", post => inbox::read_all))
             .service(route!("/notifications/{id}/read", post => inbox::read))

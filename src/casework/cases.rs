@@ -1,6 +1,6 @@
-//! Cases: opening one (with a reference unique across every instance), the stage and its
-//! dated history, the contact plan and its history, closing with a recorded exit plan, and
-//! reopening. Lists are always scoped by the caller.
+//! Cases: opening one (with a reference unique across every instance) at its first
+//! milestone, the stage history kept from before milestones, the contact plan and its
+//! history, closing with a recorded exit plan, and reopening. Lists are always scoped by the caller.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -9,9 +9,10 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
-pub use crate::casework::record::{Case, change_stage, find};
-use crate::casework::record::{in_force, record_stage};
-use crate::casework::types::{CaseStatus, ContactChannel, Stage};
+use crate::casework::milestones;
+use crate::casework::record::in_force;
+pub use crate::casework::record::{Case, find};
+use crate::casework::types::{CaseStatus, CaseType, ContactChannel, Milestone, Stage};
 use crate::db::schema::{
     assignments, case_stage_history, case_status_changes, cases, contact_plans, exit_plans,
     reference_counters, relatives, team_members,
@@ -48,6 +49,7 @@ pub struct NewCase {
     pub circumstances: Option<LimitedText>,
     pub needs: Needs,
     pub plan: Option<PlanInput>,
+    pub case_type: CaseType,
 }
 
 /// Allocates the next reference for `year`: `FL-2026-00042`. The counter row is updated in the
@@ -119,7 +121,8 @@ pub fn open(conn: &mut DbConn, user: &StaffUser, new: NewCase) -> Result<Case, A
                 cases::date_of_death.eq(new.date_of_death),
                 cases::circumstances.eq(text(&new.circumstances).unwrap_or("")),
                 cases::status.eq(CaseStatus::Open),
-                cases::stage.eq(Stage::FamilyLiaisonDeployed),
+                cases::case_type.eq(new.case_type),
+                cases::milestone.eq(Milestone::FamilyLiaisonDeployed),
                 cases::needs_language.eq(text(&new.needs.language)),
                 cases::needs_interpreter.eq(new.needs.interpreter),
                 cases::needs_accessibility.eq(text(&new.needs.accessibility)),
@@ -131,8 +134,9 @@ pub fn open(conn: &mut DbConn, user: &StaffUser, new: NewCase) -> Result<Case, A
                 cases::version.eq(1_i64),
             ))
             .execute(conn)?;
-        let first_stage = Stage::FamilyLiaisonDeployed;
-        record_stage(conn, &id, first_stage, now, None, &user.id, now)?;
+        let today = crate::casework::time::london_date(now);
+        let first = Milestone::FamilyLiaisonDeployed;
+        milestones::insert_reached(conn, &id, first, today, None, &user.id)?;
         record_status(conn, &id, CaseStatus::Open, "Case opened", &user.id)?;
         if let Some(plan) = &new.plan {
             insert_plan(conn, &id, plan, "Agreed when the case was opened", &user.id)?;
@@ -261,7 +265,7 @@ fn touch(conn: &mut DbConn, id: &CaseId) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// A dated stage reached.
+/// A dated stage reached, from the stage history kept from before milestones.
 #[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct StageReached {
     pub stage: Stage,
@@ -426,7 +430,8 @@ pub struct CaseSummary {
     pub reference: String,
     pub deceased_name: String,
     pub status: CaseStatus,
-    pub stage: Stage,
+    pub case_type: CaseType,
+    pub milestone: Milestone,
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub opened_at: NaiveDateTime,
 }
@@ -437,7 +442,9 @@ pub struct CaseFilter {
     /// Matches the reference, the deceased's name or a relative's name.
     pub search: Option<String>,
     pub status: Option<CaseStatus>,
-    pub stage: Option<Stage>,
+    /// Cases whose furthest milestone reached is this one.
+    pub milestone: Option<Milestone>,
+    pub case_type: Option<CaseType>,
     /// Cases this officer holds an active assignment on.
     pub officer: Option<UserId>,
     /// Cases with an open follow-up past its due time.
@@ -499,8 +506,11 @@ pub fn list(
         if let Some(status) = filter.status {
             q = q.filter(cases::status.eq(status));
         }
-        if let Some(stage) = filter.stage {
-            q = q.filter(cases::stage.eq(stage));
+        if let Some(milestone) = filter.milestone {
+            q = q.filter(cases::milestone.eq(milestone));
+        }
+        if let Some(case_type) = filter.case_type {
+            q = q.filter(cases::case_type.eq(case_type));
         }
         if let Some(officer) = &filter.officer {
             q = q.filter(cases::id.eq_any(held_by(officer)));
@@ -525,7 +535,8 @@ pub fn list(
             cases::reference,
             cases::deceased_name,
             cases::status,
-            cases::stage,
+            cases::case_type,
+            cases::milestone,
             cases::opened_at,
         ))
         .order((cases::opened_at.desc(), cases::id.desc()))

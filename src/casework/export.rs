@@ -1,5 +1,5 @@
 //! The disclosure export: everything recorded on a case (contacts with their corrections,
-//! updates, follow-ups and their events, property, named contacts, relatives, plans, stages,
+//! updates, follow-ups and their events, property, named contacts, relatives, plans, stages and milestones,
 //! opening and closing) and who read or changed it, for a print-friendly page, CSV and JSON.
 //! Producing an export is itself an audit event.
 
@@ -11,7 +11,7 @@ use crate::audit::{self, Actor, AuditEvent, AuditQuery};
 use crate::auth::session::StaffUser;
 use crate::casework::cases::{self, Case};
 use crate::casework::{
-    assignments, contacts, follow_ups, links, property, relatives, timeline, updates,
+    assignments, contacts, follow_ups, operations, property, relatives, timeline, updates,
 };
 use crate::db::schema::users;
 use crate::db::{self, DbConn};
@@ -36,7 +36,9 @@ pub struct Disclosure {
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub generated_at: NaiveDateTime,
     pub generated_by: String,
+    /// The stage history kept from before milestones, under its original names.
     pub stages: Vec<cases::StageReached>,
+    pub milestones: crate::casework::milestones::Progress,
     pub contact_plans: Vec<cases::ContactPlan>,
     pub exit_plans: Vec<cases::ExitPlanRecord>,
     pub named_contacts: Vec<assignments::Assignment>,
@@ -45,7 +47,10 @@ pub struct Disclosure {
     pub follow_ups: Vec<follow_ups::FollowUpView>,
     pub updates: Vec<updates::Update>,
     pub property: Vec<property::ItemView>,
-    pub links: Vec<links::Link>,
+    /// Every operation the case was in, with the reasons it was added and taken out.
+    pub operations: Vec<operations::Membership>,
+    /// Links between cases made before operations, removed ones included.
+    pub links_before_operations: Vec<operations::LinkBefore>,
     /// Everything, in time order (oldest first), as it reads on the timeline.
     pub timeline: Vec<timeline::Entry>,
     /// Who read or changed the record, oldest first.
@@ -117,6 +122,7 @@ pub fn build(
         generated_at: db::now(),
         generated_by: user.display_name.clone(),
         stages: cases::stage_history(conn, case_id)?,
+        milestones: crate::casework::milestones::progress(conn, &case)?,
         contact_plans: cases::plans(conn, case_id)?,
         exit_plans: cases::exit_plans(conn, case_id)?,
         named_contacts: assignments::list(conn, case_id)?,
@@ -125,7 +131,8 @@ pub fn build(
         follow_ups: follow_ups::list(conn, case_id)?,
         updates: updates::list(conn, case_id)?,
         property: property::list(conn, case_id)?,
-        links: links::list(conn, case_id)?,
+        operations: operations::history_of_case(conn, case_id)?,
+        links_before_operations: operations::links_before(conn, case_id)?,
         timeline: entries,
         access,
         case,

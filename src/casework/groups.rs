@@ -14,7 +14,7 @@ use crate::auth::session::StaffUser;
 use crate::casework::limits;
 use crate::db::schema::{family_groups, relatives as relatives_t};
 use crate::db::{self, DbConn};
-use crate::domain::{CaseId, FamilyGroupId, LimitedText, RelativeId, UserId, clean_text};
+use crate::domain::{CaseId, FamilyGroupId, LimitedText, RelativeId, UserId};
 use crate::error::AppError;
 
 /// The name a case's first group takes when staff add its first relative without naming one.
@@ -53,14 +53,7 @@ pub enum Joining {
 
 /// A group's name as staff write it: required, one line, bounded.
 pub fn parse_name(field: &str, raw: &str) -> Result<LimitedText, AppError> {
-    if clean_text(field, raw)?.is_empty() {
-        return Err(AppError::invalid(field, "Name the group."));
-    }
-    let name = LimitedText::parse(field, raw, limits::GROUP_NAME)?;
-    if name.as_str().contains(['\n', '\r']) {
-        return Err(AppError::invalid(field, "A group's name is one line."));
-    }
-    Ok(name)
+    LimitedText::line(field, raw, limits::GROUP_NAME, "Name the group.")
 }
 
 pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<FamilyGroup>> {

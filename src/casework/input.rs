@@ -9,10 +9,11 @@ use crate::casework::contacts::{NewAmendment, NewContact};
 use crate::casework::follow_ups::NewFollowUp;
 use crate::casework::groups::Joining;
 use crate::casework::limits;
+use crate::casework::milestones::Reached;
 use crate::casework::property::NewItem;
 use crate::casework::relatives::RelativeInput;
 use crate::casework::time::{london_date, parse_date, parse_local, parse_rfc3339};
-use crate::casework::types::{AssignmentRole, ContactChannel, Direction, Stage};
+use crate::casework::types::{AssignmentRole, CaseType, ContactChannel, Direction, Milestone};
 use crate::casework::updates::NewUpdate;
 pub use crate::domain::Picked;
 use crate::domain::{
@@ -229,6 +230,24 @@ pub fn restriction_reason(raw: &str) -> Result<LimitedText, AppError> {
     )
 }
 
+/// Why a milestone is not needed for a case, or needed after all.
+pub fn milestone_reason(raw: &str) -> Result<LimitedText, AppError> {
+    reason(
+        raw,
+        "Give the reason; it is kept on the case's record.",
+        limits::REASON,
+    )
+}
+
+/// Why a case's type changes.
+pub fn type_change_reason(raw: &str) -> Result<LimitedText, AppError> {
+    reason(
+        raw,
+        "Give the reason for changing the type; it is kept on the case's record.",
+        limits::REASON,
+    )
+}
+
 /// A required `reason`, bounded; `missing` says what to write when there is none.
 fn reason(raw: &str, missing: &str, max: usize) -> Result<LimitedText, AppError> {
     if raw.trim().is_empty() {
@@ -270,6 +289,8 @@ pub struct CaseFields<'a> {
     pub circumstances: Option<&'a str>,
     pub needs: NeedsFields<'a>,
     pub plan: Option<PlanFields<'a>>,
+    /// Absent: other.
+    pub case_type: Picked<CaseType>,
 }
 
 pub fn case(f: CaseFields<'_>, v: &mut Validator) -> Option<NewCase> {
@@ -282,6 +303,10 @@ pub fn case(f: CaseFields<'_>, v: &mut Validator) -> Option<NewCase> {
         limits::CIRCUMSTANCES,
     ));
     let needs = v.check(needs(f.needs));
+    let case_type = v.check(
+        f.case_type
+            .optional("case_type", "Choose the type of case from the list."),
+    );
     let plan = match f.plan {
         Some(p) => plan(p, v).map(Some),
         None => Some(None),
@@ -293,6 +318,7 @@ pub fn case(f: CaseFields<'_>, v: &mut Validator) -> Option<NewCase> {
         circumstances: circumstances?,
         needs: needs?,
         plan: plan?,
+        case_type: case_type?.unwrap_or(CaseType::Other),
     })
 }
 
@@ -492,7 +518,11 @@ pub struct UpdateFields<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub shared_with_family: bool,
-    pub stage: Picked<Stage>,
+    /// A milestone the update records as reached.
+    pub milestone: Picked<Milestone>,
+    /// The day it was reached (`YYYY-MM-DD`); absent or empty: today. Read only with a
+    /// milestone.
+    pub reached_on: Option<&'a str>,
     pub key_event: bool,
     /// The groups a shared update goes to (none: every group).
     pub groups: Vec<Picked<FamilyGroupId>>,
@@ -501,7 +531,16 @@ pub struct UpdateFields<'a> {
 pub fn update(f: UpdateFields<'_>, v: &mut Validator) -> Option<NewUpdate> {
     let title = v.check(required("title", f.title, limits::UPDATE_TITLE));
     let body = v.check(required("body", f.body, limits::UPDATE_BODY));
-    let stage = v.check(f.stage.optional("stage", "Choose a stage from the list."));
+    let milestone = v.check(
+        f.milestone
+            .optional("milestone", "Choose a milestone from the list, or none."),
+    );
+    let reached_on = match (&milestone, f.reached_on.map(str::trim)) {
+        (Some(Some(_)), Some(raw)) if !raw.is_empty() => {
+            v.check(parse_date("reached_on", raw).map(Some))
+        }
+        _ => Some(None),
+    };
     let mut groups = Vec::new();
     for group in f.groups {
         let message = "Choose family groups of this case.";
@@ -509,14 +548,15 @@ pub fn update(f: UpdateFields<'_>, v: &mut Validator) -> Option<NewUpdate> {
     }
     groups.sort();
     groups.dedup();
-    let stage = stage?;
+    let (milestone, on) = (milestone?, reached_on?);
+    let milestone = milestone.map(|milestone| Reached { milestone, on });
     Some(NewUpdate {
         title: title?,
         body: body?,
         shared_with_family: f.shared_with_family,
-        stage,
-        // A change of stage is always a key event.
-        key_event: f.key_event || stage.is_some(),
+        // A milestone reached is always a key event.
+        key_event: f.key_event || milestone.is_some(),
+        milestone,
         groups,
     })
 }

@@ -1,5 +1,5 @@
 //! Casework use cases: cases, named contacts, relatives, the contact log, follow-ups,
-//! updates, links and property. Every function here is scoped by the caller: a case the
+//! updates, operations and property. Every function here is scoped by the caller: a case the
 //! caller may not see is indistinguishable from one that does not exist. Each write checks
 //! the rules, writes its records, audit event and notifications in one transaction.
 
@@ -12,8 +12,9 @@ pub mod follow_ups;
 pub mod groups;
 pub mod input;
 pub mod limits;
-pub mod links;
+pub mod milestones;
 pub mod notices;
+pub mod operations;
 pub mod property;
 pub mod record;
 pub mod relatives;

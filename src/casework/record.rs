@@ -1,15 +1,15 @@
 //! The case record itself, below every use case: the row, finding it, the rule that a closed
-//! case takes no new records, moving its stage, and which assignments are in force. Use cases
+//! case takes no new records, and which assignments are in force. Use cases
 //! (`cases`, `updates`, `assignments`, ...) build on this and never on each other in a circle.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::casework::types::{CaseStatus, Stage};
-use crate::db::schema::{assignments, case_stage_history, cases};
-use crate::db::{self, DbConn};
-use crate::domain::{CaseId, TeamId, UserId, new_row_id};
+use crate::casework::types::{CaseStatus, CaseType, Milestone};
+use crate::db::DbConn;
+use crate::db::schema::{assignments, cases};
+use crate::domain::{CaseId, TeamId, UserId};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -23,7 +23,9 @@ pub struct Case {
     /// Staff only: never on a family page, API answer or e-mail.
     pub circumstances: String,
     pub status: CaseStatus,
-    pub stage: Stage,
+    pub case_type: CaseType,
+    /// The furthest of the type's milestones reached (`milestones`).
+    pub milestone: Milestone,
     pub needs_language: Option<String>,
     pub needs_interpreter: bool,
     pub needs_accessibility: Option<String>,
@@ -71,49 +73,4 @@ pub fn in_force(now: NaiveDateTime) -> _ {
             .is_null()
             .or(assignments::ends_at.gt(now)),
     )
-}
-
-/// Moves the case to `stage`, recording the date; called by `updates::post`, which writes
-/// the update that explains the change.
-pub fn change_stage(
-    conn: &mut DbConn,
-    id: &CaseId,
-    stage: Stage,
-    update_id: &str,
-    by: &UserId,
-) -> QueryResult<()> {
-    let now = db::now();
-    diesel::update(cases::table.find(id))
-        .set((
-            cases::stage.eq(stage),
-            cases::updated_at.eq(now),
-            cases::version.eq(cases::version + 1),
-        ))
-        .execute(conn)?;
-    record_stage(conn, id, stage, now, Some(update_id), by, now)
-}
-
-/// Writes one dated step of a case's stage history: `stage` reached at `reached_at`, explained
-/// by the update `update_id` where one did, recorded by `by` at `recorded_at`.
-pub fn record_stage(
-    conn: &mut DbConn,
-    id: &CaseId,
-    stage: Stage,
-    reached_at: NaiveDateTime,
-    update_id: Option<&str>,
-    by: &UserId,
-    recorded_at: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(case_stage_history::table)
-        .values((
-            case_stage_history::id.eq(new_row_id()),
-            case_stage_history::case_id.eq(id),
-            case_stage_history::stage.eq(stage),
-            case_stage_history::reached_at.eq(reached_at),
-            case_stage_history::update_id.eq(update_id),
-            case_stage_history::recorded_by.eq(by),
-            case_stage_history::recorded_at.eq(recorded_at),
-        ))
-        .execute(conn)
-        .map(|_| ())
 }

@@ -1,17 +1,18 @@
 //! The case timeline for staff: contacts, corrections, updates, follow-up events, property
-//! events, stage and status changes, merged in time order (newest first) and filterable by
+//! events, milestones, type and status changes, merged in time order (newest first) and filterable by
 //! kind.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::casework::types::{CaseStatus, FollowUpStatus, PropertyStatus, Stage};
+use crate::casework::milestones;
+use crate::casework::types::{CaseStatus, FollowUpStatus, MilestoneState, PropertyStatus, Stage};
 use crate::casework::{contacts, updates};
 use crate::db::DbConn;
 use crate::db::schema::{
-    case_stage_history, case_status_changes, follow_up_events, follow_ups, property_events,
-    property_items, relatives, update_reads, users,
+    case_status_changes, follow_up_events, follow_ups, property_events, property_items, relatives,
+    update_reads, users,
 };
 use crate::domain::{CaseId, UserId};
 
@@ -22,7 +23,7 @@ crate::text_enum!(
         Update => "update" / "Updates",
         FollowUp => "follow_up" / "Follow-ups",
         Property => "property" / "Property",
-        Stage => "stage" / "Stages",
+        Milestone => "milestone" / "Milestones and type",
         Status => "status" / "Opening and closing",
     }
 );
@@ -207,25 +208,50 @@ pub fn build(conn: &mut DbConn, case_id: &CaseId, kinds: &[EntryKind]) -> QueryR
             );
         }
     }
-    if wanted(EntryKind::Stage) {
-        let rows: Vec<(String, Stage, NaiveDateTime, UserId)> = case_stage_history::table
-            .filter(case_stage_history::case_id.eq(case_id))
-            .select((
-                case_stage_history::id,
-                case_stage_history::stage,
-                case_stage_history::reached_at,
-                case_stage_history::recorded_by,
-            ))
-            .load(conn)?;
-        for (id, stage, at, actor) in rows {
-            let by = name(conn, &actor)?;
+    if wanted(EntryKind::Milestone) {
+        for r in milestones::history(conn, case_id)? {
+            let by = name(conn, &r.recorded_by)?;
+            let title = match r.state {
+                MilestoneState::Reached => format!("Milestone reached: {}", r.milestone.label()),
+                MilestoneState::NotNeeded => {
+                    format!("Milestone not needed: {}", r.milestone.label())
+                }
+                MilestoneState::Needed => {
+                    format!("Milestone needed after all: {}", r.milestone.label())
+                }
+            };
+            let mut detail = match (r.reached_on, &r.reason) {
+                (Some(on), _) => format!("On {}", on.format("%-d %B %Y")),
+                (None, Some(reason)) => reason.clone(),
+                (None, None) => String::new(),
+            };
+            if let Some(stage) = r.mapped_from.as_deref().and_then(Stage::parse) {
+                detail.push_str(&format!(" (recorded as the stage “{}”)", stage.label()));
+            }
+            // The family's stepper shows every milestone record's effect.
             push(
-                at,
-                EntryKind::Stage,
-                format!("Stage reached: {}", stage.label()),
-                String::new(),
+                r.recorded_at,
+                EntryKind::Milestone,
+                title,
+                detail,
                 true,
-                id,
+                r.id,
+                by,
+            );
+        }
+        for c in milestones::type_changes(conn, case_id)? {
+            let by = name(conn, &c.changed_by)?;
+            push(
+                c.changed_at,
+                EntryKind::Milestone,
+                format!(
+                    "Case type changed: {} (was {})",
+                    c.case_type.label(),
+                    c.previous_type.label()
+                ),
+                c.reason,
+                true,
+                c.id,
                 by,
             );
         }

@@ -8,7 +8,8 @@ crate::text_enum!(
 );
 
 crate::text_enum!(
-    /// Case progress as the family sees it, in order.
+    /// The six stages every case walked before case types and milestones. Kept only in the
+    /// stage history, under the names it was recorded with.
     Stage {
         FamilyLiaisonDeployed => "family_liaison_deployed" / "Family liaison deployed",
         PostMortem => "post_mortem" / "Post-mortem examination",
@@ -18,6 +19,113 @@ crate::text_enum!(
         Concluded => "concluded" / "Concluded",
     }
 );
+
+crate::text_enum!(
+    /// The kind of death and investigation, which decides a case's milestones.
+    CaseType {
+        Homicide => "homicide" / "Homicide",
+        RoadDeath => "road_death" / "Road death",
+        UnexplainedDeath => "unexplained_death" / "Unexplained death",
+        Other => "other" / "Other",
+    }
+);
+
+crate::text_enum!(
+    /// A point in a case's progress. Which milestones a case has, and in what order, is its
+    /// type's (`CaseType::milestones`).
+    Milestone {
+        FamilyLiaisonDeployed => "family_liaison_deployed" / "Family liaison deployed",
+        PostMortem => "post_mortem" / "Post-mortem examination",
+        SecondPostMortem => "second_post_mortem" / "Second post-mortem",
+        ReleaseOfBody => "release_of_body" / "Release of the body",
+        Investigation => "investigation" / "Investigation",
+        Charge => "charge" / "Charge",
+        FirstHearing => "first_hearing" / "First hearing",
+        Trial => "trial" / "Trial",
+        Verdict => "verdict" / "Verdict",
+        Sentence => "sentence" / "Sentence",
+        InquestOpened => "inquest_opened" / "Inquest opened",
+        InquestResumed => "inquest_resumed" / "Inquest resumed",
+        PreInquestReview => "pre_inquest_review" / "Pre-inquest review",
+        Inquest => "inquest" / "Inquest",
+        Concluded => "concluded" / "Concluded",
+    }
+);
+
+crate::text_enum!(
+    /// What a milestone record says: reached (with its date), not needed for this case, or
+    /// needed after all (each with a reason).
+    MilestoneState {
+        Reached => "reached" / "Reached",
+        NotNeeded => "not_needed" / "Not needed",
+        Needed => "needed" / "Needed after all",
+    }
+);
+
+impl CaseType {
+    /// The type's milestones, in order.
+    pub fn milestones(self) -> &'static [Milestone] {
+        use Milestone::*;
+        match self {
+            CaseType::Homicide => &[
+                FamilyLiaisonDeployed,
+                PostMortem,
+                SecondPostMortem,
+                ReleaseOfBody,
+                Investigation,
+                Charge,
+                FirstHearing,
+                Trial,
+                Verdict,
+                Sentence,
+                InquestOpened,
+                InquestResumed,
+                Concluded,
+            ],
+            CaseType::RoadDeath => &[
+                FamilyLiaisonDeployed,
+                PostMortem,
+                ReleaseOfBody,
+                Investigation,
+                Charge,
+                FirstHearing,
+                Trial,
+                Verdict,
+                Sentence,
+                InquestOpened,
+                Inquest,
+                Concluded,
+            ],
+            CaseType::UnexplainedDeath => &[
+                FamilyLiaisonDeployed,
+                PostMortem,
+                ReleaseOfBody,
+                Investigation,
+                InquestOpened,
+                PreInquestReview,
+                Inquest,
+                Concluded,
+            ],
+            CaseType::Other => &[
+                FamilyLiaisonDeployed,
+                PostMortem,
+                ReleaseOfBody,
+                Investigation,
+                Charge,
+                Trial,
+                Verdict,
+                InquestOpened,
+                Inquest,
+                Concluded,
+            ],
+        }
+    }
+
+    /// Whether `milestone` is one of this type's.
+    pub fn has(self, milestone: Milestone) -> bool {
+        self.milestones().contains(&milestone)
+    }
+}
 
 crate::text_enum!(
     ContactChannel {
@@ -73,10 +181,3 @@ crate::text_enum!(
         Suspended => "suspended" / "Suspended",
     }
 );
-
-impl Stage {
-    /// Position in the order of stages, from 0.
-    pub fn index(self) -> usize {
-        Stage::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-}

@@ -1,5 +1,5 @@
 //! Updates on the case timeline ("post-mortem examination completed"), shared with the family
-//! or kept to staff, with a stage change where one happened. A shared update goes to every
+//! or kept to staff, with the milestone reached where there is one (`milestones`). A shared update goes to every
 //! family group of the case unless staff choose groups. Sharing it tells each relative of
 //! those groups with portal access that there is news (never what it is).
 
@@ -11,9 +11,11 @@ use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::groups;
+use crate::casework::milestones::{self, Reached};
 use crate::casework::notices::{notify_family, notify_groups};
+use crate::casework::operations;
 use crate::casework::record::{self, Case, require_open};
-use crate::casework::types::{CaseStatus, Stage};
+use crate::casework::types::{CaseStatus, Milestone};
 use crate::db::schema::{case_updates, update_groups};
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, FamilyGroupId, LimitedText, UpdateId, UserId};
@@ -37,12 +39,13 @@ pub struct UpdateRecord {
     pub title: String,
     pub body: String,
     pub shared_with_family: bool,
-    pub stage: Option<Stage>,
     pub key_event: bool,
     pub link_batch_id: Option<String>,
     pub posted_by: UserId,
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub posted_at: NaiveDateTime,
+    /// The milestone this update recorded as reached.
+    pub milestone: Option<Milestone>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,8 +53,8 @@ pub struct NewUpdate {
     pub title: LimitedText,
     pub body: LimitedText,
     pub shared_with_family: bool,
-    /// Set when the update records the case moving to a new stage.
-    pub stage: Option<Stage>,
+    /// Set when the update records a milestone reached.
+    pub milestone: Option<Reached>,
     pub key_event: bool,
     /// The family groups a shared update goes to; empty: every group of the case.
     pub groups: Vec<FamilyGroupId>,
@@ -70,6 +73,10 @@ fn insert(
             "Only an update shared with the family goes to family groups.",
         ));
     }
+    let reached = match &new.milestone {
+        Some(r) => Some((r.milestone, milestones::check_reached(conn, case, r)?)),
+        None => None,
+    };
     let id = UpdateId::new();
     diesel::insert_into(case_updates::table)
         .values((
@@ -78,15 +85,15 @@ fn insert(
             case_updates::title.eq(new.title.as_str()),
             case_updates::body.eq(new.body.as_str()),
             case_updates::shared_with_family.eq(new.shared_with_family),
-            case_updates::stage.eq(new.stage),
+            case_updates::milestone.eq(reached.map(|(m, _)| m)),
             case_updates::key_event.eq(new.key_event),
             case_updates::link_batch_id.eq(batch),
             case_updates::posted_by.eq(&user.id),
             case_updates::posted_at.eq(db::now()),
         ))
         .execute(conn)?;
-    if let Some(stage) = new.stage.filter(|s| *s != case.stage) {
-        record::change_stage(conn, &case.id, stage, id.as_str(), &user.id)?;
+    if let Some((milestone, on)) = reached {
+        milestones::record_reached(conn, &user.id, case, milestone, on, Some(&id))?;
     }
     for group in &new.groups {
         let group = groups::require(conn, &case.id, group, "family_group_ids")?;
@@ -131,9 +138,11 @@ pub fn post(
     })
 }
 
-/// Posts the same update on a case and every case linked to it, so that no family hears news
-/// second-hand. The caller must be able to see every linked case.
-pub fn post_to_linked(
+/// Posts the same update on a case and on every other case of its operation, so that no
+/// family hears news second-hand: every family group of every case (restricted relatives
+/// excepted). The caller must be able to see every case of the operation; otherwise the
+/// answer names those they cannot and nothing is posted.
+pub fn post_to_operation(
     conn: &mut DbConn,
     user: &StaffUser,
     case_id: &CaseId,
@@ -142,24 +151,45 @@ pub fn post_to_linked(
     db::write(conn, |conn| {
         let case = access::require_visible(conn, user, case_id)?;
         require_open(&case)?;
+        let Some(operation) = operations::of_case(conn, case_id)? else {
+            return Err(AppError::conflict(
+                "not_in_operation",
+                "This case is in no operation, so the update was not posted. Post it to this case alone.",
+            ));
+        };
         let batch = crate::domain::new_row_id();
         let mut targets = vec![case];
-        for linked in crate::casework::links::linked_ids(conn, case_id)? {
-            let Some(other) = access::find_visible(conn, user, &linked)? else {
-                return Err(AppError::conflict(
-                    "linked_case_not_visible",
-                    "One of the linked cases is not one you can work on, so the update was not posted anywhere. Ask its manager to post it.",
-                ));
-            };
-            targets.push(other);
+        let mut unseen = Vec::new();
+        for other in operations::case_ids(conn, &operation)? {
+            if other == *case_id {
+                continue;
+            }
+            match access::find_visible(conn, user, &other)? {
+                Some(found) => targets.push(found),
+                None => unseen.push(
+                    record::find(conn, &other)?
+                        .ok_or(AppError::NotFound)?
+                        .reference,
+                ),
+            }
+        }
+        if !unseen.is_empty() {
+            unseen.sort();
+            return Err(AppError::conflict(
+                "operation_case_not_visible",
+                format!(
+                    "You cannot open {} of this operation, so the update was not posted anywhere. Ask a manager who can see every case of the operation to post it.",
+                    unseen.join(", ")
+                ),
+            ));
         }
         let mut posted = Vec::new();
         for target in targets.iter().filter(|c| c.status == CaseStatus::Open) {
-            // A stage and family groups belong to one case; across linked cases only the
+            // A milestone and family groups belong to one case; across the operation only the
             // words are shared, with every group of each other case.
             let own = target.id == *case_id;
             let for_target = NewUpdate {
-                stage: if own { new.stage } else { None },
+                milestone: if own { new.milestone } else { None },
                 groups: if own { new.groups.clone() } else { Vec::new() },
                 ..new.clone()
             };
@@ -186,7 +216,7 @@ pub fn insert_shared_notice(
             crate::casework::limits::UPDATE_BODY + 3 * crate::casework::limits::EXIT_PLAN_PART,
         )?,
         shared_with_family: true,
-        stage: None,
+        milestone: None,
         key_event: true,
         groups: Vec::new(),
     };

@@ -51,7 +51,6 @@ diesel::table! {
         date_of_death -> Date,
         circumstances -> Text,
         status -> Text,
-        stage -> Text,
         needs_language -> Nullable<Text>,
         needs_interpreter -> Bool,
         needs_accessibility -> Nullable<Text>,
@@ -64,6 +63,8 @@ diesel::table! {
         created_by -> Text,
         updated_at -> Timestamp,
         version -> BigInt,
+        case_type -> Text,
+        milestone -> Text,
     }
 }
 
@@ -99,11 +100,65 @@ diesel::table! {
         title -> Text,
         body -> Text,
         shared_with_family -> Bool,
-        stage -> Nullable<Text>,
         key_event -> Bool,
         link_batch_id -> Nullable<Text>,
         posted_by -> Text,
         posted_at -> Timestamp,
+        milestone -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_milestones (id) {
+        id -> Text,
+        case_id -> Text,
+        milestone -> Text,
+        state -> Text,
+        reached_on -> Nullable<Date>,
+        reason -> Nullable<Text>,
+        update_id -> Nullable<Text>,
+        mapped_from -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    operations (id) {
+        id -> Text,
+        name -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        merged_into -> Nullable<Text>,
+        merged_by -> Nullable<Text>,
+        merged_at -> Nullable<Timestamp>,
+        merge_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    operation_cases (id) {
+        id -> Text,
+        operation_id -> Text,
+        case_id -> Text,
+        reason -> Text,
+        added_by -> Text,
+        added_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+        removed_by -> Nullable<Text>,
+        removal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_type_changes (id) {
+        id -> Text,
+        case_id -> Text,
+        previous_type -> Text,
+        case_type -> Text,
+        reason -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
     }
 }
 
@@ -529,6 +584,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_links,
     case_updates,
     case_stage_history,
+    case_milestones,
+    case_type_changes,
+    operations,
+    operation_cases,
     exit_plans,
     contact_plans,
     contact_plan_lapses,

@@ -17,8 +17,9 @@ use serde::Deserialize;
 use crate::accounts::{teams, users};
 use crate::audit::Actor;
 use crate::auth::password;
-use crate::casework::record::record_stage;
-use crate::casework::types::{AssignmentRole, Stage};
+use crate::casework::milestones;
+use crate::casework::time::london_date;
+use crate::casework::types::{AssignmentRole, CaseType, Milestone};
 use crate::db::schema::{
     assignments, cases, contact_plans, family_groups, messages, reference_counters, relatives,
 };
@@ -69,7 +70,9 @@ struct DemoCase {
     deceased: String,
     died: NaiveDate,
     circumstances: String,
-    stage: Stage,
+    case_type: CaseType,
+    /// The milestones of its type reached so far, in order, each a few days after the last.
+    milestones: Vec<Milestone>,
     needs_language: Option<String>,
     officers: Vec<DemoOfficer>,
     relatives: Vec<DemoRelative>,
@@ -212,7 +215,12 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                     cases::date_of_death.eq(died),
                     cases::circumstances.eq(&c.circumstances),
                     cases::status.eq("open"),
-                    cases::stage.eq(c.stage),
+                    cases::case_type.eq(c.case_type),
+                    cases::milestone.eq(c
+                        .milestones
+                        .last()
+                        .copied()
+                        .unwrap_or(Milestone::FamilyLiaisonDeployed)),
                     cases::needs_language.eq(&c.needs_language),
                     cases::needs_interpreter.eq(false),
                     cases::opened_at.eq(opened),
@@ -221,7 +229,10 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                     cases::version.eq(1_i64),
                 ))
                 .execute(conn)?;
-            record_stage(conn, &id, c.stage, opened, None, &manager, now)?;
+            for (n, m) in c.milestones.iter().enumerate() {
+                let on = (died + Duration::days(3 * n as i64)).min(london_date(now));
+                milestones::insert_reached(conn, &id, *m, on, None, &manager)?;
+            }
             diesel::insert_into(contact_plans::table)
                 .values((
                     contact_plans::id.eq(new_row_id()),

@@ -1,7 +1,7 @@
 //! The national demo data set (`liaison demo --size medium|large`): many teams of the same
 //! shape, each with a manager, ten officers and a hundred cases opened over two years, with
 //! their relatives, FLO assignments (some handed over), contact plans, contacts, follow-ups,
-//! family messages and answers, stage changes and shared updates. Every name is invented; the
+//! family messages and answers, case types with milestones reached and shared updates. Every name is invented; the
 //! one password is a demo value.
 //!
 //! A team is written in one transaction with everything that belongs to it, so an
@@ -20,8 +20,10 @@ use crate::audit::{self, Actor};
 use crate::auth::password;
 use crate::casework::cases::reserve_references;
 use crate::casework::follow_ups::{ESCALATION_DELAY_HOURS, REMINDER_WINDOW_HOURS};
+use crate::casework::time::london_date;
+use crate::casework::types::{CaseType, Milestone, MilestoneState};
 use crate::db::schema::{
-    assignments, case_stage_history, case_status_changes, case_updates, cases, contact_plans,
+    assignments, case_milestones, case_status_changes, case_updates, cases, contact_plans,
     contacts, family_groups, follow_up_events, follow_ups, messages, relatives, team_members,
     teams, users,
 };
@@ -173,6 +175,19 @@ impl Rng {
         &items[(self.next() % items.len() as u64) as usize]
     }
 
+    /// One of `items`, each drawn with its weight (out of the weights' sum).
+    fn weighted<T: Copy>(&mut self, items: &[(T, u64)]) -> T {
+        let total: u64 = items.iter().map(|(_, w)| w).sum();
+        let mut at = self.next() % total.max(1);
+        for (item, weight) in items {
+            if at < *weight {
+                return *item;
+            }
+            at -= weight;
+        }
+        items[items.len() - 1].0
+    }
+
     fn word(&mut self, items: &[&'static str]) -> &'static str {
         items[(self.next() % items.len() as u64) as usize]
     }
@@ -290,22 +305,12 @@ const ANSWERS: &[&str] = &[
     "Demo data. The item can be collected next week; I will bring it to you if you prefer.",
 ];
 
-const STAGES: &[&str] = &[
-    "family_liaison_deployed",
-    "post_mortem",
-    "investigation",
-    "charging_decision",
-    "court_or_inquest",
-    "concluded",
-];
-
-const STAGE_TITLES: &[&str] = &[
-    "Family liaison deployed",
-    "Post-mortem",
-    "Investigation",
-    "Charging decision",
-    "Court or inquest",
-    "Concluded",
+/// The case types and how often each is drawn, in percent.
+const CASE_TYPES: &[(CaseType, u64)] = &[
+    (CaseType::Homicide, 20),
+    (CaseType::RoadDeath, 25),
+    (CaseType::UnexplainedDeath, 35),
+    (CaseType::Other, 20),
 ];
 
 const CHANNELS: &[(&str, u64)] = &[
@@ -383,7 +388,8 @@ struct NewCase {
     date_of_death: NaiveDate,
     circumstances: &'static str,
     status: &'static str,
-    stage: &'static str,
+    case_type: CaseType,
+    milestone: Milestone,
     needs_interpreter: bool,
     opened_at: NaiveDateTime,
     closed_at: Option<NaiveDateTime>,
@@ -585,19 +591,20 @@ struct NewUpdate {
     title: String,
     body: &'static str,
     shared_with_family: bool,
-    stage: Option<&'static str>,
+    milestone: Option<Milestone>,
     key_event: bool,
     posted_by: String,
     posted_at: NaiveDateTime,
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = case_stage_history)]
-struct NewStage {
+#[diesel(table_name = case_milestones)]
+struct NewMilestone {
     id: String,
     case_id: String,
-    stage: &'static str,
-    reached_at: NaiveDateTime,
+    milestone: Milestone,
+    state: MilestoneState,
+    reached_on: Option<NaiveDate>,
     update_id: Option<String>,
     recorded_by: String,
     recorded_at: NaiveDateTime,
@@ -638,7 +645,7 @@ struct TeamData {
     follow_up_events: Vec<NewFollowUpEvent>,
     messages: Vec<NewMessage>,
     updates: Vec<NewUpdate>,
-    stages: Vec<NewStage>,
+    milestones: Vec<NewMilestone>,
 }
 
 fn person(rng: &mut Rng) -> String {
@@ -705,7 +712,7 @@ impl TeamData {
             follow_up_events: Vec::new(),
             messages: Vec::new(),
             updates: Vec::new(),
-            stages: Vec::new(),
+            milestones: Vec::new(),
         };
         let manager = new_row_id();
         let mut staff = vec![(manager.clone(), manager_email(team), "manager")];
@@ -810,7 +817,7 @@ impl TeamData {
                 now,
             };
             let times = data.contacts_of(&mut rng, case, contact_counts[i]);
-            let stage = data.stages_of(&mut rng, case);
+            let (case_type, milestone) = data.milestones_of(&mut rng, case);
             data.years.push(london_year(p.opened));
             data.cases.push(NewCase {
                 id: p.id.clone(),
@@ -820,7 +827,8 @@ impl TeamData {
                 date_of_death: (p.opened - Duration::days(rng.range(0, 2))).date(),
                 circumstances: rng.word(CIRCUMSTANCES),
                 status: if p.closed.is_some() { "closed" } else { "open" },
-                stage,
+                case_type,
+                milestone,
                 needs_interpreter: false,
                 opened_at: p.opened,
                 closed_at: p.closed,
@@ -921,29 +929,33 @@ impl TeamData {
         times
     }
 
-    /// The opening stage, each stage change with the shared update that told the family,
-    /// and for some cases a key event the family heard of later. The stage reached.
-    fn stages_of(&mut self, rng: &mut Rng, case: CaseContext<'_>) -> &'static str {
+    /// The case's type, its first milestone, each milestone reached since with the shared
+    /// update that told the family, and for some cases a key event the family heard of later.
+    /// The type and the furthest milestone reached.
+    fn milestones_of(&mut self, rng: &mut Rng, case: CaseContext<'_>) -> (CaseType, Milestone) {
         let (p, officers, now) = (case.plan, case.officers, case.now);
+        let case_type = rng.weighted(CASE_TYPES);
+        let steps = case_type.milestones();
         let reached = match p.closed {
-            Some(_) => STAGES.len() - 1,
+            Some(_) => steps.len() - 1,
             None => {
                 let age = (now - p.opened).num_days() as f64;
-                ((age / 120.0) as usize).min(STAGES.len() - 2)
+                ((age / 60.0) as usize).min(steps.len() - 2)
             }
         };
-        self.stages.push(NewStage {
+        self.milestones.push(NewMilestone {
             id: new_row_id(),
             case_id: p.id.clone(),
-            stage: STAGES[0],
-            reached_at: p.opened,
+            milestone: steps[0],
+            state: MilestoneState::Reached,
+            reached_on: Some(london_date(p.opened)),
             update_id: None,
             recorded_by: officers[p.flo].0.clone(),
             recorded_at: p.opened,
         });
         let span = (p.end - p.opened).num_seconds().max(1);
-        for s in 1..=reached {
-            let at = if p.closed.is_some() && s == STAGES.len() - 1 {
+        for (s, &milestone) in steps.iter().enumerate().take(reached + 1).skip(1) {
+            let at = if p.closed.is_some() && s == steps.len() - 1 {
                 p.end - Duration::hours(2)
             } else {
                 p.opened + Duration::seconds(span * s as i64 / (reached as i64 + 1))
@@ -953,19 +965,20 @@ impl TeamData {
             self.updates.push(NewUpdate {
                 id: update.clone(),
                 case_id: p.id.clone(),
-                title: format!("Stage: {}", STAGE_TITLES[s]),
-                body: "Demo data. The case has moved on to this stage; I will explain what it means when we next speak.",
+                title: milestone.label().to_owned(),
+                body: "Demo data. The case has reached this milestone; I will explain what it means when we next speak.",
                 shared_with_family: true,
-                stage: Some(STAGES[s]),
-                key_event: false,
+                milestone: Some(milestone),
+                key_event: true,
                 posted_by: officer.clone(),
                 posted_at: at,
             });
-            self.stages.push(NewStage {
+            self.milestones.push(NewMilestone {
                 id: new_row_id(),
                 case_id: p.id.clone(),
-                stage: STAGES[s],
-                reached_at: at,
+                milestone,
+                state: MilestoneState::Reached,
+                reached_on: Some(london_date(at)),
                 update_id: Some(update),
                 recorded_by: officer,
                 recorded_at: at,
@@ -980,7 +993,7 @@ impl TeamData {
                 title: "Key event: arrest made".to_owned(),
                 body: "Demo data. A suspect has been arrested; the family is to be told in person.",
                 shared_with_family: false,
-                stage: None,
+                milestone: None,
                 key_event: true,
                 posted_by: officer.clone(),
                 posted_at: at,
@@ -993,14 +1006,14 @@ impl TeamData {
                     title: "An arrest has been made".to_owned(),
                     body: "Demo data. As we discussed, a person has been arrested. I will keep you informed.",
                     shared_with_family: true,
-                    stage: None,
+                    milestone: None,
                     key_event: false,
                     posted_by: officer,
                     posted_at: told,
                 });
             }
         }
-        STAGES[reached]
+        (case_type, steps[reached])
     }
 
     /// The FLO (and whoever took over), and a deputy for some cases.
@@ -1280,7 +1293,7 @@ impl TeamData {
         insert_rows!(conn, follow_ups::table, self.follow_ups);
         insert_rows!(conn, follow_up_events::table, self.follow_up_events);
         insert_rows!(conn, case_updates::table, self.updates);
-        insert_rows!(conn, case_stage_history::table, self.stages);
+        insert_rows!(conn, case_milestones::table, self.milestones);
         // As the portal does it: the answer (which refers to the family's message) first,
         // then the family's message is pointed at its answer.
         let answers: Vec<(String, String)> = self

@@ -116,6 +116,8 @@ text_id!(
     AssignmentId,
     /// A family group of a case: one household or side of the family.
     FamilyGroupId,
+    /// Cases linked under one name (an operation).
+    OperationId,
     NotificationId,
     AuditEventId,
     /// A server-side sign-in session; named in the session token as `sid`.

@@ -98,6 +98,24 @@ impl LimitedText {
         }
     }
 
+    /// A name on one line (a group's, an operation's): `missing` says what to write when it
+    /// is empty.
+    pub fn line(
+        field: &str,
+        raw: &str,
+        max: usize,
+        missing: &str,
+    ) -> Result<LimitedText, AppError> {
+        if clean_text(field, raw)?.is_empty() {
+            return Err(AppError::invalid(field, missing));
+        }
+        let line = Self::parse(field, raw, max)?;
+        if line.as_str().contains(['\n', '\r']) {
+            return Err(AppError::invalid(field, "Write it on one line."));
+        }
+        Ok(line)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

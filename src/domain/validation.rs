@@ -37,6 +37,16 @@ impl FormErrors {
         });
     }
 
+    /// The same errors with `prefix` before each field, for a page with several forms whose
+    /// fields would otherwise share ids (`reason` becomes `type_reason`).
+    pub fn prefixed(self, prefix: &str) -> FormErrors {
+        let mut out = FormErrors::default();
+        for e in self.list {
+            out.add(&format!("{prefix}{}", e.field), e.message);
+        }
+        out
+    }
+
     /// Turns a use-case error into form errors when it is about the input; other errors
     /// are handed back to be shown as an error page.
     pub fn from_error(e: AppError, default_field: &str) -> Result<FormErrors, AppError> {

@@ -11,10 +11,12 @@ use serde::Serialize;
 use crate::audit::{self, Actor, Outcome};
 use crate::casework::cases;
 use crate::casework::contacts;
-use crate::casework::types::{AssignmentRole, CaseStatus, FollowUpStatus, PropertyStatus, Stage};
+use crate::casework::types::{
+    AssignmentRole, CaseStatus, CaseType, FollowUpStatus, Milestone, MilestoneState, PropertyStatus,
+};
 use crate::db::schema::{
-    assignments, case_updates, cases as cases_t, follow_ups, property_items, relatives,
-    update_groups, update_reads, users,
+    assignments, case_milestones, case_updates, cases as cases_t, follow_ups, property_items,
+    relatives, update_groups, update_reads, users,
 };
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, FamilyGroupId, FollowUpId, RelativeId, UpdateId};
@@ -24,13 +26,15 @@ use crate::i18n::{self, Lang};
 use crate::notify::inbox::{self, InboxItem, Recipient};
 use crate::notify::render::EmailTemplates;
 
-/// A stage of the case's progress, as the stepper shows it.
+/// A milestone of the case's progress, as the stepper shows it: the case type's milestones,
+/// without those staff marked not needed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StageStep {
-    pub stage: Stage,
+pub struct MilestoneStep {
+    pub milestone: Milestone,
     pub label: String,
-    #[serde(serialize_with = "crate::domain::utc::utc_opt")]
-    pub reached_at: Option<NaiveDateTime>,
+    /// The day it was reached; none while it is still to come.
+    pub reached_on: Option<NaiveDate>,
+    /// The furthest milestone reached.
     pub current: bool,
     pub done: bool,
 }
@@ -62,8 +66,8 @@ pub struct Overview {
     pub reference: String,
     pub deceased_name: String,
     pub closed: bool,
-    pub stages: Vec<StageStep>,
-    pub current_stage_label: String,
+    pub milestones: Vec<MilestoneStep>,
+    pub current_milestone_label: String,
     /// Shared since the relative's last visit, or not yet read.
     pub new_items: Vec<TimelineItem>,
     pub next_appointment: Option<Appointment>,
@@ -115,49 +119,67 @@ pub fn tr(lang: Lang, key: &str) -> String {
 fn case_row(
     conn: &mut DbConn,
     id: &CaseId,
-) -> Result<(String, String, CaseStatus, Stage), AppError> {
+) -> Result<(String, String, CaseStatus, CaseType, Milestone), AppError> {
     cases_t::table
         .find(id)
         .select((
             cases_t::reference,
             cases_t::deceased_name,
             cases_t::status,
-            cases_t::stage,
+            cases_t::case_type,
+            cases_t::milestone,
         ))
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound)
 }
 
-pub fn stages(
+/// The stepper: each of the type's milestones where it stands now (its latest record), those
+/// marked not needed left out.
+pub fn milestones(
     conn: &mut DbConn,
     case_id: &CaseId,
-    current: Stage,
+    case_type: CaseType,
+    current: Milestone,
     lang: Lang,
-) -> QueryResult<Vec<StageStep>> {
-    let history = cases::stage_history(conn, case_id)?;
-    Ok(Stage::ALL
+) -> QueryResult<Vec<MilestoneStep>> {
+    let records: Vec<(Milestone, MilestoneState, Option<NaiveDate>)> = case_milestones::table
+        .filter(case_milestones::case_id.eq(case_id))
+        .select((
+            case_milestones::milestone,
+            case_milestones::state,
+            case_milestones::reached_on,
+        ))
+        .order((
+            case_milestones::recorded_at.asc(),
+            case_milestones::id.asc(),
+        ))
+        .load(conn)?;
+    let latest: std::collections::HashMap<Milestone, (MilestoneState, Option<NaiveDate>)> =
+        records.into_iter().map(|(m, s, on)| (m, (s, on))).collect();
+    Ok(case_type
+        .milestones()
         .iter()
-        .map(|&stage| {
-            let reached_at = history
-                .iter()
-                .filter(|h| h.stage == stage)
-                .map(|h| h.reached_at)
-                .next_back();
-            StageStep {
-                stage,
-                label: tr(lang, &format!("stage-{}", stage.as_str())),
-                reached_at,
-                current: stage == current,
-                done: stage.index() < current.index(),
+        .filter(|m| !matches!(latest.get(m), Some((MilestoneState::NotNeeded, _))))
+        .map(|&milestone| {
+            let reached_on = match latest.get(&milestone) {
+                Some((MilestoneState::Reached, on)) => *on,
+                _ => None,
+            };
+            MilestoneStep {
+                milestone,
+                label: tr(lang, &format!("milestone-{}", milestone.as_str())),
+                reached_on,
+                current: milestone == current,
+                done: reached_on.is_some(),
             }
         })
         .collect())
 }
 
 pub fn overview(conn: &mut DbConn, user: &FamilyUser) -> Result<Overview, AppError> {
-    let (reference, deceased_name, status, stage) = case_row(conn, &user.case_id)?;
-    let stages = stages(conn, &user.case_id, stage, user.lang)?;
+    let (reference, deceased_name, status, case_type, current) = case_row(conn, &user.case_id)?;
+    let milestones = milestones(conn, &user.case_id, case_type, current, user.lang)?;
     let new_items = timeline(conn, user)?
         .into_iter()
         .filter(|i| i.new)
@@ -180,8 +202,8 @@ pub fn overview(conn: &mut DbConn, user: &FamilyUser) -> Result<Overview, AppErr
         reference,
         deceased_name,
         closed: status == CaseStatus::Closed,
-        current_stage_label: tr(user.lang, &format!("stage-{}", stage.as_str())),
-        stages,
+        current_milestone_label: tr(user.lang, &format!("milestone-{}", current.as_str())),
+        milestones,
         new_items,
         next_appointment,
         exit_plan,

@@ -10,10 +10,10 @@ use chrono_tz::Europe::London;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::casework::types::{AssignmentRole, CaseStatus, FollowUpStatus};
+use crate::casework::types::{AssignmentRole, CaseStatus, FollowUpStatus, MilestoneState};
 use crate::db::DbConn;
 use crate::db::schema::{
-    assignments, case_stage_history, case_updates, cases, contact_plans, contacts, follow_ups,
+    assignments, case_milestones, case_updates, cases, contact_plans, contacts, follow_ups,
     messages, team_members, teams, users,
 };
 use crate::domain::{CaseId, TeamId, UserId};
@@ -681,21 +681,23 @@ fn load_facts(
                 });
             }
         }
-        // Key events: stage changes, and key-event updates that are not stage changes. The
-        // family is told by the first shared update at or after the event.
-        let mut events: Vec<(CaseId, NaiveDateTime)> = case_stage_history::table
-            .filter(case_stage_history::case_id.eq_any(chunk))
-            // The stage a case opens at is not a change; every change comes with its update.
-            .filter(case_stage_history::update_id.is_not_null())
-            .filter(case_stage_history::reached_at.ge(period.from))
-            .filter(case_stage_history::reached_at.lt(period.to))
-            .select((case_stage_history::case_id, case_stage_history::reached_at))
+        // Key events: milestones reached, and key-event updates that record no milestone,
+        // each when it was recorded. The family is told by the first shared update at or
+        // after the event.
+        let mut events: Vec<(CaseId, NaiveDateTime)> = case_milestones::table
+            .filter(case_milestones::case_id.eq_any(chunk))
+            .filter(case_milestones::state.eq(MilestoneState::Reached))
+            // The milestone a case opens at is not news; every other comes with its update.
+            .filter(case_milestones::update_id.is_not_null())
+            .filter(case_milestones::recorded_at.ge(period.from))
+            .filter(case_milestones::recorded_at.lt(period.to))
+            .select((case_milestones::case_id, case_milestones::recorded_at))
             .load(conn)?;
         events.extend(
             case_updates::table
                 .filter(case_updates::case_id.eq_any(chunk))
                 .filter(case_updates::key_event.eq(true))
-                .filter(case_updates::stage.is_null())
+                .filter(case_updates::milestone.is_null())
                 .filter(case_updates::posted_at.ge(period.from))
                 .filter(case_updates::posted_at.lt(period.to))
                 .select((case_updates::case_id, case_updates::posted_at))

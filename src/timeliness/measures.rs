@@ -61,7 +61,7 @@ pub struct MessageFacts {
     pub answered_at: Option<NaiveDateTime>,
 }
 
-/// A stage change or key event, and when the family was next told by a shared update.
+/// A milestone reached or key event, and when the family was next told by a shared update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyEventFacts {
     pub at: NaiveDateTime,
@@ -155,7 +155,7 @@ pub struct CaseMeasures {
     pub messages_acknowledged: Tally,
     /// Family messages received in the period: answered in time?
     pub messages_answered: Tally,
-    /// Stage changes and key events in the period: family told in time?
+    /// Milestones reached and key events in the period: family told in time?
     pub updates_after_events: Tally,
 }
 

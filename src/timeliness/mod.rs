@@ -22,7 +22,7 @@ pub struct Targets {
     pub message_ack_working_days: i64,
     /// Family message → answered, in working days (`target.message_answer_working_days`, 5).
     pub message_answer_working_days: i64,
-    /// Stage change or key event → update shared, in working days
+    /// Milestone reached or key event → update shared, in working days
     /// (`target.update_after_event_working_days`, 1).
     pub update_after_event_working_days: i64,
 }

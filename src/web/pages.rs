@@ -49,6 +49,9 @@ handlebars_helper!(label_helper: |kind: str, code: str| {
     use crate::casework::types::*;
     let label = match kind {
         "stage" => Stage::parse(code).map(Stage::label),
+        "milestone" => Milestone::parse(code).map(Milestone::label),
+        "milestone_state" => MilestoneState::parse(code).map(MilestoneState::label),
+        "case_type" => CaseType::parse(code).map(CaseType::label),
         "status" => CaseStatus::parse(code).map(CaseStatus::label),
         "channel" => ContactChannel::parse(code).map(ContactChannel::label),
         "direction" => Direction::parse(code).map(Direction::label),

@@ -93,6 +93,14 @@ fn expectation(route: &Route, caller: Caller) -> Option<Expect> {
             Expect::Allowed
         });
     }
+    // Operations: managers only.
+    if route.path.starts_with("/api/v1/operations") || route.path.starts_with("/staff/operations") {
+        return Some(if caller == Caller::Manager {
+            Expect::Allowed
+        } else {
+            Expect::Forbidden
+        });
+    }
     if route.path.starts_with("/api/v1/cases")
         || route.path == "/api/v1/me/follow-ups"
         || route.path.starts_with("/staff/cases")

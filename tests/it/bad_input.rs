@@ -228,69 +228,74 @@ async fn malformed_forms_never_reach_a_500() {
     let team = app.create_team("Team A").await;
     let officer = app.create_user(Role::Officer, &[&team]).await;
     let admin = app.create_user(Role::Admin, &[]).await;
-    let browser = app.browser_for(&admin).await;
-    browser.get("/admin").await;
-    let csrf = browser.csrf();
-    let huge = format!("csrf_token={csrf}&name={}", "x".repeat(300 * 1024));
-    let garbage =
-        format!("csrf_token={csrf}&%zz=%%&role=%FF%FE&user_id=..%2F..&password=&name=%00");
-    // Refused bodies first: a well-formed sign-out form really does sign out.
-    let bodies: [(&str, &str, String); 4] = [
-        (
-            "wrong media type",
-            "application/json",
-            format!("{{\"csrf_token\": \"{csrf}\"}}"),
-        ),
-        ("oversized", "application/x-www-form-urlencoded", huge),
-        ("garbage", "application/x-www-form-urlencoded", garbage),
-        (
-            "fields only",
-            "application/x-www-form-urlencoded",
-            format!("csrf_token={csrf}"),
-        ),
-    ];
+    let manager = app.create_user(Role::Manager, &[&team]).await;
     let mut failures = Vec::new();
-    let mut routes = routes::all();
-    // Signing out would end the session the sweep runs in; it goes last.
-    routes.sort_by_key(|r| r.path.contains("logout"));
-    for route in routes.iter().filter(|r| {
-        // The family portal's forms are swept by tests/it/family.rs as a relative.
-        !r.path.starts_with("/api/")
-            && !r.path.starts_with("/staff/cases")
-            && !r.path.starts_with("/family")
-            && takes_body(r)
-    }) {
-        let path = routes::fill(
-            &route.path,
-            &[
-                (
-                    "id",
-                    if route.path.contains("/users/") {
-                        officer.id.as_str()
-                    } else {
-                        team.as_str()
-                    },
-                ),
-                ("user_id", officer.id.as_str()),
-            ],
-        );
-        for (name, content_type, body) in &bodies {
-            let res = browser
-                .client
-                .post(browser.url(&path))
-                .header("content-type", *content_type)
-                .body(body.clone())
-                .send()
-                .await
-                .unwrap();
-            let status = res.status().as_u16();
-            let expected_status = match *name {
-                "oversized" => Some(413),
-                "wrong media type" => Some(415),
-                _ => None,
-            };
-            if status >= 500 || expected_status.is_some_and(|s| s != status) {
-                failures.push(format!("POST {path} [{name}] -> {status}"));
+    // Operations are a manager's; every other form here is swept as an administrator.
+    for (who, home) in [(&admin, "/admin"), (&manager, "/staff")] {
+        let browser = app.browser_for(who).await;
+        browser.get(home).await;
+        let csrf = browser.csrf();
+        let huge = format!("csrf_token={csrf}&name={}", "x".repeat(300 * 1024));
+        let garbage =
+            format!("csrf_token={csrf}&%zz=%%&role=%FF%FE&user_id=..%2F..&password=&name=%00");
+        // Refused bodies first: a well-formed sign-out form really does sign out.
+        let bodies: [(&str, &str, String); 4] = [
+            (
+                "wrong media type",
+                "application/json",
+                format!("{{\"csrf_token\": \"{csrf}\"}}"),
+            ),
+            ("oversized", "application/x-www-form-urlencoded", huge),
+            ("garbage", "application/x-www-form-urlencoded", garbage),
+            (
+                "fields only",
+                "application/x-www-form-urlencoded",
+                format!("csrf_token={csrf}"),
+            ),
+        ];
+        let mut routes = routes::all();
+        // Signing out would end the session the sweep runs in; it goes last.
+        routes.sort_by_key(|r| r.path.contains("logout"));
+        for route in routes.iter().filter(|r| {
+            // The family portal's forms are swept by tests/it/family.rs as a relative.
+            !r.path.starts_with("/api/")
+                && !r.path.starts_with("/staff/cases")
+                && !r.path.starts_with("/family")
+                && r.path.starts_with("/staff/operations") == (home == "/staff")
+                && takes_body(r)
+        }) {
+            let path = routes::fill(
+                &route.path,
+                &[
+                    (
+                        "id",
+                        if route.path.contains("/users/") {
+                            officer.id.as_str()
+                        } else {
+                            team.as_str()
+                        },
+                    ),
+                    ("user_id", officer.id.as_str()),
+                ],
+            );
+            for (name, content_type, body) in &bodies {
+                let res = browser
+                    .client
+                    .post(browser.url(&path))
+                    .header("content-type", *content_type)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                let expected_status = match *name {
+                    "oversized" => Some(413),
+                    "wrong media type" => Some(415),
+                    _ => None,
+                };
+                if status >= 500 || expected_status.is_some_and(|s| s != status) {
+                    failures.push(format!("POST {path} [{name}] -> {status}"));
+                }
             }
         }
     }

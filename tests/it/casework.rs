@@ -1,5 +1,5 @@
 //! Officer casework through the API: cases, named contacts, relatives, the append-only
-//! contact log, follow-ups, updates, links and property, with the access rules and the
+//! contact log, follow-ups, updates, operations and property, with the access rules and the
 //! bad-input answers of each.
 
 use std::collections::HashSet;
@@ -411,7 +411,7 @@ async fn err_user(f: &Fixture) -> String {
 }
 
 #[tokio::test]
-async fn a_shared_update_moves_the_stage_and_tells_relatives_with_portal_access() {
+async fn a_shared_update_records_a_milestone_and_tells_relatives_with_portal_access() {
     let f = fixture().await;
     let invited = f.relatives[0].clone();
     f.app
@@ -422,12 +422,15 @@ async fn a_shared_update_moves_the_stage_and_tells_relatives_with_portal_access(
                 .unwrap();
         })
         .await;
-    let (status, u) = call(&f.app, Method::POST, &f.case("/updates"), &f.officer, Some(json!({"title": "Post-mortem examination completed", "body": "The examination took place today.", "shared_with_family": true, "stage": "post_mortem"}))).await;
+    let (status, u) = call(&f.app, Method::POST, &f.case("/updates"), &f.officer, Some(json!({"title": "Post-mortem examination completed", "body": "The examination took place today.", "shared_with_family": true, "milestone": "post_mortem"}))).await;
     assert_eq!(status, 201, "{u}");
     let (_, case) = call(&f.app, Method::GET, &f.case(""), &f.officer, None).await;
-    assert_eq!(case["stage"], "post_mortem");
-    assert_eq!(case["stages"].as_array().unwrap().len(), 2);
-    assert_eq!(case["stages"][1]["update_id"], u["id"]);
+    assert_eq!(case["milestone"], "post_mortem");
+    let history = case["milestones"]["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["update_id"], u["id"]);
+    let today = liaison::casework::time::london_date(liaison::db::now()).to_string();
+    assert_eq!(history[1]["reached_on"], today.as_str());
     let notices: Vec<(Option<String>, String)> = f
         .app
         .with_conn(|conn| {
@@ -524,7 +527,7 @@ async fn property_moves_forward_only_and_says_who_received_it() {
 }
 
 #[tokio::test]
-async fn linked_cases_share_one_update_and_closing_needs_an_exit_plan() {
+async fn cases_of_an_operation_share_one_update_and_closing_needs_an_exit_plan() {
     let f = fixture().await;
     let (_, me) = call(&f.app, Method::GET, "/api/v1/me", &f.manager, None).await;
     let team = me["teams"][0]["id"].as_str().unwrap().to_owned();
@@ -537,12 +540,13 @@ async fn linked_cases_share_one_update_and_closing_needs_an_exit_plan() {
     )
     .await;
     let second_id = second["id"].as_str().unwrap().to_owned();
+    let start = json!({"name": "Operation Birch", "case_id": f.case_id, "reason": "Same suspect"});
     let (status, err) = call(
         &f.app,
         Method::POST,
-        &f.case("/links"),
+        "/api/v1/operations",
         &f.officer,
-        Some(json!({"other_case_id": second_id, "reason": "Same suspect"})),
+        Some(start.clone()),
     )
     .await;
     assert_eq!(
@@ -550,25 +554,39 @@ async fn linked_cases_share_one_update_and_closing_needs_an_exit_plan() {
         (403, Some("forbidden")),
         "officers do not link cases"
     );
-    let (status, link) = call(
+    let (status, op) = call(
         &f.app,
         Method::POST,
-        &f.case("/links"),
+        "/api/v1/operations",
         &f.manager,
-        Some(json!({"other_case_id": second_id, "reason": "Same suspect"})),
+        Some(start),
     )
     .await;
-    assert_eq!(status, 201, "{link}");
-    let (status, _) = call(
+    assert_eq!(status, 201, "{op}");
+    let add = format!("/api/v1/operations/{}/cases", op["id"].as_str().unwrap());
+    let (status, op) = call(
         &f.app,
         Method::POST,
-        &f.case("/links"),
+        &add,
         &f.manager,
-        Some(json!({"other_case_id": second_id, "reason": "Again"})),
+        Some(json!({"case_id": second_id, "reason": "Same suspect"})),
     )
     .await;
-    assert_eq!(status, 409);
-    let (status, posted) = call(&f.app, Method::POST, &f.case("/updates/linked"), &f.manager, Some(json!({"title": "An arrest has been made", "body": "A person has been arrested.", "shared_with_family": true}))).await;
+    assert_eq!(status, 200, "{op}");
+    let (status, err) = call(
+        &f.app,
+        Method::POST,
+        &add,
+        &f.manager,
+        Some(json!({"case_id": second_id, "reason": "Again"})),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (409, Some("already_in_operation")),
+        "{err}"
+    );
+    let (status, posted) = call(&f.app, Method::POST, &f.case("/updates/operation"), &f.manager, Some(json!({"title": "An arrest has been made", "body": "A person has been arrested.", "shared_with_family": true}))).await;
     assert_eq!(status, 201, "{posted}");
     assert_eq!(posted.as_array().unwrap().len(), 2);
     assert_eq!(posted[0]["link_batch_id"], posted[1]["link_batch_id"]);
@@ -682,24 +700,24 @@ async fn the_case_list_searches_filters_and_pages_within_what_the_caller_may_see
     )
     .await;
     assert_eq!(by_officer["total"], 1);
-    let (_, by_stage) = call(
+    let (_, by_milestone) = call(
         &f.app,
         Method::GET,
-        "/api/v1/cases?stage=investigation",
+        "/api/v1/cases?milestone=investigation",
         &f.manager,
         None,
     )
     .await;
-    assert_eq!(by_stage["total"], 0);
+    assert_eq!(by_milestone["total"], 0);
     let (status, err) = call(
         &f.app,
         Method::GET,
-        "/api/v1/cases?stage=nonsense",
+        "/api/v1/cases?milestone=nonsense",
         &f.manager,
         None,
     )
     .await;
-    assert_eq!((status, err["field"].as_str()), (422, Some("stage")));
+    assert_eq!((status, err["field"].as_str()), (422, Some("milestone")));
     let (_, overdue) = call(
         &f.app,
         Method::GET,
@@ -714,7 +732,7 @@ async fn the_case_list_searches_filters_and_pages_within_what_the_caller_may_see
     let (status, any) = call(
         &f.app,
         Method::GET,
-        "/api/v1/cases?officer=&status=&stage=%20",
+        "/api/v1/cases?officer=&status=&milestone=%20",
         &f.manager,
         None,
     )
@@ -741,7 +759,7 @@ async fn reading_a_case_is_audited_and_the_timeline_merges_everything() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    for k in ["contact", "update", "stage", "status"] {
+    for k in ["contact", "update", "milestone", "status"] {
         assert!(kinds.contains(k), "{k} in {kinds:?}");
     }
     let (_, only) = call(
@@ -815,13 +833,7 @@ async fn every_casework_route_answers_each_kind_of_caller_as_it_should() {
     .await;
     let assignment_id = a[0]["id"].as_str().unwrap().to_owned();
 
-    let manager_only = [
-        "/close",
-        "/reopen",
-        "/contact-plan",
-        "/links",
-        "/assignments",
-    ];
+    let manager_only = ["/close", "/reopen", "/contact-plan", "/assignments"];
     let mut failures = Vec::new();
     for route in crate::support::routes::all()
         .into_iter()
@@ -836,7 +848,6 @@ async fn every_casework_route_answers_each_kind_of_caller_as_it_should() {
                 ("item_id", &item_id),
                 ("assignment_id", &assignment_id),
                 ("relative_id", &f.relatives[0]),
-                ("link_id", "no-such-link"),
             ],
         );
         let writes = route.method != "GET";
@@ -945,7 +956,6 @@ async fn malformed_bodies_on_every_case_route_get_a_clear_answer_and_write_nothi
                 ("item_id", "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
                 ("assignment_id", "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
                 ("relative_id", &f.relatives[0]),
-                ("link_id", "none"),
             ],
         );
         // Actions that take no input accept `{}` as a request like any other.

@@ -406,7 +406,7 @@ async fn nothing_staff_only_reaches_a_family_page() {
     )
     .await);
     ok(call(&f.app, Method::POST, &f.case("/updates"), o,
-        Some(json!({"title": "The post-mortem examination has taken place", "body": "Your liaison officer will explain the results.", "shared_with_family": true, "stage": "post_mortem"}))).await);
+        Some(json!({"title": "The post-mortem examination has taken place", "body": "Your liaison officer will explain the results.", "shared_with_family": true, "milestone": "post_mortem"}))).await);
     let due = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
     let staff_fu = ok(call(
         &f.app,
@@ -438,12 +438,39 @@ async fn nothing_staff_only_reaches_a_family_page() {
         Some(json!({"interval_hours": 72, "preferred_channel": "phone", "preferred_hours": "", "agreed_on": "2026-11-05", "reason": plan_reason}))).await);
     let (_, other) = call(&f.app, Method::POST, "/api/v1/cases", m,
         Some(json!({"team_id": ok(call(&f.app, Method::GET, &f.case(""), m, None).await)["team_id"], "deceased_name": "Other Person", "date_of_death": "2026-11-01", "circumstances": mark("othercase")}))).await;
+    let operation = ok(call(
+        &f.app,
+        Method::POST,
+        "/api/v1/operations",
+        m,
+        Some(json!({"name": mark("operationname"), "case_id": f.case_id, "reason": link_reason})),
+    )
+    .await);
     ok(call(
         &f.app,
         Method::POST,
-        &f.case("/links"),
+        &format!(
+            "/api/v1/operations/{}/cases",
+            operation["id"].as_str().unwrap()
+        ),
         m,
-        Some(json!({"other_case_id": other["id"], "reason": link_reason})),
+        Some(json!({"case_id": other["id"], "reason": mark("linkother")})),
+    )
+    .await);
+    ok(call(
+        &f.app,
+        Method::POST,
+        &f.case("/type"),
+        o,
+        Some(json!({"case_type": "homicide", "reason": mark("typereason")})),
+    )
+    .await);
+    ok(call(
+        &f.app,
+        Method::POST,
+        &f.case("/milestones/not-needed"),
+        o,
+        Some(json!({"milestone": "second_post_mortem", "reason": mark("milestonereason")})),
     )
     .await);
     f.app

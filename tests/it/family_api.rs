@@ -20,7 +20,7 @@ async fn get(app: &TestApp, path: &str, token: &str) -> Value {
 
 async fn share_things(f: &Fixture) -> String {
     let (s, b) = call(&f.app, Method::POST, &f.case("/updates"), &f.officer,
-        Some(json!({"title": "The post-mortem examination has taken place", "body": "Your liaison officer will explain the results.", "shared_with_family": true, "stage": "post_mortem"}))).await;
+        Some(json!({"title": "The post-mortem examination has taken place", "body": "Your liaison officer will explain the results.", "shared_with_family": true, "milestone": "post_mortem"}))).await;
     assert_eq!(s, 201, "{b}");
     let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let (s, a) = call(&f.app, Method::POST, &f.case("/follow-ups"), &f.officer,
@@ -95,7 +95,7 @@ async fn a_relative_signs_in_with_a_link_and_reads_their_case_as_json() {
     assert_eq!(home["full_name"], "Ivy Orley");
     assert_eq!(home["deceased_name"], "Nathan Orley");
     assert_eq!(
-        home["current_stage_label"], "Post-mortem examination",
+        home["current_milestone_label"], "Post-mortem examination",
         "{home}"
     );
     assert_eq!(home["next_appointment"]["place"], "Riverside station");

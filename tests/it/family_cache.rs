@@ -152,10 +152,13 @@ async fn a_change_through_this_instance_shows_on_the_next_request() {
     );
 
     let page = home_from_memory(&address, &family).await;
-    assert!(!page.contains("Current stage: Investigation"), "{page}");
-    share(&f, json!({"title": "The investigation has begun", "body": "A team is assigned.", "shared_with_family": true, "stage": "investigation"})).await;
+    assert!(
+        !page.contains("Where things stand: Investigation"),
+        "{page}"
+    );
+    share(&f, json!({"title": "The investigation has begun", "body": "A team is assigned.", "shared_with_family": true, "milestone": "investigation"})).await;
     let (_, page) = family.get("/family").await;
-    assert!(page.contains("Current stage: Investigation"), "{page}");
+    assert!(page.contains("Where things stand: Investigation"), "{page}");
 
     home_from_memory(&address, &family).await;
     let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
@@ -278,8 +281,8 @@ async fn whatever_the_case_team_does_the_page_from_memory_is_the_page_read_afres
 
     post(f.case("/updates"), &o, json!({"title": "The examination is done", "body": "Your officer will call.", "shared_with_family": true})).await;
     check("a shared update (and its notice)").await;
-    post(f.case("/updates"), &o, json!({"title": "Charging decision", "body": "Papers are with the CPS.", "shared_with_family": true, "stage": "charging_decision"})).await;
-    check("a change of stage").await;
+    post(f.case("/updates"), &o, json!({"title": "Charging decision", "body": "Papers are with the CPS.", "shared_with_family": true, "milestone": "charge"})).await;
+    check("a milestone reached").await;
     let contact = post(
         f.case("/contacts"),
         &o,

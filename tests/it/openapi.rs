@@ -213,7 +213,7 @@ async fn real_answers_match_the_documented_schemas() {
             format!("/api/v1/cases/{id}/updates"),
             "officer",
             Some(
-                json!({"title": "t", "body": "b", "shared_with_family": true, "stage": "investigation"}),
+                json!({"title": "t", "body": "b", "shared_with_family": true, "milestone": "investigation"}),
             ),
         ),
         (
@@ -269,8 +269,8 @@ async fn real_answers_match_the_documented_schemas() {
         ),
         (
             Method::GET,
-            "/api/v1/cases/{id}/links".into(),
-            format!("/api/v1/cases/{id}/links"),
+            "/api/v1/cases/{id}/milestones".into(),
+            format!("/api/v1/cases/{id}/milestones"),
             "officer",
             None,
         ),

@@ -161,6 +161,10 @@ async fn every_table_and_column_in_schema_rs_exists_in_the_database() {
                 case_links,
                 case_updates,
                 case_stage_history,
+                case_milestones,
+                case_type_changes,
+                operations,
+                operation_cases,
                 exit_plans,
                 contact_plans,
                 contact_plan_lapses,
@@ -263,6 +267,29 @@ fn seed_contact(conn: &mut DbConn) -> String {
         ))
         .execute(conn)
         .unwrap();
+    diesel::insert_into(case_type_changes::table)
+        .values((
+            case_type_changes::id.eq(liaison::domain::new_row_id()),
+            case_type_changes::case_id.eq(&case_id),
+            case_type_changes::previous_type.eq("other"),
+            case_type_changes::case_type.eq("homicide"),
+            case_type_changes::reason.eq("Post-mortem findings"),
+            case_type_changes::changed_by.eq(&officer),
+            case_type_changes::changed_at.eq(now),
+        ))
+        .execute(conn)
+        .unwrap();
+    diesel::insert_into(case_stage_history::table)
+        .values((
+            case_stage_history::id.eq(liaison::domain::new_row_id()),
+            case_stage_history::case_id.eq(&case_id),
+            case_stage_history::stage.eq("post_mortem"),
+            case_stage_history::reached_at.eq(now),
+            case_stage_history::recorded_by.eq(&officer),
+            case_stage_history::recorded_at.eq(now),
+        ))
+        .execute(conn)
+        .unwrap();
     contact_id
 }
 
@@ -283,6 +310,12 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                 "DELETE FROM audit_events",
                 "UPDATE relative_restrictions SET reason = 'rewritten'",
                 "DELETE FROM relative_restrictions",
+                "UPDATE case_milestones SET reached_on = NULL, state = 'not_needed', reason = 'rewritten'",
+                "DELETE FROM case_milestones",
+                "UPDATE case_type_changes SET reason = 'rewritten'",
+                "DELETE FROM case_type_changes",
+                "UPDATE case_stage_history SET stage = 'concluded'",
+                "DELETE FROM case_stage_history",
             ];
             let mut refused = Vec::new();
             for sql in attempts {
@@ -298,6 +331,9 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                     "contact_relatives",
                     "audit_events",
                     "relative_restrictions",
+                    "case_milestones",
+                    "case_type_changes",
+                    "case_stage_history",
                 ] {
                     let result =
                         diesel::sql_query(format!("TRUNCATE {table} CASCADE")).execute(conn);
@@ -315,7 +351,7 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
             refused.len()
         })
         .await;
-    assert_eq!(refused, 10);
+    assert_eq!(refused, 16);
 }
 
 #[tokio::test]
@@ -542,14 +578,17 @@ fn the_family_groups_migration_makes_each_demo_case_one_group_and_loses_nothing(
         .collect();
     assert!(before.iter().all(|ids| !ids.is_empty()));
 
-    // Back to before groups, and forward again: as an existing installation upgrades.
-    db::revert_last(conn).unwrap();
-    assert!(
-        !table_columns(conn)
-            .iter()
-            .any(|(t, _, _)| t == "family_groups")
-    );
-    assert_eq!(db::migrate(conn).unwrap(), 1);
+    // Back to before groups (and whatever came after them), and forward again: as an
+    // existing installation upgrades.
+    let mut reverted = 0;
+    while table_columns(conn)
+        .iter()
+        .any(|(t, _, _)| t == "family_groups")
+    {
+        db::revert_last(conn).unwrap();
+        reverted += 1;
+    }
+    assert_eq!(db::migrate(conn).unwrap(), reverted);
 
     let groups: Vec<(String, String, String)> = family_groups::table
         .select((
@@ -588,4 +627,252 @@ fn the_family_groups_migration_makes_each_demo_case_one_group_and_loses_nothing(
     );
     let others = placed(conn, "follow_ups", "NOT is_appointment");
     assert!(others.iter().all(|p| p.family_group_id.is_none()));
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct MappedMilestone {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    milestone: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    mapped_from: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    reached_on: Option<chrono::NaiveDate>,
+}
+
+#[test]
+fn the_milestones_migration_maps_every_stage_and_keeps_the_stage_history() {
+    let (_database, db) = fresh();
+    let mut pooled = db.get().unwrap();
+    let conn: &mut DbConn = &mut pooled;
+    db::migrate(conn).unwrap();
+    liaison::demo::load(conn).unwrap();
+    let ids: Vec<String> = cases::table
+        .order(cases::reference.asc())
+        .select(cases::id)
+        .load(conn)
+        .unwrap();
+    let user: String = users::table.select(users::id).first(conn).unwrap();
+    // Back to the six stages, as an installation from before milestones.
+    revert_to_before(conn, "case_milestones");
+    // Three cases: one charged and in court, one at court or inquest without a charge, one
+    // concluded; between them every stage, each with the update that recorded it.
+    let histories: [(&str, &[&str]); 3] = [
+        (
+            &ids[0],
+            &[
+                "family_liaison_deployed",
+                "post_mortem",
+                "investigation",
+                "charging_decision",
+                "court_or_inquest",
+            ],
+        ),
+        (&ids[1], &["family_liaison_deployed", "court_or_inquest"]),
+        (
+            &ids[2],
+            &["family_liaison_deployed", "post_mortem", "concluded"],
+        ),
+    ];
+    let mut written = Vec::new();
+    for (case, stages) in histories {
+        for (n, stage) in stages.iter().enumerate() {
+            let (update, row) = (liaison::domain::new_row_id(), liaison::domain::new_row_id());
+            let at = format!("2026-11-{:02} 23:30:00", 10 + n);
+            diesel::sql_query(format!(
+                "INSERT INTO case_updates (id, case_id, title, body, shared_with_family, stage, key_event, posted_by, posted_at) \
+                 VALUES ('{update}', '{case}', 'Stage', 'Moved on', TRUE, '{stage}', TRUE, '{user}', '{at}')"
+            ))
+            .execute(conn)
+            .unwrap();
+            diesel::sql_query(format!(
+                "INSERT INTO case_stage_history (id, case_id, stage, reached_at, update_id, recorded_by, recorded_at) \
+                 VALUES ('{row}', '{case}', '{stage}', '{at}', '{update}', '{user}', '{at}')"
+            ))
+            .execute(conn)
+            .unwrap();
+            written.push((row, update, case.to_owned(), *stage, 10 + n as u32));
+        }
+        let last = stages.last().unwrap();
+        diesel::sql_query(format!(
+            "UPDATE cases SET stage = '{last}' WHERE id = '{case}'"
+        ))
+        .execute(conn)
+        .unwrap();
+    }
+
+    db::migrate(conn).unwrap();
+
+    let milestone_of = |conn: &mut DbConn, id: &str| -> (String, String) {
+        cases::table
+            .find(id)
+            .select((cases::case_type, cases::milestone))
+            .first(conn)
+            .unwrap()
+    };
+    assert_eq!(
+        milestone_of(conn, &ids[0]),
+        ("other".into(), "trial".into())
+    );
+    assert_eq!(
+        milestone_of(conn, &ids[1]),
+        ("other".into(), "inquest".into())
+    );
+    assert_eq!(
+        milestone_of(conn, &ids[2]),
+        ("other".into(), "concluded".into())
+    );
+    for (row, update, case, stage, day) in &written {
+        let expected = match (*stage, case == &ids[0]) {
+            ("charging_decision", _) => "charge",
+            ("court_or_inquest", true) => "trial",
+            ("court_or_inquest", false) => "inquest",
+            (same, _) => same,
+        };
+        let found: MappedMilestone = diesel::sql_query(format!(
+            "SELECT id, milestone, mapped_from, reached_on FROM case_milestones WHERE id = '{row}'"
+        ))
+        .get_result(conn)
+        .unwrap();
+        assert_eq!(
+            found,
+            MappedMilestone {
+                id: row.clone(),
+                milestone: expected.to_owned(),
+                mapped_from: (expected != *stage).then(|| stage.to_string()),
+                reached_on: chrono::NaiveDate::from_ymd_opt(2026, 11, *day),
+            },
+            "{stage} of case {case}"
+        );
+        let on_update: Option<String> = case_updates::table
+            .find(update)
+            .select(case_updates::milestone)
+            .first(conn)
+            .unwrap();
+        assert_eq!(
+            on_update.as_deref(),
+            Some(expected),
+            "the update of {stage}"
+        );
+        let kept: String = case_stage_history::table
+            .find(row)
+            .select(case_stage_history::stage)
+            .first(conn)
+            .unwrap();
+        assert_eq!(kept, *stage, "the stage history keeps the original name");
+    }
+}
+
+/// Reverts migrations, newest first, until `table` is gone; returns how many.
+fn revert_to_before(conn: &mut DbConn, table: &str) -> usize {
+    let mut reverted = 0;
+    while table_columns(conn).iter().any(|(t, _, _)| t == table) {
+        db::revert_last(conn).unwrap();
+        reverted += 1;
+    }
+    reverted
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Member {
+    #[diesel(sql_type = Text)]
+    operation_id: String,
+    #[diesel(sql_type = Text)]
+    case_id: String,
+    #[diesel(sql_type = Text)]
+    reason: String,
+}
+
+#[test]
+fn the_operations_migration_makes_each_group_of_linked_cases_one_operation_with_its_reasons() {
+    let (_database, db) = fresh();
+    let mut pooled = db.get().unwrap();
+    let conn: &mut DbConn = &mut pooled;
+    db::migrate(conn).unwrap();
+    liaison::demo::load(conn).unwrap();
+    let mut ids: Vec<String> = cases::table.select(cases::id).load(conn).unwrap();
+    ids.sort();
+    let user: String = users::table.select(users::id).first(conn).unwrap();
+    let reverted = revert_to_before(conn, "operations");
+    // A chain: the first case linked to the second, the second to the third; and a link between
+    // the first and the third made and removed.
+    let link = |conn: &mut DbConn, a: &str, b: &str, reason: &str, at: &str, removed: bool| {
+        let removed = if removed {
+            format!("'{at}'")
+        } else {
+            "NULL".into()
+        };
+        let why = if removed == "NULL" {
+            "NULL".to_owned()
+        } else {
+            "'A mistake'".to_owned()
+        };
+        diesel::sql_query(format!(
+            "INSERT INTO case_links (id, case_id_a, case_id_b, reason, created_by, created_at, removed_at, removed_by, removal_reason) \
+             VALUES ('{}', '{a}', '{b}', '{reason}', '{user}', '{at}', {removed}, {}, {why})",
+            liaison::domain::new_row_id(),
+            if removed == "NULL" { "NULL".to_owned() } else { format!("'{user}'") },
+        ))
+        .execute(conn)
+        .unwrap();
+    };
+    link(
+        conn,
+        &ids[0],
+        &ids[1],
+        "Same suspect",
+        "2026-11-20 10:00:00",
+        false,
+    );
+    link(
+        conn,
+        &ids[1],
+        &ids[2],
+        "Same street",
+        "2026-11-21 10:00:00",
+        false,
+    );
+    link(
+        conn,
+        &ids[0],
+        &ids[2],
+        "Wrong case",
+        "2026-11-19 10:00:00",
+        true,
+    );
+    assert_eq!(db::migrate(conn).unwrap(), reverted);
+
+    let operations: Vec<(String, String)> = operations::table
+        .select((operations::id, operations::name))
+        .load(conn)
+        .unwrap();
+    let first_reference: String = cases::table
+        .find(&ids[0])
+        .select(cases::reference)
+        .first(conn)
+        .unwrap();
+    assert_eq!(
+        operations,
+        [(ids[0].clone(), format!("Linked cases {first_reference}"))]
+    );
+    let members: Vec<Member> = diesel::sql_query(
+        "SELECT operation_id, case_id, reason FROM operation_cases ORDER BY case_id",
+    )
+    .load(conn)
+    .unwrap();
+    let expected = [
+        (&ids[0], "Same suspect"),
+        (&ids[1], "Same suspect; Same street"),
+        (&ids[2], "Same street"),
+    ];
+    assert_eq!(members.len(), 3, "{members:?}");
+    for (m, (case, reason)) in members.iter().zip(expected) {
+        assert_eq!(
+            (&m.operation_id, &m.case_id, m.reason.as_str()),
+            (&ids[0], case, reason)
+        );
+    }
+    let links: i64 = case_links::table.count().get_result(conn).unwrap();
+    assert_eq!(links, 3, "the links are kept as they were");
 }

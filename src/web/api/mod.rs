@@ -10,6 +10,7 @@ pub mod doc;
 pub mod errors;
 pub mod family;
 pub mod messages;
+pub mod operations;
 pub mod settings;
 
 use actix_web::dev::Payload;

@@ -28,7 +28,7 @@ pub struct TargetsBody {
     #[schema(minimum = 1, maximum = 60)]
     #[serde(deserialize_with = "raw::whole")]
     pub message_answer_working_days: i64,
-    /// Stage change or key event → update shared with the family, working days (1-30).
+    /// Milestone reached or key event → update shared with the family, working days (1-30).
     #[schema(minimum = 1, maximum = 30)]
     #[serde(deserialize_with = "raw::whole")]
     pub update_after_event_working_days: i64,

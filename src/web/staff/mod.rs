@@ -3,3 +3,4 @@
 
 pub mod account;
 pub mod cases;
+pub mod operations;

@@ -5,7 +5,7 @@ pub mod assignments;
 pub mod contacts;
 pub mod follow_ups;
 pub mod groups;
-pub mod links;
+pub mod milestones;
 pub mod property;
 pub mod relatives;
 pub mod updates;
@@ -19,7 +19,7 @@ use crate::casework::cases::{self, Case, CaseFilter};
 use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
 use crate::casework::limits;
 use crate::casework::timeline::{self, EntryKind};
-use crate::casework::types::{CaseStatus, ContactChannel, Stage};
+use crate::casework::types::{CaseStatus, CaseType, ContactChannel, Milestone};
 use crate::db::DbConn;
 use crate::domain::raw::{self, OneLine, RequiredText, Text};
 use crate::domain::{CaseId, PersonName, TeamId, UserId, Validator};
@@ -96,8 +96,11 @@ pub struct ListQuery {
     pub search: Option<String>,
     #[param(inline, value_type = Option<StatusFilter>)]
     pub status: Option<String>,
-    #[param(inline, value_type = Option<StageFilter>)]
-    pub stage: Option<String>,
+    /// Cases whose furthest milestone reached is this one.
+    #[param(inline, value_type = Option<MilestoneFilter>)]
+    pub milestone: Option<String>,
+    #[param(inline, value_type = Option<CaseTypeFilter>)]
+    pub case_type: Option<String>,
     /// Cases this officer holds now.
     #[param(inline, value_type = Option<OfficerFilter>)]
     pub officer: Option<String>,
@@ -112,8 +115,12 @@ crate::or_empty!(
     StatusFilter(CaseStatus)
 );
 crate::or_empty!(
-    /// A stage, or nothing.
-    StageFilter(Stage)
+    /// A milestone, or nothing.
+    MilestoneFilter(Milestone)
+);
+crate::or_empty!(
+    /// A case type, or nothing.
+    CaseTypeFilter(CaseType)
 );
 crate::or_empty!(
     /// An account id, or nothing.
@@ -142,9 +149,21 @@ impl ListQuery {
                 })?),
                 None => None,
             },
-            stage: match nonempty(&self.stage) {
-                Some(s) => Some(Stage::parse(&s).ok_or_else(|| {
-                    AppError::invalid("stage", format!("stage must be one of: {}", Stage::codes()))
+            milestone: match nonempty(&self.milestone) {
+                Some(s) => Some(Milestone::parse(&s).ok_or_else(|| {
+                    AppError::invalid(
+                        "milestone",
+                        format!("milestone must be one of: {}", Milestone::codes()),
+                    )
+                })?),
+                None => None,
+            },
+            case_type: match nonempty(&self.case_type) {
+                Some(s) => Some(CaseType::parse(&s).ok_or_else(|| {
+                    AppError::invalid(
+                        "case_type",
+                        format!("case_type must be one of: {}", CaseType::codes()),
+                    )
                 })?),
                 None => None,
             },
@@ -260,24 +279,47 @@ pub struct OpenCaseBody {
     #[serde(default)]
     needs: NeedsBody,
     contact_plan: Option<PlanBody>,
+    /// Decides the case's milestones; leave out for `other`.
+    case_type: Option<CaseType>,
+}
+
+/// An operation by id and name.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OperationRef {
+    id: crate::domain::OperationId,
+    name: String,
+}
+
+impl OperationRef {
+    fn of_case(conn: &mut crate::db::DbConn, case: &CaseId) -> Result<Option<Self>, AppError> {
+        Ok(crate::casework::operations::named_of_case(conn, case)?
+            .map(|(id, name)| OperationRef { id, name }))
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     case: Case,
-    stage_label: &'static str,
+    case_type_label: &'static str,
+    milestone_label: &'static str,
+    /// The type's milestones where they stand, every milestone record, every change of type.
+    milestones: crate::casework::milestones::Progress,
+    /// The stage history kept from before milestones, under its original names.
     stages: Vec<cases::StageReached>,
     contact_plan: Option<cases::ContactPlan>,
-    links: Vec<crate::casework::links::Link>,
+    /// The operation the case is in, if any.
+    operation: Option<OperationRef>,
 }
 
 fn detail(conn: &mut crate::db::DbConn, case: Case) -> Result<CaseDetail, AppError> {
     Ok(CaseDetail {
-        stage_label: case.stage.label(),
+        case_type_label: case.case_type.label(),
+        milestone_label: case.milestone.label(),
+        milestones: crate::casework::milestones::progress(conn, &case)?,
         stages: cases::stage_history(conn, &case.id)?,
         contact_plan: cases::plans(conn, &case.id)?.into_iter().next(),
-        links: crate::casework::links::list(conn, &case.id)?,
+        operation: OperationRef::of_case(conn, &case.id)?,
         case,
     })
 }
@@ -314,6 +356,7 @@ pub async fn open(
                 other: n.other.as_deref(),
             },
             plan: body.contact_plan.as_ref().map(PlanBody::fields),
+            case_type: body.case_type.into(),
         },
         &mut v,
     );
@@ -505,9 +548,9 @@ pub async fn timeline(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
-    /// Comma-separated kinds: contact, correction, update, follow_up, property, stage, status.
+    /// Comma-separated kinds: contact, correction, update, follow_up, property, milestone, status.
     #[param(
-        pattern = r"^ *((contact|correction|update|follow_up|property|stage|status) *(, *(contact|correction|update|follow_up|property|stage|status) *)*)?$"
+        pattern = r"^ *((contact|correction|update|follow_up|property|milestone|status) *(, *(contact|correction|update|follow_up|property|milestone|status) *)*)?$"
     )]
     pub kind: Option<String>,
 }

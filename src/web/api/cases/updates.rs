@@ -1,10 +1,10 @@
-//! Updates on the case timeline, one case or every linked case at once.
+//! Updates on the case timeline, one case or every case of its operation at once.
 
 use serde::Deserialize;
 
 use crate::casework::input::{self, Picked, UpdateFields};
 use crate::casework::limits;
-use crate::casework::types::Stage;
+use crate::casework::types::Milestone;
 use crate::casework::updates::{self, NewUpdate};
 use crate::domain::raw::RequiredText;
 use crate::domain::{CaseId, FamilyGroupId, Validator};
@@ -20,12 +20,19 @@ pub struct UpdateBody {
     title: RequiredText<{ limits::UPDATE_TITLE }>,
     body: RequiredText<{ limits::UPDATE_BODY }>,
     shared_with_family: bool,
-    /// A stage the case may move to from where it is.
-    stage: Option<Stage>,
+    /// A milestone of the case's type that this update records as reached.
+    milestone: Option<Milestone>,
+    /// The day the milestone was reached: not in the future, not before the death. Leave out
+    /// for today. Read only with `milestone`.
+    #[schema(
+        format = Date,
+        pattern = r"^(?:19[0-9]{2}|[2-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+    )]
+    reached_on: Option<String>,
     #[serde(default)]
     key_event: bool,
     /// The family groups of this case a shared update goes to; leave out for every group. (An
-    /// update posted to linked cases reaches every group of each other case.)
+    /// update posted to the operation reaches every group of each other case.)
     #[serde(default)]
     family_group_ids: Vec<FamilyGroupId>,
 }
@@ -38,7 +45,8 @@ impl UpdateBody {
                 title: &self.title,
                 body: &self.body,
                 shared_with_family: self.shared_with_family,
-                stage: self.stage.into(),
+                milestone: self.milestone.into(),
+                reached_on: self.reached_on.as_deref(),
                 key_event: self.key_event,
                 groups: self
                     .family_group_ids
@@ -95,24 +103,24 @@ pub async fn update_post((state, user, path, body): OnCase<CaseId, ApiJson<Updat
 
 #[utoipa::path(
     post,
-    path = "/api/v1/cases/{id}/updates/linked",
+    path = "/api/v1/cases/{id}/updates/operation",
     tag = "updates",
     params(("id" = CaseId, Path)),
     request_body = UpdateBody,
     responses(
-        (status = 201, description = "Posted to this case and every linked case", body = [updates::Update]),
+        (status = 201, description = "Posted to this case and every other case of its operation", body = [updates::Update]),
         crate::web::api::errors::Conflicts,
         crate::web::api::errors::CaseErrors,
         crate::web::api::errors::BodyErrors,
     ),
 )]
-pub async fn update_post_linked(
+pub async fn update_post_to_operation(
     (state, user, path, body): OnCase<CaseId, ApiJson<UpdateBody>>,
 ) -> Answer {
     let new = body.into_inner()?.parse()?;
     let id = path.into_inner();
     created_on(&state, user.0, id, move |conn, user, id| {
-        updates::post_to_linked(conn, user, id, &new)
+        updates::post_to_operation(conn, user, id, &new)
     })
     .await
 }

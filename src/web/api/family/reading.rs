@@ -30,7 +30,7 @@ pub struct FamilyHome {
     unread_notices: i64,
 }
 
-/// The case's progress: stage with dates, what is new since the last visit, the next
+/// The case's progress: its milestones with dates, what is new since the last visit, the next
 /// appointment and, once liaison has ended, how to reach the team.
 #[utoipa::path(
     get, path = "/api/v1/family/case", tag = "family",

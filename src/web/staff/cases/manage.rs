@@ -1,4 +1,5 @@
-//! The manager's forms: contact plan, closing with the exit plan, reopening, linking cases.
+//! The manager's forms: contact plan, closing with the exit plan, reopening; and where the
+//! case stands in an operation (managed on the operation's pages).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -11,7 +12,7 @@ use crate::auth::session::StaffUser;
 use crate::casework::cases;
 use crate::casework::input::{self, Picked, PlanFields};
 use crate::casework::types::ContactChannel;
-use crate::casework::{access, limits, links};
+use crate::casework::{access, limits};
 use crate::db::DbConn;
 use crate::domain::{CaseId, FormErrors, Validator};
 use crate::error::AppError;
@@ -31,7 +32,6 @@ pub struct ManageForm {
     how_liaison_ends: String,
     contact_afterwards: String,
     how_to_reactivate: String,
-    other_reference: String,
 }
 
 #[derive(Serialize)]
@@ -39,7 +39,8 @@ struct ManagePage<'a> {
     form: &'a ManageForm,
     errors: FormErrors,
     channels: Vec<Choice>,
-    links: Vec<links::Link>,
+    /// The operation the case is in: its id and name.
+    operation: Option<(crate::domain::OperationId, String)>,
     open: bool,
 }
 
@@ -50,12 +51,14 @@ async fn manage_page(
     errors: FormErrors,
 ) -> Page {
     let (case, header) = on.load("manage").await?;
-    let links = on.read(|conn, id| Ok(links::list(conn, id)?)).await?;
+    let operation = on
+        .read(|conn, id| Ok(crate::casework::operations::named_of_case(conn, id)?))
+        .await?;
     let body = ManagePage {
         form,
         errors,
         channels: channel_choices(&form.preferred_channel),
-        links,
+        operation,
         open: case.status == crate::casework::types::CaseStatus::Open,
     };
     on.page(
@@ -178,21 +181,6 @@ pub async fn reopen(asked: ManageAction) -> Page {
     manage_action(asked, "reason", "reopened", |conn, me, id, f| {
         let reason = input::required("reason", &f.reason, limits::REASON)?;
         cases::reopen(conn, me, id, &reason).map(|_| ())
-    })
-    .await
-}
-
-pub async fn link(asked: ManageAction) -> Page {
-    manage_action(asked, "other_reference", "linked", |conn, me, id, f| {
-        let reason = input::required("reason", &f.reason, limits::REASON)?;
-        let other = crate::casework::cases::id_by_reference(conn, &f.other_reference)?;
-        let other = other.ok_or_else(|| {
-            AppError::invalid(
-                "other_reference",
-                "There is no case you can see with that reference.",
-            )
-        })?;
-        links::link(conn, me, id, &other, &reason).map(|_| ())
     })
     .await
 }

@@ -8,6 +8,7 @@ pub mod export;
 pub mod follow_ups;
 pub mod groups;
 pub mod manage;
+pub mod milestones;
 pub mod open;
 pub mod property;
 pub mod relatives;
@@ -19,10 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CaseworkUser;
 use crate::auth::session::StaffUser;
+use crate::casework::access;
 use crate::casework::cases::{self, Case};
 use crate::casework::timeline::{self, EntryKind};
-use crate::casework::types::{ContactChannel, Stage};
-use crate::casework::{access, links};
+use crate::casework::types::{CaseType, ContactChannel, Milestone};
 use crate::db::DbConn;
 use crate::domain::{CaseId, FamilyGroupId, FormErrors};
 use crate::error::AppError;
@@ -30,7 +31,7 @@ use crate::state::AppState;
 use crate::web::pages::Incoming;
 use crate::web::pages::{render, see_other};
 
-pub(super) type Page = Result<HttpResponse, AppError>;
+pub(crate) type Page = Result<HttpResponse, AppError>;
 
 #[derive(Serialize)]
 pub(crate) struct Choice {
@@ -69,7 +70,9 @@ pub(crate) struct CaseHeader {
     id: CaseId,
     reference: String,
     deceased_name: String,
-    stage_label: &'static str,
+    case_type_label: &'static str,
+    /// The furthest milestone reached.
+    milestone_label: &'static str,
     status: String,
     open: bool,
     manages: bool,
@@ -129,7 +132,8 @@ pub(super) fn header(
         id: case.id.clone(),
         reference: case.reference.clone(),
         deceased_name: case.deceased_name.clone(),
-        stage_label: case.stage.label(),
+        case_type_label: case.case_type.label(),
+        milestone_label: case.milestone.label(),
         status: case.status.label().to_owned(),
         open: case.status == crate::casework::types::CaseStatus::Open,
         manages: access::manages(conn, user, case)?,
@@ -298,7 +302,8 @@ struct ListPage {
     cases: Vec<cases::CaseSummary>,
     total: i64,
     search: String,
-    stages: Vec<Choice>,
+    milestones: Vec<Choice>,
+    types: Vec<Choice>,
     statuses: Vec<Choice>,
     overdue: bool,
     previous: Option<String>,
@@ -330,8 +335,11 @@ pub async fn list(
         if let Some(s) = filter.status {
             q.push(("status".into(), s.as_str().into()));
         }
-        if let Some(s) = filter.stage {
-            q.push(("stage".into(), s.as_str().into()));
+        if let Some(m) = filter.milestone {
+            q.push(("milestone".into(), m.as_str().into()));
+        }
+        if let Some(t) = filter.case_type {
+            q.push(("case_type".into(), t.as_str().into()));
         }
         if filter.overdue {
             q.push(("overdue".into(), "true".into()));
@@ -358,11 +366,17 @@ pub async fn list(
         cases,
         total,
         search: filter.search.clone().unwrap_or_default(),
-        stages: choices(
-            Stage::ALL,
-            Stage::as_str,
-            Stage::label,
-            filter.stage.map(Stage::as_str).unwrap_or(""),
+        milestones: choices(
+            Milestone::ALL,
+            Milestone::as_str,
+            Milestone::label,
+            filter.milestone.map(Milestone::as_str).unwrap_or(""),
+        ),
+        types: choices(
+            CaseType::ALL,
+            CaseType::as_str,
+            CaseType::label,
+            filter.case_type.map(CaseType::as_str).unwrap_or(""),
         ),
         statuses: choices(
             crate::casework::types::CaseStatus::ALL,
@@ -409,7 +423,8 @@ struct CaseView {
     follow_ups: Vec<crate::casework::follow_ups::FollowUpView>,
     timeline: Vec<timeline::Entry>,
     kinds: Vec<KindFilter>,
-    links: Vec<links::Link>,
+    /// The operation the case is in, as the reader may see it.
+    operation: Option<crate::casework::operations::Operation>,
     exit_plans: Vec<cases::ExitPlanRecord>,
     saved: Option<String>,
     clear_draft: Option<String>,
@@ -481,7 +496,10 @@ pub async fn case(
                     current: Some(*k) == kind,
                 }))
                 .collect(),
-                links: links::list(conn, &id)?,
+                operation: match crate::casework::operations::of_case(conn, &id)? {
+                    Some(op) => Some(crate::casework::operations::read(conn, &me, &op)?),
+                    None => None,
+                },
                 exit_plans: cases::exit_plans(conn, &id)?,
                 saved: None,
                 clear_draft: None,

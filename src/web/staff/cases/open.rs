@@ -9,7 +9,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::session::StaffUser;
 use crate::casework::cases::{self};
 use crate::casework::input::{self, CaseFields, NeedsFields, Picked, PlanFields};
-use crate::casework::types::ContactChannel;
+use crate::casework::types::{CaseType, ContactChannel};
 use crate::domain::{FormErrors, TeamId, Validator};
 use crate::state::AppState;
 use crate::web::pages::Incoming;
@@ -32,6 +32,7 @@ pub struct CaseForm {
     interval_hours: String,
     preferred_channel: String,
     preferred_hours: String,
+    case_type: String,
 }
 
 #[derive(Serialize)]
@@ -40,6 +41,7 @@ struct NewCasePage<'a> {
     errors: FormErrors,
     teams: Vec<Choice>,
     channels: Vec<Choice>,
+    types: Vec<Choice>,
 }
 
 async fn new_case_page(
@@ -74,6 +76,12 @@ async fn new_case_page(
             errors,
             teams,
             channels: channel_choices(&form.preferred_channel),
+            types: super::choices(
+                CaseType::ALL,
+                CaseType::as_str,
+                CaseType::label,
+                &form.case_type,
+            ),
         },
     ))
 }
@@ -82,6 +90,7 @@ pub async fn new_case_form((req, state): Incoming, user: ManagerUser) -> Page {
     let form = CaseForm {
         interval_hours: "48".into(),
         preferred_channel: "phone".into(),
+        case_type: CaseType::Other.as_str().into(),
         ..CaseForm::default()
     };
     new_case_page(
@@ -125,6 +134,7 @@ pub async fn create_case(
                 other: Some(&form.needs_other),
             },
             plan,
+            case_type: Picked::text(&form.case_type, CaseType::parse),
         },
         &mut v,
     );

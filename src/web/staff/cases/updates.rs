@@ -1,11 +1,15 @@
-//! Updates on the case timeline, shared with the family or staff only, with a stage change where there is one.
+//! Updates on the case timeline, shared with the family or staff only, with the milestone
+//! reached where there is one.
 
 use actix_web::http::StatusCode;
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 use crate::casework::input::{self, Picked, UpdateFields};
-use crate::casework::links;
-use crate::casework::types::Stage;
+use crate::casework::milestones;
+use crate::casework::operations;
+use crate::casework::time::london_date;
+use crate::casework::types::{Milestone, MilestoneState};
 use crate::casework::updates::{self};
 use crate::domain::{FamilyGroupId, FormErrors, Validator};
 
@@ -17,8 +21,9 @@ pub struct UpdateForm {
     title: String,
     body: String,
     shared_with_family: Option<String>,
-    stage: String,
-    to_linked: Option<String>,
+    milestone: String,
+    reached_on: String,
+    to_operation: Option<String>,
     /// The family groups it goes to; none ticked: every group.
     family_group_ids: Vec<String>,
 }
@@ -27,8 +32,9 @@ pub struct UpdateForm {
 struct UpdatePage<'a> {
     form: &'a UpdateForm,
     errors: FormErrors,
-    stages: Vec<Choice>,
-    has_links: bool,
+    milestones: Vec<Choice>,
+    /// The name of the case's operation, if it is in one.
+    operation: Option<String>,
     groups: Vec<Choice>,
 }
 
@@ -38,14 +44,20 @@ async fn update_page(
     form: &UpdateForm,
     errors: FormErrors,
 ) -> Page {
-    let (state, id) = (on.state, on.id);
-    let (_, header) = on.load("update form").await?;
-    let cid = id.clone();
-    let has_links = !state
-        .db
-        .run(move |conn| Ok(links::linked_ids(conn, &cid)?))
-        .await?
-        .is_empty();
+    let (case, header) = on.load("update form").await?;
+    let (operation, progress) = on
+        .read(move |conn, id| {
+            let operation = operations::named_of_case(conn, id)?.map(|(_, name)| name);
+            Ok((operation, milestones::progress(conn, &case)?))
+        })
+        .await?;
+    // The type's milestones still to be reached (one marked not needed may happen after all).
+    let to_come: Vec<Milestone> = progress
+        .steps
+        .iter()
+        .filter(|s| s.state != Some(MilestoneState::Reached))
+        .map(|s| s.milestone)
+        .collect();
     let mut groups = super::group_choices(&header, "");
     for g in &mut groups {
         g.selected = form.family_group_ids.contains(&g.value);
@@ -54,8 +66,13 @@ async fn update_page(
         groups,
         form,
         errors,
-        stages: choices(Stage::ALL, Stage::as_str, Stage::label, &form.stage),
-        has_links,
+        milestones: choices(
+            &to_come,
+            Milestone::as_str,
+            Milestone::label,
+            &form.milestone,
+        ),
+        operation,
     };
     on.page(
         status,
@@ -66,9 +83,23 @@ async fn update_page(
     )
 }
 
-pub async fn update_form((req, state, user, path): CaseGet) -> Page {
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateQuery {
+    /// A milestone to record (the milestones page links here with it).
+    milestone: String,
+}
+
+pub async fn update_form(
+    (req, state, user, path): CaseGet,
+    query: web::Query<UpdateQuery>,
+) -> Page {
+    let milestone = Milestone::parse(query.milestone.trim());
     let form = UpdateForm {
         shared_with_family: Some("on".into()),
+        title: milestone.map(|m| m.label().to_owned()).unwrap_or_default(),
+        milestone: milestone.map(|m| m.as_str().to_owned()).unwrap_or_default(),
+        reached_on: london_date(crate::db::now()).to_string(),
         ..UpdateForm::default()
     };
     update_page(
@@ -89,7 +120,8 @@ pub async fn update_create((req, state, user, path, form): CasePost<UpdateForm>)
             title: &form.title,
             body: &form.body,
             shared_with_family: form.shared_with_family.is_some(),
-            stage: Picked::text(&form.stage, Stage::parse),
+            milestone: Picked::text(&form.milestone, Milestone::parse),
+            reached_on: Some(&form.reached_on),
             key_event: false,
             groups: form
                 .family_group_ids
@@ -99,13 +131,13 @@ pub async fn update_create((req, state, user, path, form): CasePost<UpdateForm>)
         },
         &mut v,
     );
-    let (me, cid, linked) = (user.0.clone(), id.clone(), form.to_linked.is_some());
+    let (me, cid, to_operation) = (user.0.clone(), id.clone(), form.to_operation.is_some());
     save(
         &state,
         v.finish_with(new),
         move |conn, new| {
-            if linked {
-                updates::post_to_linked(conn, &me, &cid, &new).map(drop)
+            if to_operation {
+                updates::post_to_operation(conn, &me, &cid, &new).map(drop)
             } else {
                 updates::post(conn, &me, &cid, &new).map(drop)
             }
