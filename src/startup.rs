@@ -308,6 +308,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(route!("/cases/{id}/type", post => api_cases::milestones::type_change))
             .service(
+                route!("/cases/{id}/agencies", get => api_cases::support::agencies_list, post => api_cases::support::agency_add),
+            )
+            .service(
+                route!("/cases/{id}/agencies/{agency_id}/end", post => api_cases::support::agency_end),
+            )
+            .service(
+                route!("/cases/{id}/entitlements", get => api_cases::support::entitlements_list, post => api_cases::support::entitlement_record),
+            )
+            .service(route!("/cases/{id}/referrals", post => api_cases::support::referral_record))
+            .service(
                 route!("/cases/{id}/property", get => api_cases::property::property_list, post => api_cases::property::property_add),
             )
             .service(
@@ -378,6 +388,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/family/timeline/read", post => api_family::reading::timeline_read),
             )
             .service(route!("/family/contacts", get => api_family::reading::contacts))
+            .service(route!("/family/agencies", get => api_family::reading::agencies))
+            .service(route!("/family/referrals", get => api_family::reading::referrals))
             .service(
                 route!("/family/appointments", get => api_family::reading::appointments),
             )
@@ -462,6 +474,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/cases/{id}/milestones/needed", post => staff_cases::milestones::needed),
             )
             .service(route!("/cases/{id}/type", post => staff_cases::milestones::type_change))
+            .service(
+                route!("/cases/{id}/agencies", get => staff_cases::support::agencies, post => staff_cases::support::agency_add),
+            )
+            .service(
+                route!("/cases/{id}/agencies/end", post => staff_cases::support::agency_end),
+            )
+            .service(
+                route!("/cases/{id}/entitlements", get => staff_cases::support::entitlements_view, post => staff_cases::support::entitlement_record),
+            )
+            .service(
+                route!("/cases/{id}/referrals", post => staff_cases::support::referral_record),
+            )
             .service(
                 route!("/cases/{id}/relatives", post => staff_cases::relatives::relative_create),
             )

@@ -3,9 +3,11 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use crate::casework::agencies::NewAgencyContact;
 use crate::casework::assignments::NewAssignment;
 use crate::casework::cases::{ExitPlan, Needs, NewCase, PlanInput};
 use crate::casework::contacts::{NewAmendment, NewContact};
+use crate::casework::entitlements::{NewEntitlement, NewReferral};
 use crate::casework::follow_ups::NewFollowUp;
 use crate::casework::groups::Joining;
 use crate::casework::limits;
@@ -13,7 +15,10 @@ use crate::casework::milestones::Reached;
 use crate::casework::property::NewItem;
 use crate::casework::relatives::RelativeInput;
 use crate::casework::time::{london_date, parse_date, parse_local, parse_rfc3339};
-use crate::casework::types::{AssignmentRole, CaseType, ContactChannel, Direction, Milestone};
+use crate::casework::types::{
+    AgencyRole, AssignmentRole, CaseType, ContactChannel, Direction, Entitlement, Milestone,
+    ReferralOutcome,
+};
 use crate::casework::updates::NewUpdate;
 pub use crate::domain::Picked;
 use crate::domain::{
@@ -727,6 +732,143 @@ pub fn assignment(f: AssignmentFields<'_>, v: &mut Validator) -> Option<NewAssig
         cover_note: cover_note?,
         family_group_id: group?,
     })
+}
+
+/// A named contact outside the force.
+pub struct AgencyFields<'a> {
+    pub name: &'a str,
+    pub organisation: &'a str,
+    pub role: Picked<AgencyRole>,
+    pub role_detail: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub hours: Option<&'a str>,
+    pub shared_with_family: bool,
+    /// Shown to one family group only; absent: every group.
+    pub group: Picked<FamilyGroupId>,
+}
+
+pub fn agency(f: AgencyFields<'_>, v: &mut Validator) -> Option<NewAgencyContact> {
+    let name = v.check(LimitedText::line(
+        "name",
+        f.name,
+        PersonName::MAX_LEN,
+        "Give the person's name.",
+    ));
+    let organisation = v.check(LimitedText::line(
+        "organisation",
+        f.organisation,
+        limits::ORGANISATION,
+        "Name the organisation.",
+    ));
+    let role = v.check(
+        f.role
+            .required("role", "Choose what they do from the list."),
+    );
+    let role_detail = v.check(optional("role_detail", f.role_detail, limits::NOTE));
+    let phone = v.check(crate::accounts::users::parse_phone("phone", f.phone));
+    let email = v.check(
+        f.email
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| EmailAddress::parse("email", e))
+            .transpose(),
+    );
+    let hours = v.check(optional("hours", f.hours, limits::WORKING_HOURS));
+    let group = v.check(f.group.optional(
+        "family_group_id",
+        "Choose one of this case's family groups.",
+    ));
+    Some(NewAgencyContact {
+        name: name?,
+        organisation: organisation?,
+        role: role?,
+        role_detail: role_detail?,
+        phone: phone?,
+        email: email?,
+        hours: hours?,
+        shared_with_family: f.shared_with_family,
+        family_group_id: group?,
+    })
+}
+
+/// A referral to a support service, offered to a relative.
+pub struct ReferralFields<'a> {
+    pub relative: Picked<RelativeId>,
+    pub organisation: &'a str,
+    pub offered_on: &'a str,
+    pub outcome: Picked<ReferralOutcome>,
+    pub consent: bool,
+    pub note: Option<&'a str>,
+}
+
+pub fn referral(f: ReferralFields<'_>, v: &mut Validator) -> Option<NewReferral> {
+    let relative = v.check(
+        f.relative
+            .required("relative_id", "Choose a relative of this case."),
+    );
+    let organisation = v.check(LimitedText::line(
+        "organisation",
+        f.organisation,
+        limits::ORGANISATION,
+        "Name the support service.",
+    ));
+    let offered_on = v.check(past_date("offered_on", f.offered_on));
+    let outcome = v.check(f.outcome.required(
+        "outcome",
+        "Say whether the relative accepted or declined the referral.",
+    ));
+    let note = v.check(optional("note", f.note, limits::NOTE));
+    if outcome == Some(ReferralOutcome::Accepted) && !f.consent {
+        v.add(
+            "consent",
+            "A referral is made only with the relative's consent to pass on their details: record their consent, or record that they declined.",
+        );
+    }
+    Some(NewReferral {
+        relative_id: relative?,
+        organisation: organisation?,
+        offered_on: offered_on?,
+        outcome: outcome?,
+        consent: f.consent,
+        note: note?,
+    })
+}
+
+/// A Victims' Code entitlement met for a relative.
+pub struct EntitlementFields<'a> {
+    pub relative: Picked<RelativeId>,
+    pub entitlement: Picked<Entitlement>,
+    pub met_on: &'a str,
+    pub note: Option<&'a str>,
+}
+
+pub fn entitlement(f: EntitlementFields<'_>, v: &mut Validator) -> Option<NewEntitlement> {
+    let relative = v.check(
+        f.relative
+            .required("relative_id", "Choose a relative of this case."),
+    );
+    let entitlement = v.check(
+        f.entitlement
+            .required("entitlement", "Choose the entitlement from the list."),
+    );
+    let met_on = v.check(past_date("met_on", f.met_on));
+    let note = v.check(optional("note", f.note, limits::NOTE));
+    Some(NewEntitlement {
+        relative_id: relative?,
+        entitlement: entitlement?,
+        met_on: met_on?,
+        note: note?,
+    })
+}
+
+/// A day that has come (London), like the day something was offered.
+fn past_date(field: &str, raw: &str) -> Result<NaiveDate, AppError> {
+    let date = parse_date(field, raw)?;
+    if date > london_date(crate::db::now()) {
+        return Err(AppError::invalid(field, "The day cannot be in the future."));
+    }
+    Ok(date)
 }
 
 #[cfg(test)]

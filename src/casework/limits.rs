@@ -21,6 +21,8 @@ pub const NOTE: usize = 2_000;
 pub const RELATIONSHIP: usize = 100;
 /// A family group's name ("the mother and stepfather").
 pub const GROUP_NAME: usize = 100;
+/// An organisation's name (a support service, an agency).
+pub const ORGANISATION: usize = 200;
 /// An operation's name ("Operation Birch").
 pub const OPERATION_NAME: usize = 200;
 /// Why a relative is restricted, or why the restriction is lifted.

@@ -4,9 +4,11 @@
 //! the rules, writes its records, audit event and notifications in one transaction.
 
 pub mod access;
+pub mod agencies;
 pub mod assignments;
 pub mod cases;
 pub mod contacts;
+pub mod entitlements;
 pub mod export;
 pub mod follow_ups;
 pub mod groups;

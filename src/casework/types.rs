@@ -181,3 +181,34 @@ crate::text_enum!(
         Suspended => "suspended" / "Suspended",
     }
 );
+
+crate::text_enum!(
+    /// What a named contact outside the force does for the family.
+    AgencyRole {
+        CoronersOfficer => "coroners_officer" / "Coroner's officer",
+        CpsWitnessCare => "cps_witness_care" / "Crown Prosecution Service witness care",
+        HomicideSupport => "homicide_support" / "Homicide support caseworker",
+        Interpreter => "interpreter" / "Interpreter",
+        OtherForceFlo => "other_force_flo" / "Family liaison officer of another force",
+        Other => "other" / "Other",
+    }
+);
+
+crate::text_enum!(
+    /// What a relative said to a referral to a support service.
+    ReferralOutcome {
+        Accepted => "accepted" / "Accepted",
+        Declined => "declined" / "Declined",
+    }
+);
+
+crate::text_enum!(
+    /// A Victims' Code entitlement met for a relative.
+    Entitlement {
+        VpsOffered => "vps_offered" / "Victim Personal Statement explained and offered",
+        VpsMade => "vps_made" / "Victim Personal Statement made",
+        VpsDeclined => "vps_declined" / "Victim Personal Statement declined",
+        ReviewRightExplained => "review_right_explained" / "Right to review explained",
+        ComplaintRouteGiven => "complaint_route_given" / "Complaint route given",
+    }
+);

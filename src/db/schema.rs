@@ -151,6 +151,55 @@ diesel::table! {
 }
 
 diesel::table! {
+    agency_contacts (id) {
+        id -> Text,
+        case_id -> Text,
+        name -> Text,
+        organisation -> Text,
+        role -> Text,
+        role_detail -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        hours -> Nullable<Text>,
+        shared_with_family -> Bool,
+        family_group_id -> Nullable<Text>,
+        added_by -> Text,
+        added_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        case_id -> Text,
+        relative_id -> Text,
+        organisation -> Text,
+        offered_on -> Date,
+        outcome -> Text,
+        consent -> Bool,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    entitlements (id) {
+        id -> Text,
+        case_id -> Text,
+        relative_id -> Text,
+        entitlement -> Text,
+        met_on -> Date,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     case_type_changes (id) {
         id -> Text,
         case_id -> Text,
@@ -588,6 +637,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_type_changes,
     operations,
     operation_cases,
+    agency_contacts,
+    referrals,
+    entitlements,
     exit_plans,
     contact_plans,
     contact_plan_lapses,

@@ -1,5 +1,7 @@
-//! Fictional demo data: two teams, two officers, a manager, an administrator, and three cases
-//! with relatives. Every name is invented; the passwords are demo values, printed at start and
+//! Fictional demo data: two teams, each with a manager, three officers, an administrator, and
+//! six cases with relatives: an unexplained death, a road death, separated parents, and three
+//! homicides of two teams linked in one operation, with agency contacts, referrals made and
+//! declined and entitlements met. Every name is invented; the passwords are demo values, printed at start and
 //! never to be used anywhere real. Loading is idempotent.
 //!
 //! `national` adds a large generated data set for trying the portal, and the dashboard in
@@ -19,14 +21,17 @@ use crate::audit::Actor;
 use crate::auth::password;
 use crate::casework::milestones;
 use crate::casework::time::london_date;
-use crate::casework::types::{AssignmentRole, CaseType, Milestone};
+use crate::casework::types::{
+    AgencyRole, AssignmentRole, CaseType, Entitlement, Milestone, ReferralOutcome,
+};
 use crate::db::schema::{
-    assignments, cases, contact_plans, family_groups, messages, reference_counters, relatives,
+    agency_contacts, assignments, cases, contact_plans, entitlements, family_groups, messages,
+    operation_cases, operations, reference_counters, referrals, relatives,
 };
 use crate::db::{self, DbConn};
 use crate::domain::{
-    CaseId, EmailAddress, FamilyGroupId, PersonName, RelativeId, Role, TeamId, TeamName, UserId,
-    new_row_id,
+    CaseId, EmailAddress, FamilyGroupId, OperationId, PersonName, RelativeId, Role, TeamId,
+    TeamName, UserId, new_row_id,
 };
 use crate::error::AppError;
 use crate::notify::Kind;
@@ -50,6 +55,45 @@ struct DemoData {
     teams: Vec<String>,
     users: Vec<DemoUser>,
     cases: Vec<DemoCase>,
+    #[serde(default)]
+    operations: Vec<DemoOperation>,
+}
+
+/// Cases linked under one name; each added by a manager of its team.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoOperation {
+    name: String,
+    cases: Vec<DemoMember>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoMember {
+    reference: String,
+    reason: String,
+}
+
+/// A contact outside the force.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoAgency {
+    name: String,
+    organisation: String,
+    role: AgencyRole,
+    phone: Option<String>,
+    hours: Option<String>,
+    shared_with_family: bool,
+}
+
+/// A referral to a support service, a few days after the death.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoReferral {
+    organisation: String,
+    outcome: ReferralOutcome,
+    #[serde(default)]
+    consent: bool,
 }
 
 #[derive(Deserialize)]
@@ -70,12 +114,17 @@ struct DemoCase {
     deceased: String,
     died: NaiveDate,
     circumstances: String,
+    /// Index into `teams`; the first when not given.
+    #[serde(default)]
+    team: usize,
     case_type: CaseType,
     /// The milestones of its type reached so far, in order, each a few days after the last.
     milestones: Vec<Milestone>,
     needs_language: Option<String>,
     officers: Vec<DemoOfficer>,
     relatives: Vec<DemoRelative>,
+    #[serde(default)]
+    agencies: Vec<DemoAgency>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +151,10 @@ struct DemoRelative {
     /// A concern about the investigation this relative sent a day ago, acknowledged by the
     /// case's first officer and not yet answered.
     concern: Option<String>,
+    referral: Option<DemoReferral>,
+    /// Victims' Code entitlements met, a few days after the death.
+    #[serde(default)]
+    entitlements: Vec<Entitlement>,
 }
 
 fn family() -> String {
@@ -198,19 +251,29 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
         i.map(|i| &user_ids[i])
             .ok_or_else(|| anyhow::anyhow!("demo data names no user {local}"))
     };
-    let first_manager = data.users.iter().find(|u| u.role == Role::Manager);
-    let manager = user(&first_manager.context("demo data has no manager")?.local)?.clone();
+    // Each team's first manager opens its cases and agrees their plans.
+    let manager_of = |team: usize| -> anyhow::Result<UserId> {
+        let first = data
+            .users
+            .iter()
+            .find(|u| u.role == Role::Manager && u.team == Some(team))
+            .with_context(|| format!("demo team {team} has no manager"))?;
+        Ok(user(&first.local)?.clone())
+    };
     db::write(conn, |conn| -> anyhow::Result<()> {
         let now = db::now();
+        let mut case_ids: Vec<(&str, CaseId, usize)> = Vec::new();
         for c in &data.cases {
             let id = CaseId::new();
+            let manager = manager_of(c.team)?;
+            case_ids.push((&c.reference, id.clone(), c.team));
             let died = c.died;
             let opened = died.and_hms_opt(9, 30, 0).context("demo time")? + Duration::hours(6);
             diesel::insert_into(cases::table)
                 .values((
                     cases::id.eq(&id),
                     cases::reference.eq(&c.reference),
-                    cases::team_id.eq(&team_ids[0]),
+                    cases::team_id.eq(&team_ids[c.team]),
                     cases::deceased_name.eq(&c.deceased),
                     cases::date_of_death.eq(died),
                     cases::circumstances.eq(&c.circumstances),
@@ -324,6 +387,34 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                         relatives::updated_at.eq(now),
                     ))
                     .execute(conn)?;
+                if let Some(referral) = &r.referral {
+                    diesel::insert_into(referrals::table)
+                        .values((
+                            referrals::id.eq(new_row_id()),
+                            referrals::case_id.eq(&id),
+                            referrals::relative_id.eq(&relative_id),
+                            referrals::organisation.eq(&referral.organisation),
+                            referrals::offered_on.eq(died + Duration::days(3)),
+                            referrals::outcome.eq(referral.outcome),
+                            referrals::consent.eq(referral.consent),
+                            referrals::recorded_by.eq(&manager),
+                            referrals::recorded_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
+                for e in &r.entitlements {
+                    diesel::insert_into(entitlements::table)
+                        .values((
+                            entitlements::id.eq(new_row_id()),
+                            entitlements::case_id.eq(&id),
+                            entitlements::relative_id.eq(&relative_id),
+                            entitlements::entitlement.eq(*e),
+                            entitlements::met_on.eq(died + Duration::days(4)),
+                            entitlements::recorded_by.eq(&manager),
+                            entitlements::recorded_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
                 if let Some(concern) = &r.concern {
                     let sent = now - Duration::hours(26);
                     let flo = user(
@@ -346,6 +437,54 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Vec<DemoLogin>> {
                         ))
                         .execute(conn)?;
                 }
+            }
+            for a in &c.agencies {
+                diesel::insert_into(agency_contacts::table)
+                    .values((
+                        agency_contacts::id.eq(new_row_id()),
+                        agency_contacts::case_id.eq(&id),
+                        agency_contacts::name.eq(&a.name),
+                        agency_contacts::organisation.eq(&a.organisation),
+                        agency_contacts::role.eq(a.role),
+                        agency_contacts::phone.eq(&a.phone),
+                        agency_contacts::hours.eq(&a.hours),
+                        agency_contacts::shared_with_family.eq(a.shared_with_family),
+                        agency_contacts::added_by.eq(&manager),
+                        agency_contacts::added_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        for o in &data.operations {
+            let operation = OperationId::new();
+            let first = o.cases.first().context("a demo operation has a case")?;
+            let team_of = |reference: &str| -> anyhow::Result<(CaseId, usize)> {
+                case_ids
+                    .iter()
+                    .find(|(r, _, _)| *r == reference)
+                    .map(|(_, id, team)| (id.clone(), *team))
+                    .with_context(|| format!("demo data has no case {reference}"))
+            };
+            diesel::insert_into(operations::table)
+                .values((
+                    operations::id.eq(&operation),
+                    operations::name.eq(&o.name),
+                    operations::created_by.eq(manager_of(team_of(&first.reference)?.1)?),
+                    operations::created_at.eq(now),
+                ))
+                .execute(conn)?;
+            for m in &o.cases {
+                let (case, team) = team_of(&m.reference)?;
+                diesel::insert_into(operation_cases::table)
+                    .values((
+                        operation_cases::id.eq(new_row_id()),
+                        operation_cases::operation_id.eq(&operation),
+                        operation_cases::case_id.eq(&case),
+                        operation_cases::reason.eq(&m.reason),
+                        operation_cases::added_by.eq(manager_of(team)?),
+                        operation_cases::added_at.eq(now),
+                    ))
+                    .execute(conn)?;
             }
         }
         diesel::insert_into(reference_counters::table)

@@ -12,11 +12,12 @@ use crate::audit::{self, Actor, Outcome};
 use crate::casework::cases;
 use crate::casework::contacts;
 use crate::casework::types::{
-    AssignmentRole, CaseStatus, CaseType, FollowUpStatus, Milestone, MilestoneState, PropertyStatus,
+    AgencyRole, AssignmentRole, CaseStatus, CaseType, FollowUpStatus, Milestone, MilestoneState,
+    PropertyStatus, ReferralOutcome,
 };
 use crate::db::schema::{
-    assignments, case_milestones, case_updates, cases as cases_t, follow_ups, property_items,
-    relatives, update_groups, update_reads, users,
+    agency_contacts, assignments, case_milestones, case_updates, cases as cases_t, follow_ups,
+    property_items, referrals as referrals_t, relatives, update_groups, update_reads, users,
 };
 use crate::db::{self, DbConn};
 use crate::domain::{CaseId, FamilyGroupId, FollowUpId, RelativeId, UpdateId};
@@ -379,6 +380,101 @@ pub fn named_contacts(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<N
         .collect();
     out.sort_by_key(|c| !c.current);
     Ok(out)
+}
+
+/// A contact outside the force that staff shared with the family.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AgencyView {
+    pub name: String,
+    pub organisation: String,
+    pub role: AgencyRole,
+    pub role_label: String,
+    pub role_detail: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub hours: Option<String>,
+}
+
+/// The agency contacts shared with the relative's family group (or every group), not ended.
+pub fn agencies(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<AgencyView>> {
+    type Row = (
+        String,
+        String,
+        AgencyRole,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = agency_contacts::table
+        .filter(agency_contacts::case_id.eq(&user.case_id))
+        .filter(agency_contacts::shared_with_family.eq(true))
+        .filter(agency_contacts::ended_at.is_null())
+        .filter(
+            agency_contacts::family_group_id
+                .is_null()
+                .or(agency_contacts::family_group_id.eq(&user.family_group_id)),
+        )
+        .select((
+            agency_contacts::name,
+            agency_contacts::organisation,
+            agency_contacts::role,
+            agency_contacts::role_detail,
+            agency_contacts::phone,
+            agency_contacts::email,
+            agency_contacts::hours,
+        ))
+        .order((agency_contacts::added_at.asc(), agency_contacts::id.asc()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(name, organisation, role, role_detail, phone, email, hours)| AgencyView {
+                role_label: tr(user.lang, &format!("agency-role-{}", role.as_str())),
+                name,
+                organisation,
+                role,
+                role_detail,
+                phone,
+                email,
+                hours,
+            },
+        )
+        .collect())
+}
+
+/// A referral to a support service offered to this relative.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReferralView {
+    pub organisation: String,
+    pub offered_on: NaiveDate,
+    pub outcome: ReferralOutcome,
+    pub outcome_label: String,
+}
+
+/// The relative's own referrals, oldest first; never another relative's.
+pub fn referrals(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<ReferralView>> {
+    let rows: Vec<(String, NaiveDate, ReferralOutcome)> = referrals_t::table
+        .filter(referrals_t::relative_id.eq(&user.relative_id))
+        .select((
+            referrals_t::organisation,
+            referrals_t::offered_on,
+            referrals_t::outcome,
+        ))
+        .order((
+            referrals_t::offered_on.asc(),
+            referrals_t::recorded_at.asc(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(organisation, offered_on, outcome)| ReferralView {
+            outcome_label: tr(user.lang, &format!("referral-{}", outcome.as_str())),
+            organisation,
+            offered_on,
+            outcome,
+        })
+        .collect())
 }
 
 /// Open appointments from now on, for the relative's group or for them, soonest first.

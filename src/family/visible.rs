@@ -94,6 +94,8 @@ pub const WATCHED: &[Watched] = &[
         ]),
     },
     all("case_milestones", Scope::Case),
+    all("agency_contacts", Scope::Case),
+    all("referrals", Scope::Relative),
     all("case_updates", Scope::Case),
     all("update_groups", Scope::Case),
     all("exit_plans", Scope::Case),

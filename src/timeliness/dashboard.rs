@@ -163,6 +163,74 @@ pub struct Dashboard {
     /// every case of the teams (open or closed), or the cases the officer holds now; oldest
     /// first.
     pub open_concerns: Vec<OpenConcern>,
+    /// Open cases with Victims' Code entitlements outstanding past the target, whatever the
+    /// period, most overdue first.
+    pub entitlements_due: Vec<EntitlementsDue>,
+}
+
+/// An open case whose relatives' Victims' Code entitlements are not all met by the target's
+/// number of working days after it opened.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EntitlementsDue {
+    pub case_id: CaseId,
+    pub reference: String,
+    #[serde(serialize_with = "crate::domain::utc::utc")]
+    pub opened_at: NaiveDateTime,
+    /// When every entitlement should have been met.
+    #[serde(serialize_with = "crate::domain::utc::utc")]
+    pub due_at: NaiveDateTime,
+    /// How many entitlements are outstanding, over every relative.
+    pub outstanding: usize,
+}
+
+/// Open cases in scope with entitlements outstanding past their due time, most overdue first.
+fn entitlements_due(
+    conn: &mut DbConn,
+    scope: &Scope,
+    now: NaiveDateTime,
+    days: i64,
+    calendar: &WorkingCalendar,
+) -> QueryResult<Vec<EntitlementsDue>> {
+    let open: Vec<(CaseId, String, NaiveDateTime)> = match scope {
+        Scope::Teams(ids) => cases::table
+            .filter(cases::team_id.eq_any(ids))
+            .filter(cases::status.eq(CaseStatus::Open))
+            .select((cases::id, cases::reference, cases::opened_at))
+            .load(conn)?,
+        Scope::Officer(user) => cases::table
+            .filter(cases::id.eq_any(held_as_flo(user.clone(), now)))
+            .filter(cases::status.eq(CaseStatus::Open))
+            .select((cases::id, cases::reference, cases::opened_at))
+            .load(conn)?,
+    };
+    let due: Vec<(CaseId, String, NaiveDateTime, NaiveDateTime)> = open
+        .into_iter()
+        .map(|(id, reference, opened)| {
+            (
+                id,
+                reference,
+                opened,
+                calendar.add_working_days(opened, days),
+            )
+        })
+        .filter(|(_, _, _, due_at)| *due_at <= now)
+        .collect();
+    let ids: Vec<CaseId> = due.iter().map(|(id, _, _, _)| id.clone()).collect();
+    let counts = crate::casework::entitlements::outstanding_by_case(conn, &ids)?;
+    let mut out: Vec<EntitlementsDue> = due
+        .into_iter()
+        .filter_map(|(case_id, reference, opened_at, due_at)| {
+            counts.get(&case_id).map(|n| EntitlementsDue {
+                outstanding: *n,
+                case_id,
+                reference,
+                opened_at,
+                due_at,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.reference.cmp(&b.reference)));
+    Ok(out)
 }
 
 /// A family's concern about the investigation, open until an officer closes it on the record.
@@ -279,6 +347,7 @@ pub struct TargetsView {
     pub message_ack_working_days: i64,
     pub message_answer_working_days: i64,
     pub update_after_event_working_days: i64,
+    pub entitlements_working_days: i64,
     /// The contact plan's target is each case's own agreed interval.
     pub contact_plan: &'static str,
     pub follow_ups: &'static str,
@@ -523,6 +592,7 @@ pub fn build(
             message_ack_working_days: in_force.message_ack_working_days,
             message_answer_working_days: in_force.message_answer_working_days,
             update_after_event_working_days: in_force.update_after_event_working_days,
+            entitlements_working_days: in_force.entitlements_working_days,
             contact_plan: "each case's agreed interval",
             follow_ups: "every follow-up completed by its due time",
         },
@@ -554,6 +624,13 @@ pub fn build(
             .collect(),
         cases: case_figures,
         open_concerns: open_concerns(conn, scope, now)?,
+        entitlements_due: entitlements_due(
+            conn,
+            scope,
+            now,
+            in_force.entitlements_working_days,
+            calendar,
+        )?,
     })
 }
 

@@ -25,6 +25,9 @@ pub struct Targets {
     /// Milestone reached or key event → update shared, in working days
     /// (`target.update_after_event_working_days`, 1).
     pub update_after_event_working_days: i64,
+    /// Case opened → every relative's Victims' Code entitlements met, in working days
+    /// (`target.entitlements_working_days`, 10).
+    pub entitlements_working_days: i64,
 }
 
 impl Default for Targets {
@@ -34,16 +37,18 @@ impl Default for Targets {
             message_ack_working_days: 1,
             message_answer_working_days: 5,
             update_after_event_working_days: 1,
+            entitlements_working_days: 10,
         }
     }
 }
 
 impl Targets {
-    pub const KEYS: [&'static str; 4] = [
+    pub const KEYS: [&'static str; 5] = [
         "target.first_contact_hours",
         "target.message_ack_working_days",
         "target.message_answer_working_days",
         "target.update_after_event_working_days",
+        "target.entitlements_working_days",
     ];
 
     pub fn load(conn: &mut DbConn) -> QueryResult<Targets> {
@@ -69,6 +74,7 @@ impl Targets {
                 "target.message_ack_working_days" => t.message_ack_working_days = v,
                 "target.message_answer_working_days" => t.message_answer_working_days = v,
                 "target.update_after_event_working_days" => t.update_after_event_working_days = v,
+                "target.entitlements_working_days" => t.entitlements_working_days = v,
                 _ => {}
             }
         }
@@ -83,6 +89,7 @@ impl Targets {
             "target.message_ack_working_days" => Some(self.message_ack_working_days),
             "target.message_answer_working_days" => Some(self.message_answer_working_days),
             "target.update_after_event_working_days" => Some(self.update_after_event_working_days),
+            "target.entitlements_working_days" => Some(self.entitlements_working_days),
             _ => None,
         }
     }
@@ -93,6 +100,7 @@ impl Targets {
             "target.message_ack_working_days" => self.message_ack_working_days = v,
             "target.message_answer_working_days" => self.message_answer_working_days = v,
             "target.update_after_event_working_days" => self.update_after_event_working_days = v,
+            "target.entitlements_working_days" => self.entitlements_working_days = v,
             _ => {}
         }
     }
@@ -115,6 +123,11 @@ impl Targets {
                 "update_after_event_working_days",
                 self.update_after_event_working_days,
                 30,
+            ),
+            (
+                "entitlements_working_days",
+                self.entitlements_working_days,
+                60,
             ),
         ];
         for (field, v, max) in limits {

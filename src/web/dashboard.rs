@@ -134,6 +134,9 @@ struct Page {
     teams: Vec<Row>,
     breaches: Vec<BreachRow>,
     concerns: Vec<ConcernRow>,
+    /// Open cases with Victims' Code entitlements outstanding past the target.
+    entitlements_due: Vec<serde_json::Value>,
+    entitlements_days: i64,
     cases_shown: usize,
     csv_query: String,
     target_changes: Vec<String>,
@@ -295,6 +298,20 @@ fn fill(page: &mut Page, board: &Dashboard) {
                 (None, None) => "Not acknowledged".to_owned(),
             },
             excerpt: c.excerpt.clone(),
+        })
+        .collect();
+    page.entitlements_days = board.targets.entitlements_working_days;
+    page.entitlements_due = board
+        .entitlements_due
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "case_id": e.case_id,
+                "reference": e.reference,
+                "opened": when(e.opened_at),
+                "due": when(e.due_at),
+                "outstanding": e.outstanding,
+            })
         })
         .collect();
     page.cases_shown = board.cases.len();

@@ -52,6 +52,11 @@ handlebars_helper!(label_helper: |kind: str, code: str| {
         "milestone" => Milestone::parse(code).map(Milestone::label),
         "milestone_state" => MilestoneState::parse(code).map(MilestoneState::label),
         "case_type" => CaseType::parse(code).map(CaseType::label),
+        "agency_role" => AgencyRole::parse(code).map(AgencyRole::label),
+        "referral_outcome" => ReferralOutcome::parse(code).map(ReferralOutcome::label),
+        "entitlement" => Entitlement::parse(code).map(Entitlement::label),
+        "outstanding" => crate::casework::entitlements::Outstanding::parse(code)
+            .map(crate::casework::entitlements::Outstanding::label),
         "status" => CaseStatus::parse(code).map(CaseStatus::label),
         "channel" => ContactChannel::parse(code).map(ContactChannel::label),
         "direction" => Direction::parse(code).map(Direction::label),

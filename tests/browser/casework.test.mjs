@@ -135,10 +135,28 @@ test("a manager's case pages and forms pass axe-core", async () => {
   await assertAccessible(page, "case list");
   await page.click("text=FL-2026-00001");
   const caseUrl = page.url().split("?")[0];
-  for (const path of ["", "/follow-ups/new", "/updates/new", "/relatives/new", "/assignments/new", "/property", "/manage"]) {
+  for (const path of ["", "/follow-ups/new", "/updates/new", "/relatives/new", "/assignments/new", "/property", "/manage",
+    "/milestones", "/agencies", "/entitlements"]) {
     await page.goto(caseUrl + path);
     await assertAccessible(page, path || "case page");
   }
+  // A referral accepted without consent is shown again with the error beside the box.
+  await page.goto(caseUrl + "/entitlements");
+  await page.selectOption("#referral_relative_id", { label: "Helen Fenwick" });
+  await page.fill("#referral_organisation", "Brake");
+  await page.selectOption("#referral_outcome", "accepted");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Record the referral')")]);
+  assert.match(await page.textContent(".error-summary"), /consent/);
+  assert.equal(await page.inputValue("#referral_organisation"), "Brake", "what was typed is kept");
+  await assertAccessible(page, "entitlements with an error");
+  // Operation Hawthorn spans two teams: the other team's case shows by reference and team.
+  await page.goto(portal.address + "/staff/operations");
+  await assertAccessible(page, "operations");
+  await Promise.all([page.waitForNavigation(), page.click("text=Operation Hawthorn")]);
+  assert.match(await page.textContent("main"), /FL-2026-00006/);
+  assert.match(await page.textContent("main"), /Hillcrest Family Liaison Unit/);
+  assert.doesNotMatch(await page.textContent("main"), /Kieran Oddie/, "a case of another team shows no name");
+  await assertAccessible(page, "an operation across two teams");
   await page.goto(portal.address + "/staff/cases/new");
   await assertAccessible(page, "open a case");
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Open the case')")]);

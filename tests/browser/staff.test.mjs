@@ -32,7 +32,7 @@ test("the demo officer finds their assignment notices in the inbox and can mark 
   const ctx = await context(360);
   const page = await ctx.newPage();
   await signInByKeyboard(page, portal.address, DEMO.officer);
-  assert.match(await page.textContent("nav"), /Notifications\s*2\s*unread/);
+  assert.match(await page.textContent("nav"), /Notifications\s*3\s*unread/);
   await page.click("text=Notifications");
   assert.match(await page.textContent("main"), /You have been assigned to case FL-2026-00001/);
   await assertAccessible(page, "inbox with unread items");

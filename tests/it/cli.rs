@@ -351,7 +351,8 @@ fn serve_with_demo_prints_sign_ins_and_stops_cleanly_on_sigterm() {
     assert!(out.status.success());
     let db = liaison::db::Db::connect(&database.url, 1).unwrap();
     let mut conn = db.get().unwrap();
-    assert_eq!(users::list(&mut conn).unwrap().len(), 4);
+    // Two managers, three officers and an administrator.
+    assert_eq!(users::list(&mut conn).unwrap().len(), 6);
 }
 
 /// The data directory, the database and every mail file (which hold live sign-in links) are

@@ -472,6 +472,7 @@ async fn the_targets_page_keeps_what_was_typed_and_records_each_change() {
         ("message_ack_working_days", "2"),
         ("message_answer_working_days", "5"),
         ("update_after_event_working_days", "1"),
+        ("entitlements_working_days", "10"),
     ];
     let res = admin.post("/admin/targets", &form).await;
     assert_eq!(res.status(), 422);

@@ -473,6 +473,12 @@ async fn nothing_staff_only_reaches_a_family_page() {
         Some(json!({"milestone": "second_post_mortem", "reason": mark("milestonereason")})),
     )
     .await);
+    ok(call(&f.app, Method::POST, &f.case("/agencies"), o,
+        Some(json!({"name": "Kept Private", "organisation": mark("agencyorg"), "role": "other", "role_detail": mark("agencyrole"), "shared_with_family": false}))).await);
+    ok(call(&f.app, Method::POST, &f.case("/referrals"), o,
+        Some(json!({"relative_id": f.relatives[0], "organisation": "Homicide Service", "offered_on": "2026-11-02", "outcome": "declined", "note": mark("referralnote")}))).await);
+    ok(call(&f.app, Method::POST, &f.case("/entitlements"), o,
+        Some(json!({"relative_id": f.relatives[0], "entitlement": "vps_offered", "met_on": "2026-11-02", "note": mark("entitlementnote")}))).await);
     f.app
         .with_conn({
             let needs = needs.clone();

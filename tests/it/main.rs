@@ -3,6 +3,7 @@
 
 mod access;
 mod admin;
+mod agencies;
 mod auth;
 mod bad_input;
 mod casework;

@@ -69,14 +69,14 @@ async fn the_medium_national_set_is_written_once_whole_and_consistent() {
         "{stdout}"
     );
     assert!(stdout.contains("demo-national-password"), "{stdout}");
-    // Three hand-written demo cases (no contacts or follow-ups, one family message) and two
+    // Six hand-written demo cases (no contacts or follow-ups, one family message) and two
     // teams of a hundred generated ones.
     let first = counts(&app).await;
     assert_eq!(
         first,
         Counts {
             teams: 2,
-            cases: 203,
+            cases: 206,
             contacts: 10_000,
             follow_ups: 2_000,
             messages: 1_001,

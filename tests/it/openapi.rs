@@ -622,6 +622,7 @@ async fn the_document_states_the_limits_the_api_applies() {
         message_ack_working_days: 1,
         message_answer_working_days: 1,
         update_after_event_working_days: 1,
+        entitlements_working_days: 1,
     };
     assert!(lowest.validate().is_ok());
     let set = |name: &str, value: i64| {
@@ -630,6 +631,7 @@ async fn the_document_states_the_limits_the_api_applies() {
             "first_contact_hours" => t.first_contact_hours = value,
             "message_ack_working_days" => t.message_ack_working_days = value,
             "message_answer_working_days" => t.message_answer_working_days = value,
+            "entitlements_working_days" => t.entitlements_working_days = value,
             _ => t.update_after_event_working_days = value,
         }
         t
@@ -639,6 +641,7 @@ async fn the_document_states_the_limits_the_api_applies() {
         "message_ack_working_days",
         "message_answer_working_days",
         "update_after_event_working_days",
+        "entitlements_working_days",
     ] {
         let bounds = field("TargetsBody", name);
         let (min, max) = (

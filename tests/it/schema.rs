@@ -165,6 +165,9 @@ async fn every_table_and_column_in_schema_rs_exists_in_the_database() {
                 case_type_changes,
                 operations,
                 operation_cases,
+                agency_contacts,
+                referrals,
+                entitlements,
                 exit_plans,
                 contact_plans,
                 contact_plan_lapses,
@@ -279,6 +282,28 @@ fn seed_contact(conn: &mut DbConn) -> String {
         ))
         .execute(conn)
         .unwrap();
+    for (table, column, value) in [
+        ("referrals", "organisation", "'Homicide Service'"),
+        ("entitlements", "entitlement", "'vps_offered'"),
+    ] {
+        let extra = if table == "referrals" {
+            (
+                "offered_on, outcome, consent",
+                "'2026-11-01', 'declined', FALSE",
+            )
+        } else {
+            ("met_on", "'2026-11-01'")
+        };
+        diesel::sql_query(format!(
+            "INSERT INTO {table} (id, case_id, relative_id, {column}, {}, recorded_by, recorded_at) \
+             VALUES ('{}', '{case_id}', '{relative}', {value}, {}, '{officer}', '2026-11-01 10:00:00')",
+            extra.0,
+            liaison::domain::new_row_id(),
+            extra.1,
+        ))
+        .execute(conn)
+        .unwrap();
+    }
     diesel::insert_into(case_stage_history::table)
         .values((
             case_stage_history::id.eq(liaison::domain::new_row_id()),
@@ -316,6 +341,10 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                 "DELETE FROM case_type_changes",
                 "UPDATE case_stage_history SET stage = 'concluded'",
                 "DELETE FROM case_stage_history",
+                "UPDATE referrals SET outcome = 'accepted', consent = TRUE",
+                "DELETE FROM referrals",
+                "UPDATE entitlements SET note = 'rewritten'",
+                "DELETE FROM entitlements",
             ];
             let mut refused = Vec::new();
             for sql in attempts {
@@ -334,6 +363,8 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                     "case_milestones",
                     "case_type_changes",
                     "case_stage_history",
+                    "referrals",
+                    "entitlements",
                 ] {
                     let result =
                         diesel::sql_query(format!("TRUNCATE {table} CASCADE")).execute(conn);
@@ -351,7 +382,7 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
             refused.len()
         })
         .await;
-    assert_eq!(refused, 16);
+    assert_eq!(refused, 20);
 }
 
 #[tokio::test]

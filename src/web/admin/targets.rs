@@ -19,6 +19,7 @@ pub struct TargetsForm {
     message_ack_working_days: String,
     message_answer_working_days: String,
     update_after_event_working_days: String,
+    entitlements_working_days: String,
 }
 
 #[derive(Serialize)]
@@ -52,6 +53,7 @@ async fn targets_page(
         message_ack_working_days: current.message_ack_working_days.to_string(),
         message_answer_working_days: current.message_answer_working_days.to_string(),
         update_after_event_working_days: current.update_after_event_working_days.to_string(),
+        entitlements_working_days: current.entitlements_working_days.to_string(),
     };
     let (form, errors) = sent.unzip();
     let page = |errors| TargetsPage {
@@ -104,6 +106,10 @@ pub async fn save_targets(
             update_after_event_working_days: number(
                 "update_after_event_working_days",
                 &form.update_after_event_working_days,
+            )?,
+            entitlements_working_days: number(
+                "entitlements_working_days",
+                &form.entitlements_working_days,
             )?,
         };
         t.validate()?;

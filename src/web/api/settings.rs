@@ -32,6 +32,15 @@ pub struct TargetsBody {
     #[schema(minimum = 1, maximum = 30)]
     #[serde(deserialize_with = "raw::whole")]
     pub update_after_event_working_days: i64,
+    /// Case opened → every relative's Victims' Code entitlements met, working days (1-60);
+    /// leave out for 10.
+    #[schema(minimum = 1, maximum = 60)]
+    #[serde(deserialize_with = "raw::whole", default = "ten")]
+    pub entitlements_working_days: i64,
+}
+
+fn ten() -> i64 {
+    Targets::default().entitlements_working_days
 }
 
 impl From<Targets> for TargetsBody {
@@ -41,6 +50,7 @@ impl From<Targets> for TargetsBody {
             message_ack_working_days: t.message_ack_working_days,
             message_answer_working_days: t.message_answer_working_days,
             update_after_event_working_days: t.update_after_event_working_days,
+            entitlements_working_days: t.entitlements_working_days,
         }
     }
 }
@@ -52,6 +62,7 @@ impl From<&TargetsBody> for Targets {
             message_ack_working_days: b.message_ack_working_days,
             message_answer_working_days: b.message_answer_working_days,
             update_after_event_working_days: b.update_after_event_working_days,
+            entitlements_working_days: b.entitlements_working_days,
         }
     }
 }

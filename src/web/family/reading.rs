@@ -95,7 +95,13 @@ pub async fn contacts(req: HttpRequest, state: web::Data<AppState>, user: Family
     reading_page(&req, &state, &user, "contacts", move |conn| {
         let contacts = portal::named_contacts(conn, &u)?;
         let (current, past): (Vec<_>, Vec<_>) = contacts.into_iter().partition(|c| c.current);
-        Ok(serde_json::json!({ "current": current, "past": past }))
+        let (agencies, referrals) = (portal::agencies(conn, &u)?, portal::referrals(conn, &u)?);
+        Ok(serde_json::json!({
+            "current": current,
+            "past": past,
+            "agencies": agencies,
+            "referrals": referrals,
+        }))
     })
     .await
 }

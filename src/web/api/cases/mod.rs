@@ -8,6 +8,7 @@ pub mod groups;
 pub mod milestones;
 pub mod property;
 pub mod relatives;
+pub mod support;
 pub mod updates;
 
 use actix_web::{HttpResponse, web};

@@ -3,7 +3,7 @@
 use crate::domain::FollowUpId;
 use crate::family::messages::{self};
 use crate::family::portal::{
-    self, Appointment, NamedContact, Overview, PropertyView, TimelineItem,
+    self, AgencyView, Appointment, NamedContact, Overview, PropertyView, ReferralView, TimelineItem,
 };
 use crate::family::portal::{mark_notices_read, notices_of, timeline_marked_read};
 use crate::family::session::FamilyUser;
@@ -91,6 +91,25 @@ pub async fn contacts(state: web::Data<AppState>, user: FamilyUser) -> Answer {
         Ok(list)
     })
     .await
+}
+
+/// Contacts outside the force (a coroner's officer, witness care, an interpreter) that staff
+/// shared with the relative's family group.
+#[utoipa::path(
+    get, path = "/api/v1/family/agencies", tag = "family",
+    responses((status = 200, description = "Agency contacts, oldest first", body = Vec<AgencyView>), FamilyErrors),
+)]
+pub async fn agencies(state: web::Data<AppState>, user: FamilyUser) -> Answer {
+    json_answer(&state, move |conn| Ok(portal::agencies(conn, &user)?)).await
+}
+
+/// The relative's own referrals to support services, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/family/referrals", tag = "family",
+    responses((status = 200, description = "Referrals offered to the relative", body = Vec<ReferralView>), FamilyErrors),
+)]
+pub async fn referrals(state: web::Data<AppState>, user: FamilyUser) -> Answer {
+    json_answer(&state, move |conn| Ok(portal::referrals(conn, &user)?)).await
 }
 
 /// Upcoming appointments, soonest first.

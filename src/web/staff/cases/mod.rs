@@ -12,6 +12,7 @@ pub mod milestones;
 pub mod open;
 pub mod property;
 pub mod relatives;
+pub mod support;
 pub mod updates;
 
 use actix_web::http::StatusCode;
@@ -423,6 +424,8 @@ struct CaseView {
     follow_ups: Vec<crate::casework::follow_ups::FollowUpView>,
     timeline: Vec<timeline::Entry>,
     kinds: Vec<KindFilter>,
+    /// Relatives with Victims' Code entitlements outstanding.
+    outstanding: Vec<crate::casework::entitlements::RelativeStanding>,
     /// The operation the case is in, as the reader may see it.
     operation: Option<crate::casework::operations::Operation>,
     exit_plans: Vec<cases::ExitPlanRecord>,
@@ -496,6 +499,10 @@ pub async fn case(
                     current: Some(*k) == kind,
                 }))
                 .collect(),
+                outstanding: crate::casework::entitlements::standing(conn, &id)?
+                    .into_iter()
+                    .filter(|r| !r.outstanding.is_empty())
+                    .collect(),
                 operation: match crate::casework::operations::of_case(conn, &id)? {
                     Some(op) => Some(crate::casework::operations::read(conn, &me, &op)?),
                     None => None,

@@ -1,0 +1,13 @@
+DROP TRIGGER agency_contacts_view_case_insert ON agency_contacts;
+DROP TRIGGER agency_contacts_view_case_update ON agency_contacts;
+DROP TRIGGER agency_contacts_view_case_delete ON agency_contacts;
+DROP TRIGGER referrals_view_relative_insert ON referrals;
+DROP TRIGGER referrals_view_relative_update ON referrals;
+DROP TRIGGER referrals_view_relative_delete ON referrals;
+DROP TRIGGER referrals_append_only ON referrals;
+DROP TRIGGER referrals_no_truncate ON referrals;
+DROP TRIGGER entitlements_append_only ON entitlements;
+DROP TRIGGER entitlements_no_truncate ON entitlements;
+DROP TABLE entitlements;
+DROP TABLE referrals;
+DROP TABLE agency_contacts;

@@ -1,0 +1,13 @@
+DROP TRIGGER agency_contacts_view_case_insert;
+DROP TRIGGER agency_contacts_view_case_update;
+DROP TRIGGER agency_contacts_view_case_delete;
+DROP TRIGGER referrals_view_relative_insert;
+DROP TRIGGER referrals_view_relative_update;
+DROP TRIGGER referrals_view_relative_delete;
+DROP TRIGGER referrals_no_update;
+DROP TRIGGER referrals_no_delete;
+DROP TRIGGER entitlements_no_update;
+DROP TRIGGER entitlements_no_delete;
+DROP TABLE entitlements;
+DROP TABLE referrals;
+DROP TABLE agency_contacts;
