@@ -14,22 +14,13 @@ use crate::support::Browser;
 use crate::support::family::{
     FAMILY_API_READS, FAMILY_PAGES, family_token, fixture_with_mail, signed_in,
 };
-use crate::support::fixture::{Fixture, call, fixture};
+use crate::support::fixture::{Fixture, call, fixture, ok};
 
 /// Markers of the second group's things, of the restricted relative's, and of the first
 /// group's own (which its members must see, so that the crawl can fail).
 const B: &str = "bonly";
 const R: &str = "ronly";
 const A: &str = "aonly";
-
-async fn ok(f: &Fixture, method: Method, path: &str, token: &str, body: Value) -> Value {
-    let (status, answer) = call(&f.app, method.clone(), path, token, Some(body)).await;
-    assert!(
-        (200..300).contains(&status),
-        "{method} {path}: {status} {answer}"
-    );
-    answer
-}
 
 async fn refused(f: &Fixture, path: &str, token: &str, body: Value) -> (u16, Value) {
     call(&f.app, Method::POST, path, token, Some(body)).await

@@ -7,16 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::family::{family_token, signed_in};
-use crate::support::fixture::{Fixture, call, fixture};
-
-async fn ok(f: &Fixture, method: Method, path: &str, token: &str, body: Value) -> Value {
-    let (status, answer) = call(&f.app, method.clone(), path, token, Some(body)).await;
-    assert!(
-        (200..300).contains(&status),
-        "{method} {path}: {status} {answer}"
-    );
-    answer
-}
+use crate::support::fixture::{Fixture, call, fixture, ok};
 
 fn update(title: &str, milestone: &str, reached_on: Option<&str>) -> Value {
     let mut body = json!({"title": title, "body": "Your officer will explain.", "shared_with_family": true, "milestone": milestone});

@@ -4,18 +4,9 @@
 //! only; someone who cannot see every case posts nothing.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::fixture::{Fixture, call, fixture};
-
-async fn ok(f: &Fixture, method: Method, path: &str, token: &str, body: Value) -> Value {
-    let (status, answer) = call(&f.app, method.clone(), path, token, Some(body)).await;
-    assert!(
-        (200..300).contains(&status),
-        "{method} {path}: {status} {answer}"
-    );
-    answer
-}
+use crate::support::fixture::{Fixture, call, fixture, ok};
 
 /// Opens a case on `team` with a relative for each name, each invited to the portal; returns
 /// the case's id and the relatives' ids.

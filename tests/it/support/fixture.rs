@@ -78,6 +78,16 @@ pub async fn call(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A call that must succeed (2xx); its answer.
+pub async fn ok(f: &Fixture, method: Method, path: &str, token: &str, body: Value) -> Value {
+    let (status, answer) = call(&f.app, method.clone(), path, token, Some(body)).await;
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {answer}"
+    );
+    answer
+}
+
 pub async fn fixture() -> Fixture {
     fixture_with(|_| {}).await
 }

@@ -243,9 +243,45 @@ pub async fn entitlements_view((req, state, user, path): CaseGet) -> Page {
     entitlements_page(on, StatusCode::OK, &form, FormErrors::default()).await
 }
 
+/// The end of either form of the entitlements page: the checked input written by `write`,
+/// back to the page; or the page again (422) with the errors under the form's `prefix`.
+async fn save_entitlement<T: Send + 'static, R: Send + 'static>(
+    (req, state, user, path, form): (
+        actix_web::HttpRequest,
+        actix_web::web::Data<crate::state::AppState>,
+        crate::auth::CaseworkOnCase,
+        crate::domain::CaseId,
+        EntitlementForm,
+    ),
+    checked: Result<T, Result<FormErrors, crate::error::AppError>>,
+    prefix: &'static str,
+    write: impl FnOnce(
+        &mut crate::db::DbConn,
+        &crate::auth::session::StaffUser,
+        &crate::domain::CaseId,
+        T,
+    ) -> Result<R, crate::error::AppError>
+    + Send
+    + 'static,
+) -> Page {
+    let (me, cid) = (user.0.clone(), path.clone());
+    save(
+        &state,
+        checked,
+        move |conn, new| write(conn, &me, &cid, new),
+        "relative_id",
+        |_| format!("{}/entitlements?saved=1", case_url(&path)),
+        async |errors| {
+            let on = Asked::new(&req, &state, &user, &path);
+            let errors = errors.prefixed(prefix);
+            entitlements_page(on, StatusCode::UNPROCESSABLE_ENTITY, &form, errors).await
+        },
+    )
+    .await
+}
+
 pub async fn referral_record((req, state, user, path, form): CasePost<EntitlementForm>) -> Page {
     let form = form.into_inner()?;
-    let id = path.into_inner();
     let mut v = Validator::default();
     let new = input::referral(
         ReferralFields {
@@ -259,25 +295,15 @@ pub async fn referral_record((req, state, user, path, form): CasePost<Entitlemen
         &mut v,
     );
     let checked = v.finish_with(new);
-    let (me, cid) = (user.0.clone(), id.clone());
-    save(
-        &state,
-        checked,
-        move |conn, new| entitlements::refer(conn, &me, &cid, &new),
-        "relative_id",
-        |_| format!("{}/entitlements?saved=1", case_url(&id)),
-        async |errors| {
-            let on = Asked::new(&req, &state, &user, &id);
-            let errors = errors.prefixed("referral_");
-            entitlements_page(on, StatusCode::UNPROCESSABLE_ENTITY, &form, errors).await
-        },
-    )
+    let asked = (req, state, user, path.into_inner(), form);
+    save_entitlement(asked, checked, "referral_", |conn, me, id, new| {
+        entitlements::refer(conn, me, id, &new)
+    })
     .await
 }
 
 pub async fn entitlement_record((req, state, user, path, form): CasePost<EntitlementForm>) -> Page {
     let form = form.into_inner()?;
-    let id = path.into_inner();
     let mut v = Validator::default();
     let new = input::entitlement(
         EntitlementFields {
@@ -289,18 +315,9 @@ pub async fn entitlement_record((req, state, user, path, form): CasePost<Entitle
         &mut v,
     );
     let checked = v.finish_with(new);
-    let (me, cid) = (user.0.clone(), id.clone());
-    save(
-        &state,
-        checked,
-        move |conn, new| entitlements::meet(conn, &me, &cid, &new),
-        "relative_id",
-        |_| format!("{}/entitlements?saved=1", case_url(&id)),
-        async |errors| {
-            let on = Asked::new(&req, &state, &user, &id);
-            let errors = errors.prefixed("entitlement_");
-            entitlements_page(on, StatusCode::UNPROCESSABLE_ENTITY, &form, errors).await
-        },
-    )
+    let asked = (req, state, user, path.into_inner(), form);
+    save_entitlement(asked, checked, "entitlement_", |conn, me, id, new| {
+        entitlements::meet(conn, me, id, &new)
+    })
     .await
 }
