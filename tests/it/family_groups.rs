@@ -182,6 +182,12 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
     f.log_contact(o, json!({"channel": "visit", "direction": "outbound", "discussion": "x", "relatives": [ivy], "family_summary": "We saw you, aonly."})).await;
     let group_flo = f.app.create_user(liaison::domain::Role::Officer, &[]).await;
     ok(&f, Method::POST, &f.case("/assignments"), m, json!({"user_id": group_flo.id, "role": "flo", "visible_to_family": true, "working_hours": "Bonly hours", "contact_email": "flo.bonly@example.org", "family_group_id": group_b})).await;
+    for (group, marker) in [(&group_b, B), (&group_a, A)] {
+        ok(&f, Method::POST, &f.case("/agencies"), o, json!({"name": "Nia Cole", "organisation": format!("Language line {marker}"), "role": "interpreter", "shared_with_family": true, "family_group_id": group})).await;
+    }
+    for (relative, marker) in [(&rue_id, B), (&ivy, A)] {
+        ok(&f, Method::POST, &f.case("/referrals"), o, json!({"relative_id": relative, "organisation": format!("Support {marker}"), "offered_on": "2026-11-02", "outcome": "declined"})).await;
+    }
 
     // Kit is restricted: by the SIO or a manager only, with a reason officers cannot read.
     let restrict = f.case(&format!("/relatives/{kit_id}/restrict"));

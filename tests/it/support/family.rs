@@ -26,10 +26,12 @@ pub const FAMILY_PAGES: [&str; 8] = [
 ];
 
 /// Every API read a relative's token opens (calendar files aside).
-pub const FAMILY_API_READS: [&str; 8] = [
+pub const FAMILY_API_READS: [&str; 10] = [
     "/api/v1/family/case",
     "/api/v1/family/timeline",
     "/api/v1/family/contacts",
+    "/api/v1/family/agencies",
+    "/api/v1/family/referrals",
     "/api/v1/family/appointments",
     "/api/v1/family/property",
     "/api/v1/family/notices",
