@@ -69,6 +69,13 @@ pub struct Settings {
     /// (nginx, most load balancers) or `forwarded` (RFC 7239). Only that one is read: a proxy
     /// passes the other on as the client sent it.
     pub proxy_header: String,
+    /// The force, as families read it in every message ("Northshire Police").
+    pub force_name: String,
+    /// The force's family liaison phone number, shown to a relative who cannot get a link.
+    pub family_liaison_phone: String,
+    /// How long a notice to a relative waits for others to join it, so that a burst of
+    /// changes reaches them as one message. 0: no wait (notices waiting are still joined).
+    pub notice_window_seconds: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +119,10 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             proxy_header: "x-forwarded-for".to_owned(),
             bank_holidays_file: None,
+            // Demo values: a fictional force.
+            force_name: "Northshire Police".to_owned(),
+            family_liaison_phone: "101".to_owned(),
+            notice_window_seconds: 600,
         }
     }
 }
@@ -166,6 +177,14 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub proxy_header: ProxyHeader,
     pub notify: NotifyConfig,
+    pub force: Force,
+}
+
+/// The force running the portal, as families are told of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Force {
+    pub name: String,
+    pub family_liaison_phone: String,
 }
 
 /// How notifications are delivered.
@@ -184,6 +203,9 @@ pub struct NotifyConfig {
     /// `None`: this instance's workers do not run the scheduler.
     pub scheduler_interval: Option<std::time::Duration>,
     pub rules: crate::notify::scheduler::Rules,
+    /// How long a notice to a relative waits for others to join it.
+    pub notice_window: chrono::Duration,
+    pub force_name: String,
 }
 
 /// Key material for signing tokens. `Debug` never prints it.
@@ -275,6 +297,20 @@ impl Config {
                     settings.mail_from
                 )
             })?;
+        if settings.notice_window_seconds < 0 {
+            bail!(
+                "notice_window_seconds must be 0 or more (got {})",
+                settings.notice_window_seconds
+            );
+        }
+        for (name, value) in [
+            ("force_name", &settings.force_name),
+            ("family_liaison_phone", &settings.family_liaison_phone),
+        ] {
+            if value.trim().is_empty() {
+                bail!("{name} must not be empty: families read it");
+            }
+        }
         if let Some(url) = &settings.smtp_url {
             let scheme = url.split("://").next().unwrap_or("");
             if scheme != "smtp" && scheme != "smtps" {
@@ -298,8 +334,14 @@ impl Config {
                 escalation_delay: chrono::Duration::hours(settings.escalation_delay_hours.max(0)),
                 calendar: std::sync::Arc::new(calendar(&settings)?),
             },
+            notice_window: chrono::Duration::seconds(settings.notice_window_seconds),
+            force_name: settings.force_name.trim().to_owned(),
         };
         Ok(Config {
+            force: Force {
+                name: settings.force_name.trim().to_owned(),
+                family_liaison_phone: settings.family_liaison_phone.trim().to_owned(),
+            },
             notify,
             cookie_secure: cookie_secure_for(&public_url)?,
             data_dir,

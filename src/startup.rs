@@ -161,6 +161,8 @@ fn serve(
             .configure(routes)
             .default_service(web::to(fallback))
             .wrap(from_fn(ops::track))
+            // `/family/` reaches `/family`, as people type and paste it.
+            .wrap(actix_web::middleware::NormalizePath::trim())
             .wrap(security_headers(hsts))
     })
     .workers(workers)

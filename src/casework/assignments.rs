@@ -11,7 +11,7 @@ use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::groups;
-use crate::casework::notices::{notify_family, notify_groups};
+use crate::casework::notices::{News, notify_family, notify_groups};
 use crate::casework::record::require_open;
 use crate::casework::types::AssignmentRole;
 use crate::db::schema::{assignments, users};
@@ -164,11 +164,17 @@ fn tell_family(
     case_id: &CaseId,
     group: Option<&FamilyGroupId>,
     cause: &str,
+    by: &UserId,
 ) -> QueryResult<()> {
-    let kind = Kind::FamilyContactChanged;
+    let news = News {
+        kind: Kind::FamilyContactChanged,
+        cause,
+        by,
+        path: "/family/contacts".into(),
+    };
     match group {
-        Some(group) => notify_groups(conn, case_id, std::slice::from_ref(group), kind, cause),
-        None => notify_family(conn, case_id, kind, cause),
+        Some(group) => notify_groups(conn, case_id, std::slice::from_ref(group), &news),
+        None => notify_family(conn, case_id, &news),
     }
 }
 
@@ -256,7 +262,13 @@ pub fn assign(
         )?;
         if new.visible_to_family {
             let cause = format!("assignment:{id}");
-            tell_family(conn, case_id, new.family_group_id.as_ref(), &cause)?;
+            tell_family(
+                conn,
+                case_id,
+                new.family_group_id.as_ref(),
+                &cause,
+                &user.id,
+            )?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "assignment.create")
             .record("assignment", &id)
@@ -305,7 +317,7 @@ pub fn end(
             .execute(conn)?;
         if visible {
             let cause = format!("assignment-end:{id}");
-            tell_family(conn, case_id, group.as_ref(), &cause)?;
+            tell_family(conn, case_id, group.as_ref(), &cause, &user.id)?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "assignment.end")
             .record("assignment", id)

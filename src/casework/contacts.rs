@@ -12,7 +12,7 @@ use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::cases::Case;
 use crate::casework::follow_ups::{self, NewFollowUp};
-use crate::casework::notices::notify_groups_of;
+use crate::casework::notices::{News, notify_groups_of};
 use crate::casework::record::require_open;
 use crate::casework::time::london_date;
 use crate::casework::types::{ContactChannel, Direction};
@@ -289,7 +289,13 @@ pub fn log(
             .execute(conn)?;
         if new.family_summary.is_some() {
             let cause = format!("contact:{id}");
-            notify_groups_of(conn, case_id, &new.relatives, Kind::FamilyNews, &cause)?;
+            let news = News {
+                kind: Kind::FamilyNews,
+                cause: &cause,
+                by: &user.id,
+                path: format!("/family/timeline#contact-{id}"),
+            };
+            notify_groups_of(conn, case_id, &new.relatives, &news)?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "contact.create")
             .record("contact", &id)
@@ -420,7 +426,13 @@ pub fn amend(
                 .select(contact_relatives::relative_id)
                 .load(conn)?;
             let cause = format!("amendment:{id}");
-            notify_groups_of(conn, case_id, &with, Kind::FamilyNews, &cause)?;
+            let news = News {
+                kind: Kind::FamilyNews,
+                cause: &cause,
+                by: &user.id,
+                path: format!("/family/timeline#contact-{contact_id}"),
+            };
+            notify_groups_of(conn, case_id, &with, &news)?;
         }
         audit::event(&Actor::Staff(user.id.clone()), "contact.amend")
             .record("contact", contact_id)

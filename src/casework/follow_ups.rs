@@ -12,7 +12,7 @@ use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::cases::Case;
 use crate::casework::groups;
-use crate::casework::notices::notify_groups;
+use crate::casework::notices::{News, notify_groups};
 use crate::casework::record::require_open;
 use crate::casework::types::FollowUpStatus;
 use crate::db::schema::{contacts, follow_up_events, follow_ups, relatives, team_members, users};
@@ -278,7 +278,12 @@ pub fn insert(
     event(conn, &id, &case.id, "created", "", &user.id)?;
     if let Some(group) = group {
         let cause = format!("appointment:{id}:{}", new.due_at);
-        notify_groups(conn, &case.id, &[group], Kind::FamilyAppointment, &cause)?;
+        notify_groups(
+            conn,
+            &case.id,
+            &[group],
+            &appointment_news(&cause, user, &id),
+        )?;
     }
     audit::event(&Actor::Staff(user.id.clone()), "follow_up.create")
         .record("follow_up", &id)
@@ -369,6 +374,16 @@ struct Trail<'a> {
     action: &'static str,
 }
 
+/// A notice of an appointment arranged or changed, linking to it on the family's page.
+fn appointment_news<'a>(cause: &'a str, user: &'a StaffUser, id: &FollowUpId) -> News<'a> {
+    News {
+        kind: Kind::FamilyAppointment,
+        cause,
+        by: &user.id,
+        path: format!("/family/appointments#appointment-{id}"),
+    }
+}
+
 /// Ends every change to an open follow-up in the same order: bumps its version, writes the
 /// event, tells the family where the trail says so, writes the audit event, and answers the
 /// follow-up as it now stands.
@@ -384,7 +399,7 @@ fn finish_change(
     if let Some(cause) = &trail.family_notice {
         let group = find(conn, case_id, id)?.and_then(|f| f.family_group_id);
         let groups: Vec<FamilyGroupId> = group.into_iter().collect();
-        notify_groups(conn, case_id, &groups, Kind::FamilyAppointment, cause)?;
+        notify_groups(conn, case_id, &groups, &appointment_news(cause, user, id))?;
     }
     audit::event(&Actor::Staff(user.id.clone()), trail.action)
         .record("follow_up", id)

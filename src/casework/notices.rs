@@ -1,15 +1,32 @@
 //! Telling a case's family, or some of its groups, there is news: one notice per relative who
 //! can read the portal (and is not restricted), once per cause. Written in the transaction of
-//! the record that caused it.
+//! the record that caused it. Each notice says who acted (so the message can name them) and
+//! which family page it is about (so the portal notice links to it).
 
 use diesel::prelude::*;
 
 use crate::casework::types::AccessState;
 use crate::db::schema::relatives;
 use crate::db::{DbConn, MultiBackend};
-use crate::domain::{CaseId, FamilyGroupId, RelativeId};
+use crate::domain::{CaseId, FamilyGroupId, RelativeId, UserId};
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
+
+/// What the family is told of: the kind of news, the event it comes from (told once per
+/// cause), the staff member who acted and the family page it is about.
+pub struct News<'a> {
+    pub kind: Kind,
+    pub cause: &'a str,
+    pub by: &'a UserId,
+    /// A path under `/family`, with an anchor where the page has one for the item.
+    pub path: String,
+}
+
+impl News<'_> {
+    fn payload(&self) -> serde_json::Value {
+        serde_json::json!({ "by": self.by, "path": self.path })
+    }
+}
 
 /// The relatives of a case who can read the portal: invited or active (not suspended), and
 /// not restricted.
@@ -22,14 +39,9 @@ fn reachable(case_id: &CaseId) -> relatives::BoxedQuery<'_, MultiBackend> {
 }
 
 /// Tells each relative who can read the portal that there is news, once per `cause`.
-pub fn notify_family(
-    conn: &mut DbConn,
-    case_id: &CaseId,
-    kind: Kind,
-    cause: &str,
-) -> QueryResult<()> {
+pub fn notify_family(conn: &mut DbConn, case_id: &CaseId, news: &News<'_>) -> QueryResult<()> {
     let to_tell = reachable(case_id).select(relatives::id).load(conn)?;
-    notify(conn, case_id, to_tell, kind, cause)
+    notify(conn, case_id, to_tell, news)
 }
 
 /// Tells the relatives of these family groups who can read the portal that there is news.
@@ -37,32 +49,31 @@ pub fn notify_groups(
     conn: &mut DbConn,
     case_id: &CaseId,
     groups: &[FamilyGroupId],
-    kind: Kind,
-    cause: &str,
+    news: &News<'_>,
 ) -> QueryResult<()> {
     let to_tell = reachable(case_id)
         .filter(relatives::family_group_id.eq_any(groups))
         .select(relatives::id)
         .load(conn)?;
-    notify(conn, case_id, to_tell, kind, cause)
+    notify(conn, case_id, to_tell, news)
 }
 
 fn notify(
     conn: &mut DbConn,
     case_id: &CaseId,
     relatives: Vec<RelativeId>,
-    kind: Kind,
-    cause: &str,
+    news: &News<'_>,
 ) -> QueryResult<()> {
+    let payload = news.payload();
     for relative in relatives {
         outbox::enqueue(
             conn,
             &Notice {
-                kind,
+                kind: news.kind,
                 recipient: Recipient::Relative(relative),
                 case_id: Some(case_id.clone()),
-                cause: cause.to_owned(),
-                payload: serde_json::json!({}),
+                cause: news.cause.to_owned(),
+                payload: payload.clone(),
             },
         )?;
     }
@@ -75,11 +86,10 @@ pub fn notify_groups_of(
     conn: &mut DbConn,
     case_id: &CaseId,
     with: &[RelativeId],
-    kind: Kind,
-    cause: &str,
+    news: &News<'_>,
 ) -> QueryResult<()> {
     if with.is_empty() {
-        return notify_family(conn, case_id, kind, cause);
+        return notify_family(conn, case_id, news);
     }
     // One query: the reachable relatives of the groups of those it was with.
     let with_them = diesel::alias!(relatives as with_them);
@@ -92,5 +102,5 @@ pub fn notify_groups_of(
         .filter(relatives::family_group_id.eq_any(groups))
         .select(relatives::id)
         .load(conn)?;
-    notify(conn, case_id, to_tell, kind, cause)
+    notify(conn, case_id, to_tell, news)
 }

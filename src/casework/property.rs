@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
-use crate::casework::notices::notify_family;
+use crate::casework::notices::{News, notify_family};
 use crate::casework::record::require_open;
 use crate::casework::types::PropertyStatus;
 use crate::db::schema::{property_events, property_items};
@@ -111,7 +111,13 @@ fn finish_change(
         ))
         .execute(conn)?;
     let cause = format!("property:{id}:{}", trail.cause);
-    notify_family(conn, case_id, Kind::FamilyNews, &cause)?;
+    let news = News {
+        kind: Kind::FamilyNews,
+        cause: &cause,
+        by: &user.id,
+        path: "/family/property".into(),
+    };
+    notify_family(conn, case_id, &news)?;
     audit::event(&Actor::Staff(user.id.clone()), trail.action)
         .record("property_item", id)
         .case(case_id)

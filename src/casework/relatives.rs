@@ -255,6 +255,8 @@ pub struct Preferences {
     pub notify_by_email: bool,
     pub quiet_hours: Option<(NaiveTime, NaiveTime)>,
     pub language: Lang,
+    /// Messages that name neither the force nor an officer (a shared phone or inbox).
+    pub discreet: bool,
 }
 
 /// Saves a relative's preferences as a new version (so a staff edit made from an older copy
@@ -272,6 +274,7 @@ pub fn set_preferences(
                 relatives::quiet_hours_start.eq(start),
                 relatives::quiet_hours_end.eq(end),
                 relatives::language.eq(prefs.language),
+                relatives::discreet_notices.eq(prefs.discreet),
                 relatives::version.eq(relatives::version + 1),
                 relatives::updated_at.eq(db::now()),
             ))

@@ -12,7 +12,7 @@ use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::groups;
 use crate::casework::milestones::{self, Reached};
-use crate::casework::notices::{notify_family, notify_groups};
+use crate::casework::notices::{News, notify_family, notify_groups};
 use crate::casework::operations;
 use crate::casework::record::{self, Case, require_open};
 use crate::casework::types::{CaseStatus, Milestone};
@@ -106,10 +106,16 @@ fn insert(
             .execute(conn)?;
     }
     let cause = format!("update:{id}");
+    let news = News {
+        kind: Kind::FamilyNews,
+        cause: &cause,
+        by: &user.id,
+        path: format!("/family/timeline#update-{id}"),
+    };
     match (new.shared_with_family, new.groups.is_empty()) {
         (false, _) => {}
-        (true, true) => notify_family(conn, &case.id, Kind::FamilyNews, &cause)?,
-        (true, false) => notify_groups(conn, &case.id, &new.groups, Kind::FamilyNews, &cause)?,
+        (true, true) => notify_family(conn, &case.id, &news)?,
+        (true, false) => notify_groups(conn, &case.id, &new.groups, &news)?,
     }
     audit::event(&Actor::Staff(user.id.clone()), "update.post")
         .record("update", &id)

@@ -313,6 +313,7 @@ diesel::table! {
         family_group_id -> Nullable<Text>,
         restricted_at -> Nullable<Timestamp>,
         restricted_by -> Nullable<Text>,
+        discreet_notices -> Bool,
     }
 }
 
@@ -498,6 +499,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         read_at -> Nullable<Timestamp>,
+        merged_into -> Nullable<Text>,
     }
 }
 

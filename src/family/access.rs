@@ -116,7 +116,7 @@ pub fn invite(
                 recipient: Recipient::Relative(id.clone()),
                 case_id: Some(case_id.clone()),
                 cause: format!("invitation:{}", new_row_id()),
-                payload: serde_json::json!({ "hours": links::INVITATION_HOURS }),
+                payload: serde_json::json!({ "hours": links::INVITATION_HOURS, "by": user.id }),
             },
         )?;
         audited(conn, user, case_id, id, "relative.invite")

@@ -16,7 +16,7 @@ use crate::audit::{self, Actor};
 use crate::auth::session::StaffUser;
 use crate::casework::access;
 use crate::casework::groups;
-use crate::casework::notices::notify_groups;
+use crate::casework::notices::{News, notify_groups};
 use crate::casework::types::AssignmentRole;
 use crate::db::schema::{assignments, cases, message_reads, messages, relatives, users};
 use crate::db::{self, DbConn};
@@ -357,6 +357,7 @@ pub fn send_from_family(
                     payload: serde_json::json!({
                         "reference": reference,
                         "category_label": category.label(),
+                        "path": format!("/staff/cases/{}/messages#message-{id}", user.case_id),
                     }),
                 },
             )?;
@@ -462,7 +463,13 @@ pub fn send_from_staff(
             }
         }
         let cause = format!("message:{id}");
-        notify_groups(conn, case_id, &[group], Kind::FamilyNews, &cause)?;
+        let news = News {
+            kind: Kind::FamilyNews,
+            cause: &cause,
+            by: &user.id,
+            path: format!("/family/messages#message-{id}"),
+        };
+        notify_groups(conn, case_id, &[group], &news)?;
         audit::event(&Actor::Staff(user.id.clone()), "message.send")
             .record("message", &id)
             .case(case_id)
@@ -544,7 +551,13 @@ pub fn close_concern(
             .execute(conn)?;
         let cause = format!("message:{id}:closed");
         let group: Vec<FamilyGroupId> = message.family_group_id.clone().into_iter().collect();
-        notify_groups(conn, case_id, &group, Kind::FamilyNews, &cause)?;
+        let news = News {
+            kind: Kind::FamilyNews,
+            cause: &cause,
+            by: &user.id,
+            path: format!("/family/messages#message-{id}"),
+        };
+        notify_groups(conn, case_id, &group, &news)?;
         audit::event(&Actor::Staff(user.id.clone()), "message.close_concern")
             .record("message", id)
             .case(case_id)

@@ -29,20 +29,29 @@ pub struct FamilyPreferences {
     #[serde(default)]
     pub(crate) quiet_hours_end: Option<ClockTime>,
     pub(crate) language: Lang,
+    /// Messages that name neither the force nor an officer, for a shared phone or inbox.
+    #[serde(default)]
+    pub(crate) discreet: bool,
 }
 
 /// The relative's settings as they stand.
 pub fn of(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<FamilyPreferences> {
-    let (by_email, start, end, language): (bool, Option<String>, Option<String>, Lang) =
-        relatives_t::table
-            .find(relative)
-            .select((
-                relatives_t::notify_by_email,
-                relatives_t::quiet_hours_start,
-                relatives_t::quiet_hours_end,
-                relatives_t::language,
-            ))
-            .first(conn)?;
+    let (by_email, start, end, language, discreet): (
+        bool,
+        Option<String>,
+        Option<String>,
+        Lang,
+        bool,
+    ) = relatives_t::table
+        .find(relative)
+        .select((
+            relatives_t::notify_by_email,
+            relatives_t::quiet_hours_start,
+            relatives_t::quiet_hours_end,
+            relatives_t::language,
+            relatives_t::discreet_notices,
+        ))
+        .first(conn)?;
     Ok(FamilyPreferences {
         channel: if by_email {
             NoticeChannel::Email
@@ -52,6 +61,7 @@ pub fn of(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<FamilyPrefere
         quiet_hours_start: start.map(ClockTime::from),
         quiet_hours_end: end.map(ClockTime::from),
         language,
+        discreet,
     })
 }
 
@@ -70,6 +80,7 @@ pub fn set_language(conn: &mut DbConn, relative: &RelativeId, lang: Lang) -> Res
             notify_by_email: now.channel == NoticeChannel::Email,
             quiet_hours: quiet,
             language: lang,
+            discreet: now.discreet,
         },
     )
 }

@@ -19,6 +19,8 @@ pub struct InboxItem {
     pub id: NotificationId,
     pub kind: Kind,
     pub summary: String,
+    /// The page of the item the notice is about.
+    pub link: String,
     pub case_id: Option<CaseId>,
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub created_at: NaiveDateTime,
@@ -87,22 +89,33 @@ pub fn list(
     Ok(rows
         .into_iter()
         .map(|(id, kind, case_id, payload, created_at, read_at)| {
-            let ctx = match recipient {
+            let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
+            let path = payload.get("path").and_then(Value::as_str);
+            let (summary, link) = match recipient {
                 Recipient::Staff(_) => {
-                    let payload = serde_json::from_str(&payload).unwrap_or(Value::Null);
-                    render::staff_context("", "", &payload)
+                    let summary = templates
+                        .subject(kind, &render::staff_context("", "", &payload))
+                        .unwrap_or_else(|_| kind.label().to_owned());
+                    let link = match (path, &case_id) {
+                        (Some(path), _) if path.starts_with("/staff/") => path.to_owned(),
+                        (_, Some(case)) => format!("/staff/cases/{case}"),
+                        (None | Some(_), None) => "/staff".to_owned(),
+                    };
+                    (summary, link)
                 }
                 Recipient::Relative(_, lang) => {
-                    render::family_context(kind, lang, "", "", &Value::Null)
+                    let link = match path {
+                        Some(path) if path.starts_with("/family/") => path.to_owned(),
+                        _ => "/family".to_owned(),
+                    };
+                    (render::family_summary(kind, lang), link)
                 }
             };
-            let summary = templates
-                .subject(kind, &ctx)
-                .unwrap_or_else(|_| kind.label().to_owned());
             InboxItem {
                 id,
                 kind,
                 summary,
+                link,
                 case_id,
                 created_at,
                 read_at,

@@ -49,6 +49,14 @@ crate::text_enum!(
 );
 
 impl Kind {
+    /// News for a family: waits out the notice window and is joined with the other news
+    /// waiting for the same relative into one message.
+    pub const NEWS: [Kind; 3] = [
+        Kind::FamilyNews,
+        Kind::FamilyAppointment,
+        Kind::FamilyContactChanged,
+    ];
+
     /// Notices to relatives never carry case detail and respect quiet hours.
     pub fn is_for_family(self) -> bool {
         self.as_str().starts_with("family_") && self != Kind::FamilyMessage

@@ -255,6 +255,8 @@ pub fn retry(
                 ));
             }
         }
+        // Sent again on its own if it was carried by another; the notices it carried go
+        // with it again.
         diesel::update(notifications::table.find(id))
             .set((
                 notifications::status.eq(Status::Pending),
@@ -262,8 +264,16 @@ pub fn retry(
                 notifications::next_attempt_at.eq(db::now()),
                 notifications::lease_owner.eq(None::<String>),
                 notifications::lease_until.eq(None::<NaiveDateTime>),
+                notifications::merged_into.eq(None::<NotificationId>),
             ))
             .execute(conn)?;
+        diesel::update(
+            notifications::table
+                .filter(notifications::merged_into.eq(id))
+                .filter(notifications::status.eq(Status::Failed)),
+        )
+        .set(notifications::status.eq(Status::Pending))
+        .execute(conn)?;
         crate::audit::event(actor, "notification.retry")
             .record("notification", id)
             .write(conn)?;

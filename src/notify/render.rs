@@ -1,7 +1,8 @@
 //! Turning a notification into an e-mail: subject, plain text and HTML in one multipart
 //! message. Staff e-mails come from `templates/email/<kind>/`; every family e-mail comes from
-//! `templates/email/family/` with its words from the family's language catalogue, and never
-//! carries case detail: it says there is news and links to the portal.
+//! `templates/email/family/` with its words from the family's language catalogue (`Letter`),
+//! and never carries case detail: it says who has shared how many new things, names the
+//! force unless the relative asked for discreet messages, and links to the portal.
 
 use handlebars::Handlebars;
 use lettre::Message;
@@ -10,8 +11,9 @@ use rust_embed::RustEmbed;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::casework::types::AssignmentRole;
 use crate::domain::NotificationId;
-use crate::i18n::{Lang, TranslateHelper};
+use crate::i18n::{self, Lang, TranslateHelper};
 use crate::notify::Kind;
 
 #[derive(RustEmbed)]
@@ -107,22 +109,150 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// The template context for a family notice: only a name, the language and a link. The
-/// payload is deliberately not passed through.
-pub fn family_context(kind: Kind, lang: Lang, name: &str, link: &str, payload: &Value) -> Value {
-    let key = kind
-        .as_str()
+/// Who a family message is from, in the words the relative reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    /// One person acted: named with their role on the case, if they have one.
+    Person {
+        name: String,
+        role: Option<AssignmentRole>,
+    },
+    /// Several people, or nobody in particular.
+    Team,
+}
+
+/// Everything a family e-mail says, before it is put into words.
+pub struct Letter<'a> {
+    /// The kind of the notice that carries the message (the first of a burst).
+    pub kind: Kind,
+    pub lang: Lang,
+    pub name: &'a str,
+    /// Where the button goes (the portal, or a sign-in link).
+    pub link: &'a str,
+    /// The portal's address, stated in every message so the relative can come back.
+    pub portal: &'a str,
+    /// The force's name; `None` for discreet messages.
+    pub force: Option<&'a str>,
+    pub sender: Sender,
+    /// How many new things the message is about (a burst joined into one).
+    pub count: usize,
+    /// The minutes or hours a link works, for sign-in links and invitations.
+    pub payload: &'a Value,
+}
+
+fn say(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+    i18n::text(lang, key, args).unwrap_or_else(|| key.to_owned())
+}
+
+/// The one-line summary of a family notice, in the portal inbox and as a single e-mail's
+/// subject: never any case detail.
+pub fn family_summary(kind: Kind, lang: Lang) -> String {
+    say(
+        lang,
+        &format!("email-family-{}-subject", kind_key(kind)),
+        &[],
+    )
+}
+
+fn kind_key(kind: Kind) -> String {
+    kind.as_str()
         .trim_start_matches("family_")
-        .replace('_', "-");
-    json!({
-        "lang": lang.as_str(),
-        "name": name,
-        "link": link,
-        "subject_key": format!("email-family-{key}-subject"),
-        "body_key": format!("email-family-{key}-body"),
-        "minutes": payload.get("minutes").cloned().unwrap_or(json!(15)),
-        "hours": payload.get("hours").cloned().unwrap_or(json!(72)),
-    })
+        .replace('_', "-")
+}
+
+impl Letter<'_> {
+    fn sender_words(&self) -> String {
+        let key = match &self.sender {
+            Sender::Team => return say(self.lang, "email-from-team", &[]),
+            Sender::Person {
+                role: Some(role), ..
+            } => format!("email-from-{}", role.as_str()),
+            Sender::Person { role: None, .. } => "email-from-staff".to_owned(),
+        };
+        let name = match &self.sender {
+            Sender::Person { name, .. } => name.clone(),
+            Sender::Team => String::new(),
+        };
+        say(self.lang, &key, &[("name", name)])
+    }
+
+    /// The template context: the subject and the paragraphs, already in the relative's words.
+    pub fn context(&self) -> Value {
+        let lang = self.lang;
+        let count = self.count.max(1).to_string();
+        let is_link = crate::family::links::Purpose::of_kind(self.kind).is_some();
+        let summary = family_summary(self.kind, lang);
+        let subject = match (self.force, self.count > 1 && !is_link) {
+            (Some(force), false) => say(
+                lang,
+                "email-subject",
+                &[("force", force.to_owned()), ("summary", summary)],
+            ),
+            (Some(force), true) => say(
+                lang,
+                "email-subject-several",
+                &[("force", force.to_owned()), ("count", count.clone())],
+            ),
+            (None, false) if is_link => summary,
+            (None, false) => say(lang, "email-subject-discreet", &[]),
+            (None, true) => say(
+                lang,
+                "email-subject-several-discreet",
+                &[("count", count.clone())],
+            ),
+        };
+        let what = if is_link {
+            let minutes = self
+                .payload
+                .get("minutes")
+                .and_then(Value::as_i64)
+                .unwrap_or(15);
+            let hours = self
+                .payload
+                .get("hours")
+                .and_then(Value::as_i64)
+                .unwrap_or(72);
+            say(
+                lang,
+                &format!("email-family-{}-body", kind_key(self.kind)),
+                &[
+                    ("minutes", minutes.to_string()),
+                    ("hours", hours.to_string()),
+                ],
+            )
+        } else {
+            let key = match (self.force.is_some(), self.count > 1) {
+                (true, true) => "email-several-by".to_owned(),
+                (true, false) => format!("email-{}-by", kind_key(self.kind)),
+                (false, true) => "email-discreet-several".to_owned(),
+                (false, false) => "email-discreet-one".to_owned(),
+            };
+            say(lang, &key, &[("from", self.sender_words()), ("count", count)])
+        };
+        let button = if is_link {
+            say(lang, "email-use-link", &[])
+        } else {
+            say(lang, "email-open-portal", &[])
+        };
+        let mut paragraphs = vec![
+            say(lang, "email-greeting", &[("name", self.name.to_owned())]),
+            what,
+            format!("{button}: {}", self.link),
+            say(
+                lang,
+                "email-portal-address",
+                &[("portal", self.portal.to_owned())],
+            ),
+        ];
+        match self.force {
+            Some(force) => {
+                paragraphs.push(say(lang, "email-signature", &[("force", force.to_owned())]));
+                paragraphs.push(say(lang, "email-footer", &[]));
+            }
+            None => paragraphs.push(say(lang, "email-footer-discreet", &[])),
+        }
+        json!({ "lang": lang.as_str(), "subject": subject, "paragraphs": paragraphs })
+    }
 }
 
 /// The template context for a staff notice: the payload's fields, the name and the link.
@@ -165,17 +295,45 @@ pub fn build_message(
 mod tests {
     use super::*;
 
+    fn letter<'a>(
+        kind: Kind,
+        lang: Lang,
+        name: &'a str,
+        force: Option<&'a str>,
+        sender: Sender,
+        count: usize,
+    ) -> Letter<'a> {
+        static NO_PAYLOAD: Value = Value::Null;
+        Letter {
+            kind,
+            lang,
+            name,
+            link: "https://liaison.example/family",
+            portal: "https://liaison.example/family",
+            force,
+            sender,
+            count,
+            payload: &NO_PAYLOAD,
+        }
+    }
+
     #[test]
     fn family_emails_exist_in_english_and_welsh_and_escape_html() {
         let t = EmailTemplates::load().unwrap();
+        let priya = Sender::Person {
+            name: "Priya Marsh".into(),
+            role: Some(AssignmentRole::Flo),
+        };
         for lang in [Lang::En, Lang::Cy] {
-            let ctx = family_context(
+            let ctx = letter(
                 Kind::FamilyNews,
                 lang,
                 "<b>Ann</b>",
-                "https://liaison.example/family",
-                &json!({}),
-            );
+                Some("Northshire Police"),
+                priya.clone(),
+                1,
+            )
+            .context();
             let r = t.render(Kind::FamilyNews, &ctx).unwrap();
             assert!(r.text.contains("<b>Ann</b>"), "plain text is not escaped");
             assert!(
@@ -184,20 +342,85 @@ mod tests {
                 r.html
             );
             assert!(r.html.contains("href=\"https://liaison.example/family\""));
+            assert!(r.subject.contains("Northshire Police"), "{}", r.subject);
+            assert!(r.text.contains("Priya Marsh"), "{}", r.text);
+            assert!(
+                r.text.contains("https://liaison.example/family."),
+                "the address: {}",
+                r.text
+            );
         }
-        let en = t
-            .subject(
+        let en = letter(
+            Kind::FamilyNews,
+            Lang::En,
+            "A",
+            Some("Northshire Police"),
+            priya.clone(),
+            1,
+        )
+        .context();
+        let cy = letter(
+            Kind::FamilyNews,
+            Lang::Cy,
+            "A",
+            Some("Northshire Police"),
+            priya.clone(),
+            1,
+        )
+        .context();
+        assert_ne!(en["subject"], cy["subject"]);
+        let en = t.render(Kind::FamilyNews, &en).unwrap();
+        assert!(
+            en.text.contains(
+                "Your family liaison officer, Priya Marsh, has shared something new with you."
+            ),
+            "{}",
+            en.text
+        );
+    }
+
+    #[test]
+    fn a_burst_says_how_many_and_a_discreet_message_names_nobody() {
+        let t = EmailTemplates::load().unwrap();
+        let several = letter(
+            Kind::FamilyAppointment,
+            Lang::En,
+            "Ann",
+            Some("Northshire Police"),
+            Sender::Team,
+            3,
+        );
+        let r = t.render(several.kind, &several.context()).unwrap();
+        assert_eq!(
+            r.subject,
+            "Northshire Police family liaison: 3 new things for you"
+        );
+        assert!(
+            r.text
+                .contains("Your family liaison team has shared 3 new things with you."),
+            "{}",
+            r.text
+        );
+        let person = Sender::Person {
+            name: "Priya Marsh".into(),
+            role: Some(AssignmentRole::Flo),
+        };
+        for count in [1, 4] {
+            let discreet = letter(
                 Kind::FamilyNews,
-                &family_context(Kind::FamilyNews, Lang::En, "A", "x", &json!({})),
-            )
-            .unwrap();
-        let cy = t
-            .subject(
-                Kind::FamilyNews,
-                &family_context(Kind::FamilyNews, Lang::Cy, "A", "x", &json!({})),
-            )
-            .unwrap();
-        assert_ne!(en, cy);
+                Lang::En,
+                "Ann",
+                None,
+                person.clone(),
+                count,
+            );
+            let r = t.render(discreet.kind, &discreet.context()).unwrap();
+            for said in [&r.subject, &r.text, &r.html] {
+                assert!(!said.contains("Priya"), "{said}");
+                assert!(!said.contains("Northshire"), "{said}");
+                assert!(!said.contains("liaison officer"), "{said}");
+            }
+        }
     }
 
     #[test]

@@ -180,8 +180,10 @@ fn follow_up_notices(
         .order(follow_ups::due_at.asc())
         .load(w.conn)?;
     for (id, case_id, reference, team, assignee, officer, due) in rows {
-        let payload =
-            json!({ "reference": reference, "due": london_display(due), "officer": officer });
+        let payload = json!({
+            "reference": reference, "due": london_display(due), "officer": officer,
+            "path": format!("/staff/cases/{case_id}#follow-up-{id}"),
+        });
         let when = stamp(due);
         if due > now {
             if w.send(
@@ -254,7 +256,10 @@ fn message_escalations(
                 &team,
                 &case_id,
                 &format!("message:{id}:unacknowledged"),
-                json!({ "reference": reference, "received": london_display(sent) }),
+                json!({
+                    "reference": reference, "received": london_display(sent),
+                    "path": format!("/staff/cases/{case_id}/messages#message-{id}"),
+                }),
             )?
         {
             out.escalations += 1;

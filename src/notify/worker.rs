@@ -203,6 +203,14 @@ impl Worker {
             claimed: claimed.len(),
             ..Round::default()
         };
+        // News for one relative claimed together goes as one message, carried by the first.
+        let (claimed, carried) = first_of_each_burst(claimed);
+        if !carried.is_empty() {
+            let token = token.clone();
+            self.db
+                .run(move |conn| Ok(carry(conn, &token, &carried)?))
+                .await?;
+        }
         let safe_until = claimed_at + lease - send_margin(lease);
         // Sends run side by side over the SMTP connection pool; each checks the lease first.
         let results: Vec<Result<Delivered, crate::error::AppError>> =
@@ -239,10 +247,14 @@ impl Worker {
     /// Sends one row and records the outcome.
     async fn deliver(&self, row: Claimed) -> Result<Outcome, crate::error::AppError> {
         let plan = {
-            let (row, templates, public_url) =
-                (row.clone(), self.templates.clone(), self.public_url.clone());
+            let (row, templates, public_url, config) = (
+                row.clone(),
+                self.templates.clone(),
+                self.public_url.clone(),
+                self.config.clone(),
+            );
             self.db
-                .run(move |conn| Ok(plan(conn, &row, &templates, &public_url)?))
+                .run(move |conn| Ok(plan(conn, &row, &templates, &public_url, &config)?))
                 .await?
         };
         let id = row.id.clone();
@@ -316,6 +328,86 @@ fn send_margin(lease: Duration) -> Duration {
         .min(lease / 2)
 }
 
+/// Splits claimed rows into those to deliver and, for each relative with several news rows in
+/// the batch, the rows the first of them carries (as (carrier, carried)).
+fn first_of_each_burst(
+    claimed: Vec<Claimed>,
+) -> (Vec<Claimed>, Vec<(NotificationId, NotificationId)>) {
+    let mut carriers: std::collections::HashMap<RelativeId, NotificationId> = Default::default();
+    let mut deliver = Vec::with_capacity(claimed.len());
+    let mut carried = Vec::new();
+    for row in claimed {
+        match (&row.recipient_relative_id, Kind::NEWS.contains(&row.kind)) {
+            (Some(relative), true) => match carriers.get(relative) {
+                Some(carrier) => carried.push((carrier.clone(), row.id)),
+                None => {
+                    carriers.insert(relative.clone(), row.id.clone());
+                    deliver.push(row);
+                }
+            },
+            _ => deliver.push(row),
+        }
+    }
+    (deliver, carried)
+}
+
+/// Joins claimed rows to the row that carries them and hands back their leases, uncounted.
+fn carry(
+    conn: &mut DbConn,
+    token: &str,
+    carried: &[(NotificationId, NotificationId)],
+) -> QueryResult<()> {
+    db::write(conn, |conn| {
+        for (carrier, row) in carried {
+            carry_one(conn, carrier, row, Some(token))?;
+        }
+        Ok(())
+    })
+}
+
+/// `carrier` carries `row` from now on, and whatever `row` carried. A row this worker had
+/// claimed (`token`) is handed back uncounted; one it had not is taken only while no worker
+/// holds it (the caller's query said so, and the update says it again).
+fn carry_one(
+    conn: &mut DbConn,
+    carrier: &NotificationId,
+    row: &NotificationId,
+    token: Option<&str>,
+) -> QueryResult<()> {
+    let now = db::now();
+    let waiting = notifications::table
+        .find(row)
+        .filter(notifications::status.eq(Status::Pending))
+        .filter(notifications::merged_into.is_null());
+    let attempts_back = i32::from(token.is_some());
+    let carried = (
+        notifications::merged_into.eq(Some(carrier)),
+        notifications::lease_owner.eq(None::<String>),
+        notifications::lease_until.eq(None::<NaiveDateTime>),
+        notifications::attempts.eq(notifications::attempts - attempts_back),
+    );
+    let taken = match token {
+        Some(token) => diesel::update(waiting.filter(notifications::lease_owner.eq(token)))
+            .set(carried)
+            .execute(conn)?,
+        None => diesel::update(
+            waiting.filter(
+                notifications::lease_until
+                    .is_null()
+                    .or(notifications::lease_until.lt(now)),
+            ),
+        )
+        .set(carried)
+        .execute(conn)?,
+    };
+    if taken > 0 {
+        diesel::update(notifications::table.filter(notifications::merged_into.eq(row)))
+            .set(notifications::merged_into.eq(Some(carrier)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Hands claimed rows back without counting an attempt.
 fn release(conn: &mut DbConn, token: &str, ids: &[NotificationId]) -> QueryResult<usize> {
     diesel::update(
@@ -344,6 +436,7 @@ pub fn claim(
         let due = notifications::table
             .filter(notifications::status.eq(Status::Pending))
             .filter(notifications::channel.eq(Channel::Email))
+            .filter(notifications::merged_into.is_null())
             .filter(notifications::next_attempt_at.le(now))
             .filter(
                 notifications::lease_until
@@ -366,6 +459,7 @@ pub fn claim(
             notifications::table
                 .filter(notifications::id.eq_any(&candidates))
                 .filter(notifications::status.eq(Status::Pending))
+                .filter(notifications::merged_into.is_null())
                 .filter(
                     notifications::lease_until
                         .is_null()
@@ -410,7 +504,40 @@ enum Outcome {
     Postpone(NaiveDateTime),
 }
 
+/// Records the outcome of a row, and of the rows it carried (`join_burst`) when it is final.
 fn record(conn: &mut DbConn, id: &NotificationId, outcome: &Outcome) -> QueryResult<usize> {
+    db::write(conn, |conn| {
+        let n = record_one(conn, id, outcome)?;
+        let carried = notifications::table
+            .filter(notifications::merged_into.eq(id))
+            .filter(notifications::status.eq(Status::Pending));
+        let now = db::now();
+        match outcome {
+            Outcome::Sent => diesel::update(carried)
+                .set((
+                    notifications::status.eq(Status::Sent),
+                    notifications::sent_at.eq(Some(now)),
+                ))
+                .execute(conn)?,
+            Outcome::Fail(reason) => diesel::update(carried)
+                .set((
+                    notifications::status.eq(Status::Failed),
+                    notifications::last_error.eq(Some(truncate(reason))),
+                ))
+                .execute(conn)?,
+            Outcome::Cancel(reason) => diesel::update(carried)
+                .set((
+                    notifications::status.eq(Status::Cancelled),
+                    notifications::last_error.eq(Some(truncate(reason))),
+                ))
+                .execute(conn)?,
+            Outcome::Retry(..) | Outcome::Postpone(_) => 0,
+        };
+        Ok(n)
+    })
+}
+
+fn record_one(conn: &mut DbConn, id: &NotificationId, outcome: &Outcome) -> QueryResult<usize> {
     let row = notifications::table
         .filter(notifications::id.eq(id))
         .filter(notifications::status.eq(Status::Pending));
@@ -477,6 +604,7 @@ fn plan(
     row: &Claimed,
     templates: &EmailTemplates,
     public_url: &str,
+    config: &NotifyConfig,
 ) -> QueryResult<Plan> {
     let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     if let Some(user_id) = &row.recipient_user_id {
@@ -491,9 +619,10 @@ fn plan(
         if !active {
             return Ok(Plan::Cancel("recipient's account is deactivated".into()));
         }
-        let link = match &row.case_id {
-            Some(case) => format!("{public_url}/staff/cases/{case}"),
-            None => format!("{public_url}/staff/notifications"),
+        let link = match (payload.get("path").and_then(Value::as_str), &row.case_id) {
+            (Some(path), _) if path.starts_with("/staff/") => format!("{public_url}{path}"),
+            (_, Some(case)) => format!("{public_url}/staff/cases/{case}"),
+            (None | Some(_), None) => format!("{public_url}/staff/notifications"),
         };
         let ctx = render::staff_context(&name, &link, &payload);
         return Ok(
@@ -505,82 +634,213 @@ fn plan(
         );
     }
     if let Some(relative_id) = &row.recipient_relative_id {
-        type RelativeRow = (
-            String,
-            Option<String>,
-            Lang,
-            String,
-            bool,
-            Option<String>,
-            Option<String>,
-            Option<chrono::NaiveDateTime>,
-        );
-        let relative: Option<RelativeRow> = relatives::table
-            .find(relative_id)
-            .select((
-                relatives::full_name,
-                relatives::email,
-                relatives::language,
-                relatives::access_state,
-                relatives::notify_by_email,
-                relatives::quiet_hours_start,
-                relatives::quiet_hours_end,
-                relatives::restricted_at,
-            ))
-            .first(conn)
-            .optional()?;
-        let Some((name, email, lang, access, by_email, quiet_start, quiet_end, restricted)) =
-            relative
-        else {
-            return Ok(Plan::Cancel("recipient no longer exists".into()));
-        };
-        if restricted.is_some() {
-            return Ok(Plan::Cancel("recipient restricted".into()));
-        }
-        if access == "suspended" {
-            return Ok(Plan::Cancel(
-                "recipient's portal access is suspended".into(),
-            ));
-        }
-        let purpose = crate::family::links::Purpose::of_kind(row.kind);
-        // Sign-in links go by e-mail whatever the preference: there is no other way to send them.
-        if !by_email && purpose.is_none() {
-            return Ok(Plan::Cancel(
-                "recipient asked for portal notices only".into(),
-            ));
-        }
-        let Some(email) = email else {
-            return Ok(Plan::Cancel("recipient has no email address".into()));
-        };
-        // A link the relative asked for is wanted now; everything else waits for quiet hours.
-        if purpose != Some(crate::family::links::Purpose::SignIn)
-            && let Some(until) = crate::notify::quiet::quiet_until(
-                quiet_start.as_deref(),
-                quiet_end.as_deref(),
-                db::now(),
-            )
-        {
-            return Ok(Plan::Postpone(until));
-        }
-        let link = match purpose {
-            // Minted as it is sent, so that the raw token never rests in the database.
-            Some(purpose) => {
-                let relative = relative_id.clone();
-                let token = db::write(conn, move |conn| {
-                    crate::family::links::mint(conn, &relative, purpose, None)
-                })?;
-                format!("{public_url}/family/sign-in/link?token={token}")
-            }
-            None => format!("{public_url}/family"),
-        };
-        let ctx = render::family_context(row.kind, lang, &name, &link, &payload);
-        return Ok(
-            match (templates.render(row.kind, &ctx), mailbox(&name, &email)) {
-                (Ok(rendered), Ok(to)) => Plan::Send { to, rendered },
-                (Err(e), _) => Plan::Fail(format!("template: {e}")),
-                (_, Err(e)) => Plan::Fail(e),
-            },
-        );
+        return plan_for_relative(conn, row, relative_id, templates, public_url, config);
     }
     Ok(Plan::Fail("no recipient".into()))
+}
+
+/// A relative as the worker needs them at send time.
+#[derive(Queryable)]
+struct Addressee {
+    name: String,
+    email: Option<String>,
+    lang: Lang,
+    access: String,
+    by_email: bool,
+    quiet_start: Option<String>,
+    quiet_end: Option<String>,
+    restricted: Option<NaiveDateTime>,
+    discreet: bool,
+}
+
+/// Decides what to do with a notice to a relative. News waits out the window from its first
+/// notice and then carries every notice still waiting for the same relative (`join_burst`);
+/// a sign-in link goes at once, whatever the hour; an invitation skips the window but not
+/// quiet hours.
+fn plan_for_relative(
+    conn: &mut DbConn,
+    row: &Claimed,
+    relative_id: &RelativeId,
+    templates: &EmailTemplates,
+    public_url: &str,
+    config: &NotifyConfig,
+) -> QueryResult<Plan> {
+    let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+    let found: Option<Addressee> = relatives::table
+        .find(relative_id)
+        .select((
+            relatives::full_name,
+            relatives::email,
+            relatives::language,
+            relatives::access_state,
+            relatives::notify_by_email,
+            relatives::quiet_hours_start,
+            relatives::quiet_hours_end,
+            relatives::restricted_at,
+            relatives::discreet_notices,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(to) = found else {
+        return Ok(Plan::Cancel("recipient no longer exists".into()));
+    };
+    if to.restricted.is_some() {
+        return Ok(Plan::Cancel("recipient restricted".into()));
+    }
+    if to.access == "suspended" {
+        return Ok(Plan::Cancel(
+            "recipient's portal access is suspended".into(),
+        ));
+    }
+    let purpose = crate::family::links::Purpose::of_kind(row.kind);
+    // Sign-in links go by e-mail whatever the preference: there is no other way to send them.
+    if !to.by_email && purpose.is_none() {
+        return Ok(Plan::Cancel(
+            "recipient asked for portal notices only".into(),
+        ));
+    }
+    let Some(email) = to.email.as_deref() else {
+        return Ok(Plan::Cancel("recipient has no email address".into()));
+    };
+    let now = db::now();
+    // A link the relative asked for is wanted now; everything else waits for quiet hours.
+    if purpose != Some(crate::family::links::Purpose::SignIn)
+        && let Some(until) = crate::notify::quiet::quiet_until(
+            to.quiet_start.as_deref(),
+            to.quiet_end.as_deref(),
+            now,
+        )
+    {
+        return Ok(Plan::Postpone(until));
+    }
+    let portal = format!("{public_url}/family");
+    let (link, burst) = match purpose {
+        // Minted as it is sent, so that the raw token never rests in the database.
+        Some(purpose) => {
+            let relative = relative_id.clone();
+            let token = db::write(conn, move |conn| {
+                crate::family::links::mint(conn, &relative, purpose, None)
+            })?;
+            let by = payload
+                .get("by")
+                .and_then(Value::as_str)
+                .and_then(UserId::parse);
+            (
+                format!("{public_url}/family/sign-in/link?token={token}"),
+                Burst {
+                    count: 1,
+                    by: by.into_iter().collect(),
+                },
+            )
+        }
+        None => {
+            let window_ends = row.created_at + config.notice_window;
+            if window_ends > now {
+                return Ok(Plan::Postpone(window_ends));
+            }
+            (portal.clone(), join_burst(conn, row, relative_id)?)
+        }
+    };
+    let letter = render::Letter {
+        kind: row.kind,
+        lang: to.lang,
+        name: &to.name,
+        link: &link,
+        portal: &portal,
+        force: (!to.discreet).then_some(config.force_name.as_str()),
+        sender: sender(conn, row.case_id.as_ref(), &burst.by)?,
+        count: burst.count,
+        payload: &payload,
+    };
+    Ok(
+        match (
+            templates.render(row.kind, &letter.context()),
+            mailbox(&to.name, email),
+        ) {
+            (Ok(rendered), Ok(to)) => Plan::Send { to, rendered },
+            (Err(e), _) => Plan::Fail(format!("template: {e}")),
+            (_, Err(e)) => Plan::Fail(e),
+        },
+    )
+}
+
+/// The notices one family message carries: how many, and who acted.
+struct Burst {
+    count: usize,
+    by: Vec<UserId>,
+}
+
+/// Joins to `row` every other news notice waiting for the same relative by e-mail and not
+/// held by another worker, so that they go as one message; they share its outcome
+/// (`record`). Returns all the notices the message now carries, `row` included.
+fn join_burst(conn: &mut DbConn, row: &Claimed, relative: &RelativeId) -> QueryResult<Burst> {
+    let now = db::now();
+    let carried: Vec<String> = db::write(conn, |conn| {
+        let joining: Vec<NotificationId> = notifications::table
+            .filter(notifications::recipient_relative_id.eq(relative))
+            .filter(notifications::id.ne(&row.id))
+            .filter(notifications::channel.eq(Channel::Email))
+            .filter(notifications::status.eq(Status::Pending))
+            .filter(notifications::merged_into.is_null())
+            .filter(notifications::kind.eq_any(Kind::NEWS))
+            .filter(
+                notifications::lease_until
+                    .is_null()
+                    .or(notifications::lease_until.lt(now)),
+            )
+            .select(notifications::id)
+            .load(conn)?;
+        for joined in &joining {
+            carry_one(conn, &row.id, joined, None)?;
+        }
+        notifications::table
+            .filter(
+                notifications::id
+                    .eq(&row.id)
+                    .or(notifications::merged_into.eq(&row.id)),
+            )
+            .select(notifications::payload)
+            .load(conn)
+    })?;
+    let mut by: Vec<UserId> = carried
+        .iter()
+        .filter_map(|p| serde_json::from_str::<Value>(p).ok())
+        .filter_map(|p| p.get("by").and_then(Value::as_str).and_then(UserId::parse))
+        .collect();
+    by.sort();
+    by.dedup();
+    Ok(Burst {
+        count: carried.len(),
+        by,
+    })
+}
+
+/// Who a family message is from: the one person who acted, with their role on the case, or
+/// the family liaison team when several did (or nobody in particular).
+fn sender(conn: &mut DbConn, case: Option<&CaseId>, by: &[UserId]) -> QueryResult<render::Sender> {
+    use crate::casework::types::AssignmentRole;
+    use crate::db::schema::assignments;
+    let ([one], Some(case)) = (by, case) else {
+        return Ok(render::Sender::Team);
+    };
+    let Some(name) = users::table
+        .find(one)
+        .select(users::display_name)
+        .first::<String>(conn)
+        .optional()?
+    else {
+        return Ok(render::Sender::Team);
+    };
+    let roles: Vec<AssignmentRole> = assignments::table
+        .filter(assignments::case_id.eq(case))
+        .filter(assignments::user_id.eq(one))
+        .filter(assignments::ends_at.is_null())
+        .select(assignments::role)
+        .load(conn)?;
+    // The role the family knows them by: the FLO's before the deputy's, and so on.
+    let role = AssignmentRole::ALL
+        .iter()
+        .copied()
+        .find(|r| roles.contains(r));
+    Ok(render::Sender::Person { name, role })
 }

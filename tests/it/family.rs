@@ -219,7 +219,27 @@ async fn a_sign_in_request_answers_the_same_for_known_and_unknown_addresses_and_
         .post("/family/sign-in", &[("email", "IVY.ORLEY@example.org")])
         .await;
     assert_eq!(res.status(), 429);
-    assert!(res.text().await.unwrap().contains("wait an hour"));
+    let limited = res.text().await.unwrap();
+    assert!(
+        limited.contains("family liaison officer can send you a new link")
+            && limited.contains("on 101."),
+        "the person at the limit is told who can help, with the force's number: {limited}"
+    );
+    // The same answer for an address nobody has, once it too is at its limit.
+    for _ in 0..5 {
+        b.post("/family/sign-in", &[("email", "nobody.here@example.org")])
+            .await;
+    }
+    let unknown = b
+        .post("/family/sign-in", &[("email", "nobody.here@example.org")])
+        .await;
+    assert_eq!(unknown.status(), 429);
+    let unknown = unknown.text().await.unwrap();
+    assert_eq!(
+        limited.replace("IVY.ORLEY@example.org", "x"),
+        unknown.replace("nobody.here@example.org", "x"),
+        "known and unknown addresses at the limit read alike"
+    );
 }
 
 #[tokio::test]

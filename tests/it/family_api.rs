@@ -305,7 +305,15 @@ async fn messages_and_preferences_through_the_api_follow_the_pages_rules() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(
         b,
-        json!({"channel": "portal", "quiet_hours_start": "22:00", "quiet_hours_end": "07:30", "language": "cy"})
+        json!({"channel": "portal", "quiet_hours_start": "22:00", "quiet_hours_end": "07:30", "language": "cy", "discreet": false})
+    );
+    let (s, b) = put(json!({"channel": "email", "language": "cy", "discreet": true})).await;
+    assert_eq!((s, &b["discreet"]), (200, &json!(true)), "{b}");
+    let (s, b) = put(json!({"channel": "portal", "quiet_hours_start": "22:00", "quiet_hours_end": "07:30", "language": "cy"})).await;
+    assert_eq!(
+        (s, &b["discreet"]),
+        (200, &json!(false)),
+        "left out is not discreet: {b}"
     );
     // Now in Welsh, through the API and on the pages.
     let home = get(&f.app, "/api/v1/family/case", &token).await;

@@ -14,6 +14,7 @@ mod family;
 mod family_api;
 mod family_cache;
 mod family_groups;
+mod family_notices;
 mod family_visible;
 mod layers;
 mod milestones;

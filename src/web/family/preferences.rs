@@ -19,6 +19,8 @@ pub struct PreferencesForm {
     pub quiet_hours_start: String,
     pub quiet_hours_end: String,
     pub language: String,
+    /// "on" for messages that name neither the force nor an officer.
+    pub discreet: Option<String>,
 }
 
 /// The settings form; `problems` with what was sent when it is shown again.
@@ -66,6 +68,7 @@ pub async fn preferences(
             .unwrap_or_default(),
         quiet_hours_end: saved.quiet_hours_end.map(String::from).unwrap_or_default(),
         language: saved.language.as_str().into(),
+        discreet: saved.discreet.then(|| "on".into()),
     };
     preferences_page(&req, &user, &form, &[], query.saved.is_some()).await
 }
@@ -119,6 +122,7 @@ pub async fn preferences_save(
                     notify_by_email,
                     quiet_hours,
                     language,
+                    discreet: form.discreet.is_some(),
                 },
             )
         })

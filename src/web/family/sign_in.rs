@@ -44,6 +44,8 @@ struct SignInPage<'a> {
     form: &'a SignInForm,
     errors: serde_json::Value,
     signed_out: bool,
+    /// At the link limit: the force's family liaison number, to call instead of waiting.
+    limited_phone: Option<&'a str>,
 }
 
 /// The page that asks for an address; `list` holds what was wrong with the one sent, if
@@ -56,6 +58,10 @@ fn sign_in_page(
     signed_out: bool,
 ) -> HttpResponse {
     let errors = problems(lang_of(req, None), list);
+    let state = req.app_data::<web::Data<AppState>>();
+    let limited_phone = state
+        .filter(|_| list.iter().any(|(_, key)| *key == "sign-in-error-limited"))
+        .map(|s| s.config.force.family_liaison_phone.as_str());
     render(
         req,
         status,
@@ -66,6 +72,7 @@ fn sign_in_page(
             form,
             errors,
             signed_out,
+            limited_phone,
         },
     )
 }

@@ -105,6 +105,8 @@ pub fn settings_for(database: &TestDatabase, secret: &[u8]) -> Settings {
         secret: Some(base64::engine::general_purpose::STANDARD.encode(secret)),
         pool_size: 4,
         http_workers: 1,
+        // Family notices go at once unless a test is about the window that joins them.
+        notice_window_seconds: 0,
         ..Settings::default()
     }
 }

@@ -44,6 +44,7 @@ pub async fn preferences_save(
         notify_by_email: body.channel == NoticeChannel::Email,
         quiet_hours,
         language: body.language,
+        discreet: body.discreet,
     };
     state
         .db
