@@ -121,11 +121,26 @@ pub fn family_date(lang: Lang, d: NaiveDate) -> String {
     }
 }
 
-/// A stored UTC time as a family reads it: London time, "24 November 2026, 10:00".
+const WELSH_DAYS: [&str; 7] = [
+    "Dydd Llun",
+    "Dydd Mawrth",
+    "Dydd Mercher",
+    "Dydd Iau",
+    "Dydd Gwener",
+    "Dydd Sadwrn",
+    "Dydd Sul",
+];
+
+/// A stored UTC time as a family reads it, with the day of the week: London time,
+/// "Tuesday 24 November 2026, 10:00".
 pub fn family_time(lang: Lang, utc: NaiveDateTime) -> String {
     let local = London.from_utc_datetime(&utc).naive_local();
+    let day = match lang {
+        Lang::En => local.format("%A").to_string(),
+        Lang::Cy => WELSH_DAYS[local.weekday().num_days_from_monday() as usize].to_owned(),
+    };
     format!(
-        "{}, {:02}:{:02}",
+        "{day} {}, {:02}:{:02}",
         family_date(lang, local.date()),
         local.hour(),
         local.minute()

@@ -398,6 +398,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 route!("/family/appointments/{follow_up_id}/calendar", get => api_family::reading::appointment_calendar),
             )
+            .service(
+                route!("/family/appointments/{follow_up_id}/answer", post => api_family::reading::appointment_answer),
+            )
             .service(route!("/family/property", get => api_family::reading::property))
             .service(route!("/family/notices", get => api_family::reading::notices))
             .service(
@@ -597,6 +600,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(route!("/appointments", get => family::reading::appointments))
             .service(
                 route!("/appointments/{follow_up_id}.ics", get => family::reading::appointment_ics),
+            )
+            .service(
+                route!("/appointments/{follow_up_id}/answer", post => family::reading::appointment_answer),
             )
             .service(route!("/property", get => family::reading::property))
             .service(

@@ -133,6 +133,17 @@ appointments-none = Does dim apwyntiadau wedi'u trefnu ar hyn o bryd.
 appointments-change = Os nad yw amser yn gyfleus i chi,
 appointments-change-link = anfonwch neges atom.
 appointments-calendar-title = Apwyntiad gyda'ch tîm cyswllt teulu
+appointments-default-title = Apwyntiad gyda'ch tîm cyswllt teulu
+appointments-answered = Diolch. Mae eich swyddog cyswllt teulu wedi cael gwybod.
+appointments-your-answer = Dywedodd { $name }: { $answer }
+appointments-answer-question = Ydy'r amser hwn yn gyfleus i chi?
+appointments-answer-suits = Mae hyn yn gyfleus i mi
+appointments-answer-change = Newidiwch ef, os gwelwch yn dda
+appointments-answer-note = Unrhyw beth y dylem ei wybod, neu amser a fyddai'n well i chi (dewisol)
+appointments-answer-send = Anfon fy ateb
+appointments-error-answer = Dewiswch a yw'r amser hwn yn gyfleus i chi.
+appointments-error-note = Mae eich nodyn yn rhy hir. Byrhewch ef, neu anfonwch neges yn lle hynny.
+appointments-error-closed = Mae'r apwyntiad hwn wedi'i ganslo, wedi digwydd neu mae ei amser wedi mynd heibio, felly does dim modd ei ateb. Anfonwch neges atom os hoffech siarad amdano.
 
 property-title = Eiddo
 property-intro = Eiddo personol sy'n cael ei gadw gan yr heddlu, a ble mae pob eitem nawr.

@@ -133,6 +133,17 @@ appointments-none = No appointments are arranged at the moment.
 appointments-change = If a time does not suit you,
 appointments-change-link = send us a message.
 appointments-calendar-title = Appointment with your family liaison team
+appointments-default-title = An appointment with your family liaison team
+appointments-answered = Thank you. Your family liaison officer has been told.
+appointments-your-answer = { $name } said: { $answer }
+appointments-answer-question = Does this time suit you?
+appointments-answer-suits = This suits me
+appointments-answer-change = Please change it
+appointments-answer-note = Anything we should know, or a time that would suit you better (optional)
+appointments-answer-send = Send my answer
+appointments-error-answer = Choose whether this time suits you.
+appointments-error-note = Your note is too long. Please shorten it, or send a message instead.
+appointments-error-closed = This appointment has been cancelled, has taken place or its time has passed, so it cannot be answered. Send us a message if you want to talk about it.
 
 property-title = Belongings
 property-intro = Personal belongings held by the police, and where each one is now.

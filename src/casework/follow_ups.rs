@@ -55,6 +55,9 @@ pub struct FollowUp {
     pub version: i64,
     /// For an appointment: the family group it is with (only they see it).
     pub family_group_id: Option<FamilyGroupId>,
+    /// For an appointment: the title and note the family reads.
+    pub family_title: Option<String>,
+    pub family_note: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +70,9 @@ pub struct NewFollowUp {
     pub place: Option<LimitedText>,
     /// For an appointment: the family group it is with.
     pub family_group_id: Option<FamilyGroupId>,
+    /// For an appointment: what the family reads, in place of the officer's purpose.
+    pub family_title: Option<LimitedText>,
+    pub family_note: Option<LimitedText>,
 }
 
 /// A follow-up with the names a page shows.
@@ -77,6 +83,8 @@ pub struct FollowUpView {
     pub assignee_name: String,
     pub overdue: bool,
     pub case_reference: String,
+    /// For an appointment: the family's latest answer about its current time.
+    pub family_answer: Option<crate::casework::answers::AnswerView>,
 }
 
 pub fn find(conn: &mut DbConn, case_id: &CaseId, id: &FollowUpId) -> QueryResult<Option<FollowUp>> {
@@ -103,6 +111,7 @@ fn view(conn: &mut DbConn, f: FollowUp) -> QueryResult<FollowUpView> {
         assignee_name,
         overdue,
         case_reference,
+        family_answer: None,
     })
 }
 
@@ -113,7 +122,21 @@ pub fn list(conn: &mut DbConn, case_id: &CaseId) -> QueryResult<Vec<FollowUpView
         .select(FollowUp::as_select())
         .order((follow_ups::status.desc(), follow_ups::due_at.asc()))
         .load(conn)?;
-    rows.into_iter().map(|f| view(conn, f)).collect()
+    let ids: Vec<FollowUpId> = rows
+        .iter()
+        .filter(|f| f.is_appointment)
+        .map(|f| f.id.clone())
+        .collect();
+    let mut answers = crate::casework::answers::latest(conn, &ids, None)?;
+    rows.into_iter()
+        .map(|f| {
+            let answer = answers.remove(&f.id);
+            view(conn, f).map(|v| FollowUpView {
+                family_answer: answer,
+                ..v
+            })
+        })
+        .collect()
 }
 
 /// A staff member's open follow-ups across their cases, by due time.
@@ -273,6 +296,8 @@ pub fn insert(
             follow_ups::updated_at.eq(now),
             follow_ups::version.eq(1_i64),
             follow_ups::family_group_id.eq(&group),
+            follow_ups::family_title.eq(new.family_title.as_ref().map(LimitedText::as_str)),
+            follow_ups::family_note.eq(new.family_note.as_ref().map(LimitedText::as_str)),
         ))
         .execute(conn)?;
     event(conn, &id, &case.id, "created", "", &user.id)?;

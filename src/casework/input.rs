@@ -379,6 +379,9 @@ pub struct FollowUpFields<'a> {
     /// For an appointment: the family group it is with (the relative's, when one is named;
     /// the case's only group when it has one).
     pub group: Picked<FamilyGroupId>,
+    /// For an appointment: what the family reads (the purpose is the officer's own wording).
+    pub family_title: Option<&'a str>,
+    pub family_note: Option<&'a str>,
 }
 
 /// `name` gives each field's name as the transport reports it (inside a contact, the
@@ -404,7 +407,19 @@ pub fn follow_up(
         &name("family_group_id"),
         "Choose one of this case's family groups.",
     ));
+    let family_title = v.check(optional(
+        &name("family_title"),
+        f.family_title,
+        limits::FAMILY_TITLE,
+    ));
+    let family_note = v.check(optional(
+        &name("family_note"),
+        f.family_note,
+        limits::FAMILY_NOTE,
+    ));
     Some(NewFollowUp {
+        family_title: family_title?,
+        family_note: family_note?,
         purpose: purpose?,
         assignee: assignee?,
         due_at: due_at?,

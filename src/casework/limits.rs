@@ -11,6 +11,9 @@ pub const UPDATE_TITLE: usize = 200;
 pub const UPDATE_BODY: usize = 10_000;
 pub const PURPOSE: usize = 500;
 pub const PLACE: usize = 300;
+/// What the family reads of an appointment: its title and a note.
+pub const FAMILY_TITLE: usize = 200;
+pub const FAMILY_NOTE: usize = 1_000;
 pub const REASON: usize = 1_000;
 /// Why a relative's portal access is suspended.
 pub const SUSPENSION_REASON: usize = 500;

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod agencies;
+pub mod answers;
 pub mod assignments;
 pub mod cases;
 pub mod contacts;

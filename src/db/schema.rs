@@ -395,6 +395,8 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> BigInt,
         family_group_id -> Nullable<Text>,
+        family_title -> Nullable<Text>,
+        family_note -> Nullable<Text>,
     }
 }
 
@@ -625,6 +627,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    appointment_answers (id) {
+        id -> Text,
+        follow_up_id -> Text,
+        case_id -> Text,
+        relative_id -> Text,
+        answer -> Text,
+        note -> Nullable<Text>,
+        due_at -> Timestamp,
+        answered_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -670,4 +685,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     family_groups,
     update_groups,
     relative_restrictions,
+    appointment_answers,
 );

@@ -62,7 +62,10 @@ pub fn calendar(
         format!("DTSTART:{}", stamp(appointment.at)),
         format!("DTEND:{}", stamp(appointment.at + Duration::hours(1))),
         format!("SUMMARY:{}", escape(summary)),
-        format!("DESCRIPTION:{}", escape(&appointment.purpose)),
+        format!(
+            "DESCRIPTION:{}",
+            escape(appointment.note.as_deref().unwrap_or(&appointment.title))
+        ),
     ];
     if let Some(place) = &appointment.place {
         lines.push(format!("LOCATION:{}", escape(place)));
@@ -84,9 +87,11 @@ mod tests {
             .unwrap();
         let a = Appointment {
             id: FollowUpId::new(),
-            purpose: "Meet at the station; bring the letter, please\nThanks".repeat(3),
+            title: "Meet at the station".into(),
+            note: Some("Meet at the station; bring the letter, please\nThanks".repeat(3)),
             at,
             place: Some("Riverside Police Station, Room 2".into()),
+            answer: None,
         };
         let ics = calendar(&a, "Appointment", "liaison.example", at);
         assert!(ics.contains("DTSTART:20261201T103000Z\r\n"));

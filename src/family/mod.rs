@@ -4,6 +4,7 @@
 //! the memory that lets a relative's pages be served without the database.
 
 pub mod access;
+pub mod appointments;
 pub mod cache;
 pub mod ics;
 pub mod links;

@@ -95,10 +95,16 @@ pub struct NamedContact {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Appointment {
     pub id: FollowUpId,
-    pub purpose: String,
+    /// What it is, in the words staff chose for the family (never the officer's own task
+    /// wording), or plain words for an appointment with the family liaison team.
+    pub title: String,
+    /// What to expect, from staff, if they wrote it.
+    pub note: Option<String>,
     #[serde(serialize_with = "crate::domain::utc::utc")]
     pub at: NaiveDateTime,
     pub place: Option<String>,
+    /// The latest answer from the relative's group about this time, if any.
+    pub answer: Option<crate::casework::answers::AnswerView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -378,7 +384,10 @@ pub fn named_contacts(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<N
             },
         )
         .collect();
-    out.sort_by_key(|c| !c.current);
+    // Current contacts first, the family liaison officer at the top, then the deputy, the
+    // senior investigating officer and the coordinator; the newest first within a role.
+    let rank = |role: AssignmentRole| AssignmentRole::ALL.iter().position(|r| *r == role);
+    out.sort_by_key(|c| (!c.current, rank(c.role)));
     Ok(out)
 }
 
@@ -480,7 +489,14 @@ pub fn referrals(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<Referr
 /// Open appointments from now on, for the relative's group or for them, soonest first.
 pub fn appointments(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<Appointment>> {
     let relative = &user.relative_id;
-    let rows: Vec<(FollowUpId, String, NaiveDateTime, Option<String>)> = follow_ups::table
+    type Row = (
+        FollowUpId,
+        Option<String>,
+        Option<String>,
+        NaiveDateTime,
+        Option<String>,
+    );
+    let rows: Vec<Row> = follow_ups::table
         .filter(follow_ups::case_id.eq(&user.case_id))
         .filter(follow_ups::family_group_id.eq(&user.family_group_id))
         .filter(follow_ups::is_appointment.eq(true))
@@ -493,17 +509,22 @@ pub fn appointments(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<App
         )
         .select((
             follow_ups::id,
-            follow_ups::purpose,
+            follow_ups::family_title,
+            follow_ups::family_note,
             follow_ups::due_at,
             follow_ups::place,
         ))
         .order(follow_ups::due_at.asc())
         .load(conn)?;
+    let ids: Vec<FollowUpId> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut answers = crate::casework::answers::latest(conn, &ids, Some(user.lang))?;
     Ok(rows
         .into_iter()
-        .map(|(id, purpose, at, place)| Appointment {
+        .map(|(id, title, note, at, place)| Appointment {
+            title: title.unwrap_or_else(|| tr(user.lang, "appointments-default-title")),
+            note,
+            answer: answers.remove(&id),
             id,
-            purpose,
             at,
             place,
         })

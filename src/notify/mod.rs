@@ -29,6 +29,7 @@ crate::text_enum!(
         FamilyContactChanged => "family_contact_changed" / "The family's named contact changed",
         FamilySignInLink => "family_sign_in_link" / "A sign-in link for a relative",
         FamilyInvitation => "family_invitation" / "An invitation to the family portal",
+        AppointmentAnswered => "appointment_answered" / "A family answered about an appointment",
     }
 );
 

@@ -227,7 +227,11 @@ impl Letter<'_> {
                 (false, true) => "email-discreet-several".to_owned(),
                 (false, false) => "email-discreet-one".to_owned(),
             };
-            say(lang, &key, &[("from", self.sender_words()), ("count", count)])
+            say(
+                lang,
+                &key,
+                &[("from", self.sender_words()), ("count", count)],
+            )
         };
         let button = if is_link {
             say(lang, "email-use-link", &[])
@@ -429,7 +433,7 @@ mod tests {
         let payload = json!({
             "reference": "FL-2026-00007", "role_label": "FLO", "due": "24 Nov 2026, 10:00",
             "category_label": "Question", "officer": "Sam", "received": "x", "since": "y",
-            "interval": "2 days", "opened": "z"
+            "interval": "2 days", "opened": "z", "relative": "Ivy", "answer_label": "Please change it"
         });
         for kind in Kind::ALL.iter().filter(|k| !k.is_for_family()) {
             let r = t

@@ -163,7 +163,7 @@ async fn a_change_through_this_instance_shows_on_the_next_request() {
     home_from_memory(&address, &family).await;
     let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let (status, body) = call(&f.app, Method::POST, &f.case("/follow-ups"), &f.officer,
-        Some(json!({"purpose": "Visit to talk through the examination", "assignee_id": f.officer.id, "due_at": due, "is_appointment": true, "place": "Your home"}))).await;
+        Some(json!({"purpose": "Visit Ivy, take the coroner's leaflet", "family_title": "Visit to talk through the examination", "assignee_id": f.officer.id, "due_at": due, "is_appointment": true, "place": "Your home"}))).await;
     assert_eq!(status, 201, "{body}");
     let (_, page) = family.get("/family").await;
     assert!(

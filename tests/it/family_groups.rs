@@ -171,8 +171,8 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
     )
     .await;
     let due = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
-    ok(&f, Method::POST, &f.case("/follow-ups"), o, json!({"purpose": "Visit bonly", "due_at": due, "is_appointment": true, "place": "Bonly Street", "family_group_id": group_b})).await;
-    ok(&f, Method::POST, &f.case("/follow-ups"), o, json!({"purpose": "Visit aonly", "due_at": due, "is_appointment": true, "place": "Aonly Street", "relative_id": ivy})).await;
+    ok(&f, Method::POST, &f.case("/follow-ups"), o, json!({"purpose": "Visit bonly", "family_title": "Visit bonly", "due_at": due, "is_appointment": true, "place": "Bonly Street", "family_group_id": group_b})).await;
+    ok(&f, Method::POST, &f.case("/follow-ups"), o, json!({"purpose": "Visit aonly", "family_title": "Visit aonly", "due_at": due, "is_appointment": true, "place": "Aonly Street", "relative_id": ivy})).await;
     let update = ok(&f, Method::POST, &f.case("/updates"), o, json!({"title": "For bonly only", "body": "Bonly news", "shared_with_family": true, "family_group_ids": [group_b]})).await;
     assert_eq!(update["family_group_ids"], json!([group_b]));
     ok(&f, Method::POST, &f.case("/updates"), o, json!({"title": "For aonly only", "body": "Aonly news", "shared_with_family": true, "family_group_ids": [group_a]})).await;
@@ -373,7 +373,7 @@ async fn each_group_and_a_restricted_relative_are_kept_apart_on_every_page_answe
         .await;
     let (_, before) = sol_b.get("/family/messages").await;
     assert!(before.contains("Sol asks aonly-side"));
-    ok(&f, Method::POST, &f.case("/follow-ups"), o, json!({"purpose": "Visit Sol", "due_at": due, "is_appointment": true, "place": "Sol's flat", "relative_id": sol})).await;
+    ok(&f, Method::POST, &f.case("/follow-ups"), o, json!({"purpose": "Visit Sol", "family_title": "Visit Sol", "due_at": due, "is_appointment": true, "place": "Sol's flat", "relative_id": sol})).await;
     let moved = ok(
         &f,
         Method::POST,

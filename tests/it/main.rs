@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod agencies;
+mod appointments;
 mod auth;
 mod bad_input;
 mod casework;

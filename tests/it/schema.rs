@@ -196,6 +196,7 @@ async fn every_table_and_column_in_schema_rs_exists_in_the_database() {
                 family_groups,
                 update_groups,
                 relative_restrictions,
+                appointment_answers,
             )
         })
         .await;
@@ -304,6 +305,23 @@ fn seed_contact(conn: &mut DbConn) -> String {
         .execute(conn)
         .unwrap();
     }
+    let follow_up = liaison::domain::new_row_id();
+    diesel::sql_query(format!(
+        "INSERT INTO follow_ups (id, case_id, purpose, assignee_id, due_at, is_appointment, status, \
+         created_by, created_at, updated_at, version) VALUES ('{follow_up}', '{case_id}', 'Visit', \
+         '{officer}', '2026-12-01 10:00:00', TRUE, 'open', '{officer}', '2026-11-01 10:00:00', \
+         '2026-11-01 10:00:00', 1)"
+    ))
+    .execute(conn)
+    .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO appointment_answers (id, follow_up_id, case_id, relative_id, answer, due_at, \
+         answered_at) VALUES ('{}', '{follow_up}', '{case_id}', '{relative}', 'change', \
+         '2026-12-01 10:00:00', '2026-11-02 10:00:00')",
+        liaison::domain::new_row_id()
+    ))
+    .execute(conn)
+    .unwrap();
     diesel::insert_into(case_stage_history::table)
         .values((
             case_stage_history::id.eq(liaison::domain::new_row_id()),
@@ -345,6 +363,8 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                 "DELETE FROM referrals",
                 "UPDATE entitlements SET note = 'rewritten'",
                 "DELETE FROM entitlements",
+                "UPDATE appointment_answers SET answer = 'suits'",
+                "DELETE FROM appointment_answers",
             ];
             let mut refused = Vec::new();
             for sql in attempts {
@@ -365,6 +385,7 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
                     "case_stage_history",
                     "referrals",
                     "entitlements",
+                    "appointment_answers",
                 ] {
                     let result =
                         diesel::sql_query(format!("TRUNCATE {table} CASCADE")).execute(conn);
@@ -382,7 +403,7 @@ async fn the_database_refuses_to_change_or_delete_append_only_records() {
             refused.len()
         })
         .await;
-    assert_eq!(refused, 20);
+    assert_eq!(refused, 22);
 }
 
 #[tokio::test]

@@ -134,6 +134,7 @@ impl Modify for BearerAuth {
         crate::web::api::family::reading::referrals,
         crate::web::api::family::reading::appointments,
         crate::web::api::family::reading::appointment_calendar,
+        crate::web::api::family::reading::appointment_answer,
         crate::web::api::family::reading::property,
         crate::web::api::family::reading::notices,
         crate::web::api::family::reading::notices_read,

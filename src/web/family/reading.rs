@@ -1,22 +1,24 @@
 //! What a relative reads: home (kept in memory, see `family::cache`), updates, named contacts, appointments and their calendar files, belongings and notices.
 
 use crate::auth::csrf::{self, CsrfForm};
+use crate::casework::limits;
 use crate::db::{self, DbConn};
 use crate::domain::FollowUpId;
 use crate::error::AppError;
+use crate::family::appointments::{self, AnswerKind};
 use crate::family::cache::{CachedPage, PAGE_TTL, time_until};
 use crate::family::messages::{self};
 use crate::family::portal::{self, mark_notices_read, notices_of, timeline_marked_read, tr};
 use crate::family::session::FamilyUser;
 use crate::state::AppState;
-use crate::web::pages::see_other;
+use crate::web::pages::{Incoming, see_other};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::sign_in::EmptyForm;
-use super::{Page, ReadSince, html_page, render, render_html};
+use super::{Page, ReadSince, form_problems, html_page, render, render_html};
 
 /// The home page. It is kept in memory for the session (see `family::cache`) and served
 /// from there until something on it changes.
@@ -106,14 +108,6 @@ pub async fn contacts(req: HttpRequest, state: web::Data<AppState>, user: Family
     .await
 }
 
-pub async fn appointments(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
-    let u = user.clone();
-    reading_page(&req, &state, &user, "appointments", move |conn| {
-        Ok(serde_json::json!({ "appointments": portal::appointments(conn, &u)? }))
-    })
-    .await
-}
-
 /// One appointment as a calendar file.
 pub async fn appointment_ics(
     state: web::Data<AppState>,
@@ -174,4 +168,111 @@ pub async fn notices_read(
         .run(move |conn| mark_notices_read(conn, &user))
         .await?;
     Ok(see_other("/family/notices"))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    /// `suits` or `change`.
+    pub answer: String,
+    pub note: String,
+}
+
+#[derive(Deserialize)]
+pub struct AnsweredQuery {
+    answered: Option<String>,
+}
+
+/// An answer that was not taken: the appointment, what was sent, what was wrong, the status.
+type Failed<'a> = (
+    &'a FollowUpId,
+    &'a AnswerForm,
+    &'a [(&'a str, &'a str)],
+    StatusCode,
+);
+
+/// The appointments with their answer forms; `problems` (for appointment `failed`) with what
+/// was sent when it is shown again.
+async fn appointments_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &FamilyUser,
+    failed: Option<Failed<'_>>,
+    answered: bool,
+) -> Page {
+    let u = user.clone();
+    let appointments = state
+        .db
+        .run(move |conn| Ok(portal::appointments(conn, &u)?))
+        .await?;
+    let (status, errors) = match failed {
+        Some((_, _, problems, status)) => {
+            let (_, errors) = form_problems(user.lang, problems);
+            (status, errors)
+        }
+        None => form_problems(user.lang, &[]),
+    };
+    Ok(render(
+        req,
+        status,
+        "pages/family/appointments",
+        "appointments-title",
+        Some(user),
+        serde_json::json!({
+            "appointments": appointments,
+            "errors": errors,
+            "failed": failed.map(|(id, _, _, _)| id),
+            "form": failed.map(|(_, form, _, _)| form),
+            "answered": answered,
+        }),
+    ))
+}
+
+pub async fn appointments(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    query: web::Query<AnsweredQuery>,
+) -> Page {
+    appointments_page(&req, &state, &user, None, query.answered.is_some()).await
+}
+
+/// "This suits me" or "please change it", with a note, for one of the group's appointments.
+pub async fn appointment_answer(
+    (req, state): Incoming,
+    user: FamilyUser,
+    path: web::Path<FollowUpId>,
+    form: CsrfForm<AnswerForm>,
+) -> Page {
+    let form = form.into_inner()?;
+    let id = path.into_inner();
+    let answer = AnswerKind::parse(form.answer.trim());
+    let note = crate::casework::input::optional("note", Some(&form.note), limits::FAMILY_NOTE);
+    let mut problems: Vec<(&str, &str)> = Vec::new();
+    if answer.is_none() {
+        problems.push(("answer", "appointments-error-answer"));
+    }
+    if note.is_err() {
+        problems.push(("note", "appointments-error-note"));
+    }
+    let (Some(answer), Ok(note)) = (answer, note) else {
+        let failed = (&id, &form, &problems[..], StatusCode::UNPROCESSABLE_ENTITY);
+        return appointments_page(&req, &state, &user, Some(failed), false).await;
+    };
+    let (u, fid) = (user.clone(), id.clone());
+    let saved = state
+        .db
+        .run(move |conn| appointments::answer(conn, &u, &fid, answer, note.as_ref()))
+        .await;
+    match saved {
+        Ok(()) => Ok(see_other(&format!(
+            "/family/appointments?answered=1#appointment-{id}"
+        ))),
+        Err(AppError::Conflict { .. }) => {
+            let problems = [("answer", "appointments-error-closed")];
+            let failed = (&id, &form, &problems[..], StatusCode::CONFLICT);
+            appointments_page(&req, &state, &user, Some(failed), false).await
+        }
+        Err(e) => Err(e),
+    }
 }

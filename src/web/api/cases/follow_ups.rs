@@ -36,6 +36,12 @@ pub struct FollowUpBody {
     /// relative (their group) or the case has one group.
     #[serde(default)]
     family_group_id: Option<FamilyGroupId>,
+    /// For an appointment: the title the family reads ("A visit at home"), in place of the
+    /// purpose, which stays staff-only. Left out, the family reads "An appointment with your
+    /// family liaison team".
+    family_title: Option<Text<{ limits::FAMILY_TITLE }>>,
+    /// For an appointment: a note the family reads (what to expect, what to bring).
+    family_note: Option<Text<{ limits::FAMILY_NOTE }>>,
 }
 
 impl FollowUpBody {
@@ -53,6 +59,8 @@ impl FollowUpBody {
             is_appointment: self.is_appointment,
             place: self.place.as_deref(),
             group: self.family_group_id.clone().into(),
+            family_title: self.family_title.as_deref(),
+            family_note: self.family_note.as_deref(),
         }
     }
 }

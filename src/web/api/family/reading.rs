@@ -1,6 +1,9 @@
 //! What a relative reads, as JSON: the case, timeline, named contacts, appointments and calendar files, property and notices.
 
+use crate::casework::limits;
 use crate::domain::FollowUpId;
+use crate::domain::raw::Text;
+use crate::family::appointments::{self, AnswerKind};
 use crate::family::messages::{self};
 use crate::family::portal::{
     self, AgencyView, Appointment, NamedContact, Overview, PropertyView, ReferralView, TimelineItem,
@@ -10,6 +13,8 @@ use crate::family::session::FamilyUser;
 use crate::i18n::Lang;
 use crate::notify::inbox::InboxItem;
 use crate::state::AppState;
+use crate::web::api::ApiJson;
+use crate::web::api::errors::BodyErrors;
 use crate::web::api::{json_answer, no_content};
 use crate::web::family::reading::appointment_ics;
 use actix_web::{HttpResponse, web};
@@ -136,6 +141,46 @@ pub async fn appointment_calendar(
     path: web::Path<FollowUpId>,
 ) -> Answer {
     appointment_ics(state, user, path).await
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentAnswerBody {
+    /// `suits` ("this suits me") or `change` ("please change it").
+    answer: AnswerKind,
+    /// What would suit better, or anything the officer should know.
+    #[serde(default)]
+    note: Option<Text<{ limits::FAMILY_NOTE }>>,
+}
+
+/// Answers one of the family group's upcoming appointments; the officer it is with is told.
+#[utoipa::path(
+    post, path = "/api/v1/family/appointments/{follow_up_id}/answer", tag = "family",
+    params(("follow_up_id" = String, Path, description = "The appointment's id")),
+    request_body = AppointmentAnswerBody,
+    responses(
+        (status = 201, description = "Answered; the appointments with their answers", body = Vec<Appointment>),
+        (status = 409, description = "The appointment was cancelled, has taken place or its time has passed", body = crate::web::api::errors::ApiError),
+        FamilyErrors, BodyErrors,
+    ),
+)]
+pub async fn appointment_answer(
+    state: web::Data<AppState>,
+    user: FamilyUser,
+    path: web::Path<FollowUpId>,
+    body: ApiJson<AppointmentAnswerBody>,
+) -> Answer {
+    let body = body.into_inner()?;
+    let id = path.into_inner();
+    let note = crate::casework::input::optional("note", body.note.as_deref(), limits::FAMILY_NOTE)?;
+    let list = state
+        .db
+        .run(move |conn| {
+            appointments::answer(conn, &user, &id, body.answer, note.as_ref())?;
+            Ok(portal::appointments(conn, &user)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(list))
 }
 
 /// Belongings and their status: held as evidence, released, returned to the family.

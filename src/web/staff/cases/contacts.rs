@@ -165,6 +165,8 @@ fn parse_contact(
             is_appointment: false,
             place: None,
             group: Picked::Absent,
+            family_title: None,
+            family_note: None,
         })
         .collect();
     let mut v = Validator::default();

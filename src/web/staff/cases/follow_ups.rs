@@ -31,6 +31,8 @@ pub struct FollowUpForm {
     is_appointment: Option<String>,
     place: String,
     family_group_id: String,
+    family_title: String,
+    family_note: String,
 }
 
 #[derive(Serialize)]
@@ -121,6 +123,8 @@ pub async fn follow_up_create((req, state, user, path, form): CasePost<FollowUpF
             is_appointment: form.is_appointment.is_some(),
             place: Some(&form.place),
             group: Picked::text(&form.family_group_id, FamilyGroupId::parse),
+            family_title: Some(&form.family_title),
+            family_note: Some(&form.family_note),
         },
         str::to_owned,
         &mut v,

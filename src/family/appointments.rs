@@ -1,0 +1,115 @@
+//! A relative's answer to an appointment: "this suits me" or "please change it", with a note.
+//! Each answer is kept (the database refuses to change one) with the time it answered about,
+//! so a moved appointment asks again; the officer the appointment is with is told, and the
+//! case page shows the answer.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::audit::{self, Actor, Outcome};
+pub use crate::casework::answers::{AnswerKind, AnswerView};
+use crate::casework::types::FollowUpStatus;
+use crate::db::schema::{appointment_answers, cases, follow_ups};
+use crate::db::{self, DbConn};
+use crate::domain::{FollowUpId, LimitedText, new_row_id};
+use crate::error::AppError;
+use crate::family::session::FamilyUser;
+use crate::notify::Kind;
+use crate::notify::outbox::{self, Notice, Recipient};
+
+/// Records a relative's answer to one of their group's upcoming appointments and tells the
+/// officer it is with. Another group's or case's appointment is not found (and the attempt
+/// audited); a cancelled, done or past one is a conflict; nothing is written in either case.
+pub fn answer(
+    conn: &mut DbConn,
+    user: &FamilyUser,
+    id: &FollowUpId,
+    answer: AnswerKind,
+    note: Option<&LimitedText>,
+) -> Result<(), AppError> {
+    db::write(conn, |conn| {
+        type Found = (FollowUpStatus, NaiveDateTime, crate::domain::UserId, String);
+        let found: Option<Found> = follow_ups::table
+            .inner_join(cases::table.on(cases::id.eq(follow_ups::case_id)))
+            .filter(follow_ups::id.eq(id))
+            .filter(follow_ups::case_id.eq(&user.case_id))
+            .filter(follow_ups::family_group_id.eq(&user.family_group_id))
+            .filter(follow_ups::is_appointment.eq(true))
+            .filter(
+                follow_ups::relative_id
+                    .is_null()
+                    .or(follow_ups::relative_id.eq(&user.relative_id)),
+            )
+            .select((
+                follow_ups::status,
+                follow_ups::due_at,
+                follow_ups::assignee_id,
+                cases::reference,
+            ))
+            .first(conn)
+            .optional()?;
+        let Some((status, due_at, assignee, reference)) = found else {
+            audit::event(&Actor::Relative(user.relative_id.clone()), "access.denied")
+                .outcome(Outcome::Denied)
+                .record("follow_up", id)
+                .case(&user.case_id)
+                .detail("not an appointment shared with this relative")
+                .write(conn)?;
+            return Err(AppError::NotFound);
+        };
+        match status {
+            FollowUpStatus::Open => {}
+            FollowUpStatus::Done | FollowUpStatus::Cancelled => {
+                return Err(AppError::conflict(
+                    "appointment_closed",
+                    "This appointment has been cancelled or has already taken place, so it cannot be answered. Send a message if you want to talk about it.",
+                ));
+            }
+        }
+        let now = db::now();
+        if due_at <= now {
+            return Err(AppError::conflict(
+                "appointment_past",
+                "This appointment's time has passed, so it cannot be answered. Send a message if you want to talk about it.",
+            ));
+        }
+        let answer_id = new_row_id();
+        diesel::insert_into(appointment_answers::table)
+            .values((
+                appointment_answers::id.eq(&answer_id),
+                appointment_answers::follow_up_id.eq(id),
+                appointment_answers::case_id.eq(&user.case_id),
+                appointment_answers::relative_id.eq(&user.relative_id),
+                appointment_answers::answer.eq(answer),
+                appointment_answers::note.eq(note.map(LimitedText::as_str)),
+                appointment_answers::due_at.eq(due_at),
+                appointment_answers::answered_at.eq(now),
+            ))
+            .execute(conn)?;
+        outbox::enqueue(
+            conn,
+            &Notice {
+                kind: Kind::AppointmentAnswered,
+                recipient: Recipient::Staff(assignee),
+                case_id: Some(user.case_id.clone()),
+                cause: format!("appointment-answer:{answer_id}"),
+                payload: serde_json::json!({
+                    "reference": reference,
+                    "relative": user.full_name,
+                    "answer_label": answer.label(),
+                    "due": crate::casework::time::london_display(due_at),
+                    "path": format!("/staff/cases/{}#follow-up-{id}", user.case_id),
+                }),
+            },
+        )?;
+        audit::event(
+            &Actor::Relative(user.relative_id.clone()),
+            "appointment.answer",
+        )
+        .record("follow_up", id)
+        .case(&user.case_id)
+        .detail(answer.as_str())
+        .write(conn)?;
+        Ok(())
+    })
+}
