@@ -27,7 +27,7 @@ use crate::state::{AppState, AuthContext};
 use crate::web::api::{
     accounts as api_accounts, auth as api_auth, cases as api_cases, dashboard as api_dashboard,
     doc as api_doc, family as api_family, messages as api_messages, operations as api_operations,
-    settings as api_settings,
+    settings as api_settings, support as api_support,
 };
 use crate::web::staff::cases as staff_cases;
 use crate::web::{admin, assets, dashboard, family, inbox, messages, outbox, pages, staff};
@@ -347,6 +347,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 route!("/settings/targets", get => api_settings::get_targets, put => api_settings::put_targets),
             )
+            .service(
+                route!("/settings/support-organisations", get => api_support::support_list, post => api_support::support_add),
+            )
+            .service(
+                route!("/settings/support-organisations/{id}", put => api_support::support_edit),
+            )
+            .service(
+                route!("/settings/support-organisations/{id}/remove", post => api_support::support_remove),
+            )
             .service(route!("/dashboard/timeliness", get => api_dashboard::timeliness))
             .service(
                 route!("/cases/{id}/relatives/{relative_id}/invite", post => api_messages::invite),
@@ -402,6 +411,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/family/appointments/{follow_up_id}/answer", post => api_family::reading::appointment_answer),
             )
             .service(route!("/family/property", get => api_family::reading::property))
+            .service(route!("/family/help", get => api_family::reading::help))
             .service(route!("/family/notices", get => api_family::reading::notices))
             .service(
                 route!("/family/notices/read", post => api_family::reading::notices_read),
@@ -605,6 +615,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 route!("/appointments/{follow_up_id}/answer", post => family::reading::appointment_answer),
             )
             .service(route!("/property", get => family::reading::property))
+            .service(route!("/help", get => family::reading::help))
             .service(
                 route!("/messages", get => family::messages::messages_list, post => family::messages::message_send),
             )
@@ -644,6 +655,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 route!("/teams/{id}/members/{user_id}/remove", post => admin::teams::remove_member),
             )
+            .service(
+                route!("/support", get => admin::support::support_list, post => admin::support::support_add),
+            )
+            .service(
+                route!("/support/{id}", get => admin::support::support_entry, post => admin::support::support_edit),
+            )
+            .service(route!("/support/{id}/remove", post => admin::support::support_remove))
             .service(route!("/audit", get => admin::audit::audit_log))
             .service(route!("/outbox", get => outbox::page))
             .service(route!("/outbox/{id}/retry", post => outbox::retry))

@@ -640,6 +640,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    support_organisations (id) {
+        id -> Text,
+        name -> Text,
+        name_cy -> Nullable<Text>,
+        description -> Text,
+        description_cy -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        website -> Nullable<Text>,
+        hours -> Nullable<Text>,
+        position -> Integer,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -686,4 +703,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     update_groups,
     relative_restrictions,
     appointment_answers,
+    support_organisations,
 );

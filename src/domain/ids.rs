@@ -118,6 +118,8 @@ text_id!(
     FamilyGroupId,
     /// Cases linked under one name (an operation).
     OperationId,
+    /// An organisation on the families' support list.
+    SupportOrganisationId,
     NotificationId,
     AuditEventId,
     /// A server-side sign-in session; named in the session token as `sid`.

@@ -14,6 +14,7 @@ pub mod preferences;
 pub mod restrictions;
 pub mod session;
 pub mod sign_in;
+pub mod support;
 pub mod visible;
 
 pub use session::FamilyUser;

@@ -619,3 +619,62 @@ pub fn mark_notices_read(conn: &mut DbConn, user: &FamilyUser) -> Result<(), App
     db::write(conn, |conn| inbox::mark_read(conn, me, None))?;
     Ok(())
 }
+
+/// One explanation on the family's help page; `id` is its anchor (terms on other pages link
+/// to `/family/help#<id>`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HelpTopic {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The family's help in plain words: what each milestone of their case's type means, the
+/// people they will hear about, their rights under the Victims' Code and how to complain, and
+/// where to find support.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Help {
+    pub milestones: Vec<HelpTopic>,
+    pub people: Vec<HelpTopic>,
+    pub rights: Vec<HelpTopic>,
+    pub support: Vec<crate::family::support::SupportEntry>,
+}
+
+pub fn help(conn: &mut DbConn, user: &FamilyUser) -> Result<Help, AppError> {
+    let lang = user.lang;
+    let (_, _, _, case_type, _) = case_row(conn, &user.case_id)?;
+    let topic = |id: &str, key: &str| HelpTopic {
+        id: id.to_owned(),
+        title: tr(lang, &format!("help-{key}-title")),
+        body: tr(lang, &format!("help-{key}-body")),
+    };
+    let milestones = case_type
+        .milestones()
+        .iter()
+        .map(|m| HelpTopic {
+            id: format!("milestone-{}", m.as_str()),
+            title: tr(lang, &format!("milestone-{}", m.as_str())),
+            body: tr(lang, &format!("help-milestone-{}-body", m.as_str())),
+        })
+        .collect();
+    Ok(Help {
+        milestones,
+        people: vec![
+            topic("flo", "flo"),
+            topic("sio", "sio"),
+            topic("coroner", "coroner"),
+            topic("cps", "cps"),
+        ],
+        rights: vec![
+            HelpTopic {
+                id: "victims-code".into(),
+                title: tr(lang, "help-rights-heading"),
+                body: tr(lang, "help-rights-body"),
+            },
+            topic("vps", "vps"),
+            topic("review", "review"),
+            topic("complain", "complain"),
+        ],
+        support: crate::family::support::for_family(conn, lang)?,
+    })
+}

@@ -17,6 +17,7 @@ mod family_cache;
 mod family_groups;
 mod family_notices;
 mod family_visible;
+mod help;
 mod layers;
 mod milestones;
 mod national;

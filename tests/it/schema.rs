@@ -197,6 +197,7 @@ async fn every_table_and_column_in_schema_rs_exists_in_the_database() {
                 update_groups,
                 relative_restrictions,
                 appointment_answers,
+                support_organisations,
             )
         })
         .await;

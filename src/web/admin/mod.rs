@@ -2,6 +2,7 @@
 //! here; the policy gives administrators no casework capability.
 
 pub mod audit;
+pub mod support;
 pub mod targets;
 pub mod teams;
 pub mod users;

@@ -12,6 +12,7 @@ pub mod family;
 pub mod messages;
 pub mod operations;
 pub mod settings;
+pub mod support;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};

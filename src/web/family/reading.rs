@@ -276,3 +276,12 @@ pub async fn appointment_answer(
         Err(e) => Err(e),
     }
 }
+
+/// Help in plain words: the case type's milestones, who is who, rights and support.
+pub async fn help(req: HttpRequest, state: web::Data<AppState>, user: FamilyUser) -> Page {
+    let u = user.clone();
+    reading_page(&req, &state, &user, "help", move |conn| {
+        portal::help(conn, &u)
+    })
+    .await
+}

@@ -183,6 +183,17 @@ pub async fn appointment_answer(
     Ok(HttpResponse::Created().json(list))
 }
 
+/// Help in plain words, in the relative's language: what each milestone of their case's type
+/// means, who is who, their rights under the Victims' Code and how to complain, and the
+/// support organisations they can contact.
+#[utoipa::path(
+    get, path = "/api/v1/family/help", tag = "family",
+    responses((status = 200, description = "Help", body = portal::Help), FamilyErrors),
+)]
+pub async fn help(state: web::Data<AppState>, user: FamilyUser) -> Answer {
+    json_answer(&state, move |conn| portal::help(conn, &user)).await
+}
+
 /// Belongings and their status: held as evidence, released, returned to the family.
 #[utoipa::path(
     get, path = "/api/v1/family/property", tag = "family",
