@@ -18,7 +18,13 @@ async function assertAccessible(page, label) {
 
 /** The labels of the stepper's steps, in order. */
 async function steps(page) {
-  return page.$$eval("ol.stepper .step-label", (els) => els.map((e) => e.textContent.trim()));
+  // The words a sighted reader sees (each label also links to its explanation, with hidden
+  // words for a screen reader).
+  return page.$$eval("ol.stepper .step-label", (els) => els.map((e) => {
+    const shown = e.cloneNode(true);
+    shown.querySelectorAll(".visually-hidden").forEach((h) => h.remove());
+    return shown.textContent.trim();
+  }));
 }
 
 test("the family's stepper shows their case type's milestones, at two widths, in English and Welsh", async () => {

@@ -78,7 +78,7 @@ test("every admin page passes axe-core, including a form shown again with errors
   await signInByKeyboard(page, portal.address, DEMO.admin);
   assert.equal(new URL(page.url()).pathname, "/admin");
   const paths = ["/admin", "/admin/users", "/admin/users/new", "/admin/teams", "/admin/audit",
-    "/admin/outbox", "/admin/outbox?status=sent", "/admin/mail", "/admin/targets"];
+    "/admin/outbox", "/admin/outbox?status=sent", "/admin/mail", "/admin/targets", "/admin/support"];
   for (const path of paths) {
     await page.goto(portal.address + path);
     await assertAccessible(page, path);
@@ -97,6 +97,17 @@ test("every admin page passes axe-core, including a form shown again with errors
   assert.match(await page.textContent(".error-summary"), /Enter a name/);
   assert.equal(await page.inputValue("#email"), "not an email", "what was typed is kept");
   await assertAccessible(page, "account form with errors");
+
+  // The families' support list: an entry's own page, and the add form with its problems.
+  await page.goto(portal.address + "/admin/support");
+  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Change") >> nth=2')]);
+  await assertAccessible(page, "a support entry");
+  await page.goto(portal.address + "/admin/support");
+  await page.fill("#phone", "call us");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit] >> text=Add to the list")]);
+  assert.match(await page.textContent(".error-summary"), /Enter the organisation's name/);
+  assert.equal(await page.inputValue("#phone"), "call us", "what was typed is kept");
+  await assertAccessible(page, "support list with errors");
   await ctx.close();
 });
 
