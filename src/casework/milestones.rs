@@ -295,6 +295,12 @@ pub(crate) fn insert_reached(
         .map(drop)
 }
 
+/// The case as it now stands after a change the caller was allowed to make, with its progress.
+fn reloaded(conn: &mut DbConn, case_id: &CaseId) -> Result<Progress, AppError> {
+    let case = crate::casework::record::find(conn, case_id)?.ok_or(AppError::NotFound)?;
+    Ok(progress(conn, &case)?)
+}
+
 /// Marks one of the case's milestones as not needed, or needed after all, with the reason.
 pub fn mark(
     conn: &mut DbConn,
@@ -355,8 +361,7 @@ pub fn mark(
             .case(case_id)
             .detail(milestone.as_str())
             .write(conn)?;
-        let case = access::require_visible(conn, user, case_id)?;
-        Ok(progress(conn, &case)?)
+        reloaded(conn, case_id)
     })
 }
 
@@ -396,7 +401,6 @@ pub fn change_type(
             .case(case_id)
             .detail(case_type.as_str())
             .write(conn)?;
-        let case = access::require_visible(conn, user, case_id)?;
-        Ok(progress(conn, &case)?)
+        reloaded(conn, case_id)
     })
 }

@@ -187,7 +187,17 @@ pub fn read(conn: &mut DbConn, user: &StaffUser, id: &OperationId) -> Result<Ope
             .first(conn)
             .optional()?
             .ok_or(AppError::NotFound)?;
-    let rows: Vec<(CaseId, String, NaiveDateTime, String, String)> = operation_cases::table
+    type Row = (
+        CaseId,
+        String,
+        NaiveDateTime,
+        String,
+        String,
+        String,
+        CaseStatus,
+    );
+    // One query: what a member shows is read with it, and kept only for cases the caller sees.
+    let rows: Vec<Row> = operation_cases::table
         .inner_join(cases::table.on(cases::id.eq(operation_cases::case_id)))
         .inner_join(teams::table.on(teams::id.eq(cases::team_id)))
         .filter(operation_cases::operation_id.eq(id))
@@ -198,17 +208,15 @@ pub fn read(conn: &mut DbConn, user: &StaffUser, id: &OperationId) -> Result<Ope
             operation_cases::added_at,
             cases::reference,
             teams::name,
+            cases::deceased_name,
+            cases::status,
         ))
         .order(cases::reference.asc())
         .load(conn)?;
     let visible = access::visible_case_ids(conn, user)?;
     let mut members = Vec::with_capacity(rows.len());
-    for (case_id, reason, added_at, reference, team_name) in rows {
+    for (case_id, reason, added_at, reference, team_name, deceased_name, status) in rows {
         let member = if visible.contains(&case_id) {
-            let (deceased_name, status): (String, CaseStatus) = cases::table
-                .find(&case_id)
-                .select((cases::deceased_name, cases::status))
-                .first(conn)?;
             Member {
                 reference,
                 team_name,
@@ -499,17 +507,21 @@ pub fn merge(
                 "Choose another operation to merge into this one.",
             ));
         }
-        let managed = access::visible_case_ids(conn, user)?;
+        // The caller's teams, read once; each operation needs a current case of one of them.
+        let teams = match user.role {
+            crate::domain::Role::Manager => access::teams_of(conn, &user.id)?,
+            _ => Vec::new(),
+        };
         let moving = case_ids(conn, from)?;
         for op in [into, from] {
-            let mut any = false;
-            for c in case_ids(conn, op)? {
-                if managed.contains(&c) {
-                    let case = access::require_visible(conn, user, &c)?;
-                    any |= access::manages(conn, user, &case)?;
-                }
-            }
-            if !any {
+            let managed: i64 = operation_cases::table
+                .inner_join(cases::table.on(cases::id.eq(operation_cases::case_id)))
+                .filter(operation_cases::operation_id.eq(op))
+                .filter(operation_cases::removed_at.is_null())
+                .filter(cases::team_id.eq_any(&teams))
+                .count()
+                .get_result(conn)?;
+            if managed == 0 {
                 return Err(AppError::Forbidden {
                     code: "not_your_operation",
                     message: "To merge two operations you must manage a case of each.",

@@ -25,8 +25,8 @@ use super::{Answer, ReasonBody, created_on, on_case};
 )]
 pub async fn assignments_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "assignments", |conn, id| {
-        Ok(assignments::list(conn, id)?)
+    on_case(&state, user, id, "assignments", |conn, case| {
+        Ok(assignments::list(conn, &case.id)?)
     })
     .await
 }

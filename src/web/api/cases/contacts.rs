@@ -55,8 +55,8 @@ pub struct ContactBody {
 )]
 pub async fn contacts_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "contacts", |conn, id| {
-        Ok(contacts::list(conn, id)?)
+    on_case(&state, user, id, "contacts", |conn, case| {
+        Ok(contacts::list(conn, &case.id)?)
     })
     .await
 }
@@ -164,8 +164,8 @@ pub async fn contact_log(
 )]
 pub async fn contact_get((state, user, path): Reading<(CaseId, ContactId)>) -> Answer {
     let (id, contact) = path.into_inner();
-    on_case(&state, user, id, "contact", move |conn, id| {
-        contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)
+    on_case(&state, user, id, "contact", move |conn, case| {
+        contacts::view(conn, &case.id, &contact)?.ok_or(AppError::NotFound)
     })
     .await
 }
@@ -182,8 +182,8 @@ pub async fn contact_get((state, user, path): Reading<(CaseId, ContactId)>) -> A
 )]
 pub async fn amendments_list((state, user, path): Reading<(CaseId, ContactId)>) -> Answer {
     let (id, contact) = path.into_inner();
-    on_case(&state, user, id, "contact", move |conn, id| {
-        let found = contacts::view(conn, id, &contact)?.ok_or(AppError::NotFound)?;
+    on_case(&state, user, id, "contact", move |conn, case| {
+        let found = contacts::view(conn, &case.id, &contact)?.ok_or(AppError::NotFound)?;
         Ok(found.amendments)
     })
     .await

@@ -77,8 +77,8 @@ impl FollowUpBody {
 )]
 pub async fn follow_ups_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "follow-ups", |conn, id| {
-        Ok(follow_ups::list(conn, id)?)
+    on_case(&state, user, id, "follow-ups", |conn, case| {
+        Ok(follow_ups::list(conn, &case.id)?)
     })
     .await
 }

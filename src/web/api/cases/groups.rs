@@ -31,8 +31,8 @@ use super::{Answer, on_case};
 )]
 pub async fn groups_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "family groups", |conn, id| {
-        Ok(groups::views(conn, id)?)
+    on_case(&state, user, id, "family groups", |conn, case| {
+        Ok(groups::views(conn, &case.id)?)
     })
     .await
 }

@@ -25,9 +25,9 @@ use super::{Answer, on_case};
 )]
 pub async fn milestones_get((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "milestones", |conn, id| {
-        let case =
-            crate::casework::cases::find(conn, id)?.ok_or(crate::error::AppError::NotFound)?;
+    on_case(&state, user, id, "milestones", |conn, case| {
+        let case = crate::casework::cases::find(conn, &case.id)?
+            .ok_or(crate::error::AppError::NotFound)?;
         Ok(milestones::progress(conn, &case)?)
     })
     .await

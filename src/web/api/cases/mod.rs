@@ -54,14 +54,14 @@ pub(super) async fn on_case<T: serde::Serialize + Send + 'static>(
     user: CaseworkUser,
     id: CaseId,
     what: &'static str,
-    read: impl FnOnce(&mut DbConn, &CaseId) -> Result<T, AppError> + Send + 'static,
+    read: impl FnOnce(&mut DbConn, &cases::Case) -> Result<T, AppError> + Send + 'static,
 ) -> Answer {
     let user = user.0;
     let found = state
         .db
         .run(move |conn| {
-            crate::casework::read(conn, &user, &id, what)?;
-            read(conn, &id)
+            let case = crate::casework::read(conn, &user, &id, what)?;
+            read(conn, &case)
         })
         .await?;
     Ok(HttpResponse::Ok().json(found))
@@ -456,8 +456,8 @@ pub async fn reopen((state, user, path, body): ManagerOn<CaseId, ApiJson<ReasonB
 )]
 pub async fn plans((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "contact plan", |conn, id| {
-        Ok(cases::plans(conn, id)?)
+    on_case(&state, user, id, "contact plan", |conn, case| {
+        Ok(cases::plans(conn, &case.id)?)
     })
     .await
 }

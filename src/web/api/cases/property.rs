@@ -26,8 +26,8 @@ use super::{Answer, created_on, date, on_case};
 )]
 pub async fn property_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "property", |conn, id| {
-        Ok(property::list(conn, id)?)
+    on_case(&state, user, id, "property", |conn, case| {
+        Ok(property::list(conn, &case.id)?)
     })
     .await
 }

@@ -138,8 +138,8 @@ impl RelativeBody {
 )]
 pub async fn relatives_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "relatives", |conn, id| {
-        Ok(relatives::list(conn, id)?)
+    on_case(&state, user, id, "relatives", |conn, case| {
+        Ok(relatives::list(conn, &case.id)?)
     })
     .await
 }

@@ -26,8 +26,8 @@ use super::{Answer, ReasonBody, created_on, on_case};
 )]
 pub async fn agencies_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "agencies", |conn, id| {
-        Ok(agencies::list(conn, id)?)
+    on_case(&state, user, id, "agencies", |conn, case| {
+        Ok(agencies::list(conn, &case.id)?)
     })
     .await
 }
@@ -115,8 +115,8 @@ pub async fn agency_end(
 )]
 pub async fn entitlements_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "entitlements", |conn, id| {
-        Ok(entitlements::standing(conn, id)?)
+    on_case(&state, user, id, "entitlements", |conn, case| {
+        Ok(entitlements::standing(conn, &case.id)?)
     })
     .await
 }

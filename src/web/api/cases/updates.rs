@@ -73,8 +73,8 @@ impl UpdateBody {
 )]
 pub async fn updates_list((state, user, path): Reading<CaseId>) -> Answer {
     let id = path.into_inner();
-    on_case(&state, user, id, "updates", |conn, id| {
-        Ok(updates::list(conn, id)?)
+    on_case(&state, user, id, "updates", |conn, case| {
+        Ok(updates::list(conn, &case.id)?)
     })
     .await
 }
