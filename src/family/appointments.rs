@@ -6,13 +6,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::audit::{self, Actor, Outcome};
+use crate::audit::{self, Actor};
 pub use crate::casework::answers::{AnswerKind, AnswerView};
 use crate::casework::types::FollowUpStatus;
 use crate::db::schema::{appointment_answers, cases, follow_ups};
 use crate::db::{self, DbConn};
 use crate::domain::{FollowUpId, LimitedText, new_row_id};
 use crate::error::AppError;
+use crate::family::portal::{not_shared, shared_appointments};
 use crate::family::session::FamilyUser;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
@@ -28,34 +29,18 @@ pub fn answer(
     note: Option<&LimitedText>,
 ) -> Result<(), AppError> {
     db::write(conn, |conn| {
-        type Found = (FollowUpStatus, NaiveDateTime, crate::domain::UserId, String);
-        let found: Option<Found> = follow_ups::table
-            .inner_join(cases::table.on(cases::id.eq(follow_ups::case_id)))
+        type Found = (FollowUpStatus, NaiveDateTime, crate::domain::UserId);
+        let found: Option<Found> = shared_appointments(user)
             .filter(follow_ups::id.eq(id))
-            .filter(follow_ups::case_id.eq(&user.case_id))
-            .filter(follow_ups::family_group_id.eq(&user.family_group_id))
-            .filter(follow_ups::is_appointment.eq(true))
-            .filter(
-                follow_ups::relative_id
-                    .is_null()
-                    .or(follow_ups::relative_id.eq(&user.relative_id)),
-            )
             .select((
                 follow_ups::status,
                 follow_ups::due_at,
                 follow_ups::assignee_id,
-                cases::reference,
             ))
             .first(conn)
             .optional()?;
-        let Some((status, due_at, assignee, reference)) = found else {
-            audit::event(&Actor::Relative(user.relative_id.clone()), "access.denied")
-                .outcome(Outcome::Denied)
-                .record("follow_up", id)
-                .case(&user.case_id)
-                .detail("not an appointment shared with this relative")
-                .write(conn)?;
-            return Err(AppError::NotFound);
+        let Some((status, due_at, assignee)) = found else {
+            return Err(not_shared(conn, user, id)?);
         };
         match status {
             FollowUpStatus::Open => {}
@@ -73,6 +58,10 @@ pub fn answer(
                 "This appointment's time has passed, so it cannot be answered. Send a message if you want to talk about it.",
             ));
         }
+        let reference: String = cases::table
+            .find(&user.case_id)
+            .select(cases::reference)
+            .first(conn)?;
         let answer_id = new_row_id();
         diesel::insert_into(appointment_answers::table)
             .values((

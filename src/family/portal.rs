@@ -487,8 +487,40 @@ pub fn referrals(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<Referr
 }
 
 /// Open appointments from now on, for the relative's group or for them, soonest first.
+/// The follow-ups a relative may read as their appointments: their group's, with nobody in
+/// particular or with them.
+pub(crate) fn shared_appointments(
+    user: &FamilyUser,
+) -> follow_ups::BoxedQuery<'_, crate::db::MultiBackend> {
+    follow_ups::table
+        .filter(follow_ups::case_id.eq(&user.case_id))
+        .filter(follow_ups::family_group_id.eq(&user.family_group_id))
+        .filter(follow_ups::is_appointment.eq(true))
+        .filter(
+            follow_ups::relative_id
+                .is_null()
+                .or(follow_ups::relative_id.eq(&user.relative_id)),
+        )
+        .into_boxed()
+}
+
+/// Refuses an appointment that is not the relative's as not found, and audits the refusal
+/// as a staff member's would be.
+pub(crate) fn not_shared(
+    conn: &mut DbConn,
+    user: &FamilyUser,
+    id: &FollowUpId,
+) -> Result<AppError, AppError> {
+    audit::event(&Actor::Relative(user.relative_id.clone()), "access.denied")
+        .outcome(Outcome::Denied)
+        .record("follow_up", id)
+        .case(&user.case_id)
+        .detail("not an appointment shared with this relative")
+        .write(conn)?;
+    Ok(AppError::NotFound)
+}
+
 pub fn appointments(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<Appointment>> {
-    let relative = &user.relative_id;
     type Row = (
         FollowUpId,
         Option<String>,
@@ -496,17 +528,9 @@ pub fn appointments(conn: &mut DbConn, user: &FamilyUser) -> QueryResult<Vec<App
         NaiveDateTime,
         Option<String>,
     );
-    let rows: Vec<Row> = follow_ups::table
-        .filter(follow_ups::case_id.eq(&user.case_id))
-        .filter(follow_ups::family_group_id.eq(&user.family_group_id))
-        .filter(follow_ups::is_appointment.eq(true))
+    let rows: Vec<Row> = shared_appointments(user)
         .filter(follow_ups::status.eq(FollowUpStatus::Open))
         .filter(follow_ups::due_at.ge(db::now() - chrono::Duration::hours(2)))
-        .filter(
-            follow_ups::relative_id
-                .is_null()
-                .or(follow_ups::relative_id.eq(relative)),
-        )
         .select((
             follow_ups::id,
             follow_ups::family_title,
@@ -539,18 +563,9 @@ pub fn appointment(
     user: &FamilyUser,
     id: &FollowUpId,
 ) -> Result<Appointment, AppError> {
-    let found = appointments(conn, user)?.into_iter().find(|a| &a.id == id);
-    match found {
+    match appointments(conn, user)?.into_iter().find(|a| &a.id == id) {
         Some(a) => Ok(a),
-        None => {
-            audit::event(&Actor::Relative(user.relative_id.clone()), "access.denied")
-                .outcome(Outcome::Denied)
-                .record("follow_up", id)
-                .case(&user.case_id)
-                .detail("not an appointment shared with this relative")
-                .write(conn)?;
-            Err(AppError::NotFound)
-        }
+        None => Err(not_shared(conn, user, id)?),
     }
 }
 

@@ -188,6 +188,39 @@ fn text(t: &Option<LimitedText>) -> Option<&str> {
     t.as_ref().map(LimitedText::as_str)
 }
 
+/// The columns an entry's input writes, the same for a new entry and a change.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = so, treat_none_as_null = true)]
+struct Written<'a> {
+    name: &'a str,
+    name_cy: Option<&'a str>,
+    description: &'a str,
+    description_cy: Option<&'a str>,
+    phone: Option<&'a str>,
+    website: Option<&'a str>,
+    hours: Option<&'a str>,
+    position: i32,
+    updated_by: Option<&'a UserId>,
+    updated_at: NaiveDateTime,
+}
+
+impl SupportInput {
+    fn written<'a>(&'a self, by: &'a UserId, position: i32) -> Written<'a> {
+        Written {
+            name: self.name.as_str(),
+            name_cy: text(&self.name_cy),
+            description: self.description.as_str(),
+            description_cy: text(&self.description_cy),
+            phone: text(&self.phone),
+            website: text(&self.website),
+            hours: text(&self.hours),
+            position: self.position.unwrap_or(position),
+            updated_by: Some(by),
+            updated_at: db::now(),
+        }
+    }
+}
+
 /// Adds an entry (at the end of the list unless a position is given).
 pub fn add(
     conn: &mut DbConn,
@@ -201,19 +234,7 @@ pub fn add(
             .first(conn)?;
         let id = SupportOrganisationId::new();
         diesel::insert_into(so::table)
-            .values((
-                so::id.eq(&id),
-                so::name.eq(input.name.as_str()),
-                so::name_cy.eq(text(&input.name_cy)),
-                so::description.eq(input.description.as_str()),
-                so::description_cy.eq(text(&input.description_cy)),
-                so::phone.eq(text(&input.phone)),
-                so::website.eq(text(&input.website)),
-                so::hours.eq(text(&input.hours)),
-                so::position.eq(input.position.unwrap_or(last.unwrap_or(0) + 1)),
-                so::updated_by.eq(Some(by)),
-                so::updated_at.eq(db::now()),
-            ))
+            .values((so::id.eq(&id), input.written(by, last.unwrap_or(0) + 1)))
             .execute(conn)?;
         audit::event(&Actor::Staff(by.clone()), "support.add")
             .record("support_organisation", &id)
@@ -232,18 +253,7 @@ pub fn edit(
     db::write(conn, |conn| {
         let now = find(conn, id)?;
         diesel::update(so::table.find(id))
-            .set((
-                so::name.eq(input.name.as_str()),
-                so::name_cy.eq(text(&input.name_cy)),
-                so::description.eq(input.description.as_str()),
-                so::description_cy.eq(text(&input.description_cy)),
-                so::phone.eq(text(&input.phone)),
-                so::website.eq(text(&input.website)),
-                so::hours.eq(text(&input.hours)),
-                so::position.eq(input.position.unwrap_or(now.position)),
-                so::updated_by.eq(Some(by)),
-                so::updated_at.eq(db::now()),
-            ))
+            .set(input.written(by, now.position))
             .execute(conn)?;
         audit::event(&Actor::Staff(by.clone()), "support.edit")
             .record("support_organisation", id)

@@ -11,23 +11,23 @@ use liaison::domain::RelativeId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::family::family_token;
+use crate::support::family::{family_token, fixture_with_mail_window};
 use crate::support::fixture::{Fixture, call, fixture_with, ok};
 use crate::support::smtp::{Received, SmtpServer};
 
-/// The fixture with the worker sending to a real SMTP server and the default notice window.
+/// The fixture with the worker sending to a real SMTP server and the default notice window
+/// (ten minutes).
 async fn fixture_with_window() -> (SmtpServer, Fixture) {
-    let smtp = SmtpServer::start();
-    let url = smtp.url();
-    let f = fixture_with(move |s| {
-        s.run_worker = true;
-        s.smtp_url = Some(url);
-        s.worker_poll_ms = 50;
-        s.scheduler_interval_seconds = 0;
-        s.notice_window_seconds = 600;
-    })
-    .await;
-    (smtp, f)
+    fixture_with_mail_window(600).await
+}
+
+/// Both of the fixture's relatives invited, through the API.
+async fn invite_both(f: &Fixture) {
+    for r in &f.relatives {
+        let path = f.case(&format!("/relatives/{r}/invite"));
+        let (s, b) = call(&f.app, Method::POST, &path, &f.officer, None).await;
+        assert_eq!(s, 200, "{b}");
+    }
 }
 
 /// Pending news e-mails, as (recipient, attempts, seconds from creation to the planned send,
@@ -124,11 +124,7 @@ async fn ten_updates_reach_each_relative_as_one_message_after_the_window() {
     let (smtp, f) = fixture_with_window().await;
     let (ivy, sol) = (f.relatives[0].clone(), f.relatives[1].clone());
     // Invitations are not held by the window.
-    for r in [&ivy, &sol] {
-        let path = f.case(&format!("/relatives/{r}/invite"));
-        let (s, b) = call(&f.app, Method::POST, &path, &f.officer, None).await;
-        assert_eq!(s, 200, "{b}");
-    }
+    invite_both(&f).await;
     let invited = family_wait_for(&smtp, 2).await;
     assert_eq!(
         invited.len(),
@@ -303,12 +299,8 @@ async fn ten_updates_reach_each_relative_as_one_message_after_the_window() {
 #[tokio::test]
 async fn several_people_are_the_team_and_a_discreet_message_names_nobody() {
     let (smtp, f) = fixture_with_window().await;
-    let (ivy, sol) = (f.relatives[0].clone(), f.relatives[1].clone());
-    for r in [&ivy, &sol] {
-        let path = f.case(&format!("/relatives/{r}/invite"));
-        let (s, b) = call(&f.app, Method::POST, &path, &f.officer, None).await;
-        assert_eq!(s, 200, "{b}");
-    }
+    let sol = f.relatives[1].clone();
+    invite_both(&f).await;
     family_wait_for(&smtp, 2).await;
     // Sol asks for discreet messages.
     let token = family_token(&f.app, &sol).await;

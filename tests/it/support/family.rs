@@ -42,6 +42,11 @@ pub const FAMILY_API_READS: [&str; 10] = [
 /// The fixture with the notification worker sending to a real SMTP server, quickly, and the
 /// scheduler off; the server, to read what it received.
 pub async fn fixture_with_mail() -> (SmtpServer, Fixture) {
+    fixture_with_mail_window(0).await
+}
+
+/// As `fixture_with_mail`, with news for a relative waiting `seconds` for more to join it.
+pub async fn fixture_with_mail_window(seconds: i64) -> (SmtpServer, Fixture) {
     let smtp = SmtpServer::start();
     let url = smtp.url();
     let f = fixture_with(move |s| {
@@ -49,6 +54,7 @@ pub async fn fixture_with_mail() -> (SmtpServer, Fixture) {
         s.smtp_url = Some(url);
         s.worker_poll_ms = 50;
         s.scheduler_interval_seconds = 0;
+        s.notice_window_seconds = seconds;
     })
     .await;
     (smtp, f)
