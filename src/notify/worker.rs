@@ -286,8 +286,10 @@ impl Worker {
             Plan::Fail(reason) => Outcome::Fail(reason),
         };
         let recorded = outcome.clone();
+        // Only news for a relative carries other rows (`join_burst`).
+        let carries = row.recipient_relative_id.is_some() && Kind::NEWS.contains(&row.kind);
         self.db
-            .run(move |conn| Ok(record(conn, &id, &recorded)?))
+            .run(move |conn| Ok(record(conn, &id, &recorded, carries)?))
             .await?;
         Ok(outcome)
     }
@@ -505,7 +507,15 @@ enum Outcome {
 }
 
 /// Records the outcome of a row, and of the rows it carried (`join_burst`) when it is final.
-fn record(conn: &mut DbConn, id: &NotificationId, outcome: &Outcome) -> QueryResult<usize> {
+fn record(
+    conn: &mut DbConn,
+    id: &NotificationId,
+    outcome: &Outcome,
+    carries: bool,
+) -> QueryResult<usize> {
+    if !carries {
+        return record_one(conn, id, outcome);
+    }
     db::write(conn, |conn| {
         let n = record_one(conn, id, outcome)?;
         let carried = notifications::table
