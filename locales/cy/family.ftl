@@ -17,7 +17,6 @@ email-from-flo = eich swyddog cyswllt teulu, { $name },
 email-from-deputy_flo = eich dirprwy swyddog cyswllt teulu, { $name },
 email-from-sio = yr uwch swyddog ymchwilio, { $name },
 email-from-coordinator = cydlynydd cyswllt teulu, { $name },
-email-from-staff = { $name }, o'ch tîm cyswllt teulu,
 email-from-team = eich tîm cyswllt teulu
 
 email-news-by = Mae { $from } wedi rhannu rhywbeth newydd gyda chi.

@@ -45,3 +45,4 @@ help-website = Gwefan:
 help-hours = Pryd:
 nav-help = Help
 home-help-page = Beth mae camau eich achos yn ei olygu, eich hawliau, a chymorth y gallwch gysylltu ag ef
+help-contents = Ar y dudalen hon

@@ -17,7 +17,6 @@ email-from-flo = Your family liaison officer, { $name },
 email-from-deputy_flo = Your deputy family liaison officer, { $name },
 email-from-sio = The senior investigating officer, { $name },
 email-from-coordinator = The family liaison coordinator, { $name },
-email-from-staff = { $name }, of your family liaison team,
 email-from-team = Your family liaison team
 
 email-news-by = { $from } has shared something new with you.

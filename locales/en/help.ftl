@@ -45,3 +45,4 @@ help-website = Website:
 help-hours = When:
 nav-help = Help
 home-help-page = What the steps of your case mean, your rights, and support you can contact
+help-contents = On this page

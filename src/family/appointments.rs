@@ -18,8 +18,24 @@ use crate::family::session::FamilyUser;
 use crate::notify::Kind;
 use crate::notify::outbox::{self, Notice, Recipient};
 
+type Found = (FollowUpStatus, NaiveDateTime, crate::domain::UserId);
+
+/// One of the relative's appointments, as it stands.
+fn shared(conn: &mut DbConn, user: &FamilyUser, id: &FollowUpId) -> QueryResult<Option<Found>> {
+    shared_appointments(user)
+        .filter(follow_ups::id.eq(id))
+        .select((
+            follow_ups::status,
+            follow_ups::due_at,
+            follow_ups::assignee_id,
+        ))
+        .first(conn)
+        .optional()
+}
+
 /// Records a relative's answer to one of their group's upcoming appointments and tells the
-/// officer it is with. Another group's or case's appointment is not found (and the attempt
+/// officer it is with (once for each answer a relative gives about a time, however often
+/// they send it). Another group's or case's appointment is not found (and the attempt
 /// audited); a cancelled, done or past one is a conflict; nothing is written in either case.
 pub fn answer(
     conn: &mut DbConn,
@@ -28,20 +44,12 @@ pub fn answer(
     answer: AnswerKind,
     note: Option<&LimitedText>,
 ) -> Result<(), AppError> {
+    // Refused outside the write, so that the audit of the refusal is kept.
+    if shared(conn, user, id)?.is_none() {
+        return Err(not_shared(conn, user, id)?);
+    }
     db::write(conn, |conn| {
-        type Found = (FollowUpStatus, NaiveDateTime, crate::domain::UserId);
-        let found: Option<Found> = shared_appointments(user)
-            .filter(follow_ups::id.eq(id))
-            .select((
-                follow_ups::status,
-                follow_ups::due_at,
-                follow_ups::assignee_id,
-            ))
-            .first(conn)
-            .optional()?;
-        let Some((status, due_at, assignee)) = found else {
-            return Err(not_shared(conn, user, id)?);
-        };
+        let (status, due_at, assignee) = shared(conn, user, id)?.ok_or(AppError::NotFound)?;
         match status {
             FollowUpStatus::Open => {}
             FollowUpStatus::Done | FollowUpStatus::Cancelled => {
@@ -81,7 +89,11 @@ pub fn answer(
                 kind: Kind::AppointmentAnswered,
                 recipient: Recipient::Staff(assignee),
                 case_id: Some(user.case_id.clone()),
-                cause: format!("appointment-answer:{answer_id}"),
+                cause: format!(
+                    "appointment-answer:{id}:{due_at}:{}:{}",
+                    user.relative_id,
+                    answer.as_str()
+                ),
                 payload: serde_json::json!({
                     "reference": reference,
                     "relative": user.full_name,

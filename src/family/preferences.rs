@@ -30,8 +30,9 @@ pub struct FamilyPreferences {
     pub(crate) quiet_hours_end: Option<ClockTime>,
     pub(crate) language: Lang,
     /// Messages that name neither the force nor an officer, for a shared phone or inbox.
+    /// Left out of a change, it stays as it was.
     #[serde(default)]
-    pub(crate) discreet: bool,
+    pub(crate) discreet: Option<bool>,
 }
 
 /// The relative's settings as they stand.
@@ -61,7 +62,7 @@ pub fn of(conn: &mut DbConn, relative: &RelativeId) -> QueryResult<FamilyPrefere
         quiet_hours_start: start.map(ClockTime::from),
         quiet_hours_end: end.map(ClockTime::from),
         language,
-        discreet,
+        discreet: Some(discreet),
     })
 }
 
@@ -80,7 +81,7 @@ pub fn set_language(conn: &mut DbConn, relative: &RelativeId, lang: Lang) -> Res
             notify_by_email: now.channel == NoticeChannel::Email,
             quiet_hours: quiet,
             language: lang,
-            discreet: now.discreet,
+            discreet: now.discreet.unwrap_or(false),
         },
     )
 }

@@ -41,6 +41,8 @@ pub struct SupportOrganisation {
 /// An entry as a family reads it, in their language.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SupportEntry {
+    /// `en` where a Welsh reader is shown the English, for want of a Welsh text.
+    pub lang: Option<&'static str>,
     pub name: String,
     pub description: String,
     pub phone: Option<String>,
@@ -155,7 +157,7 @@ impl SupportFields<'_> {
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<SupportOrganisation>> {
     so::table
         .filter(so::removed_at.is_null())
-        .order((so::position.asc(), so::name.asc()))
+        .order((so::position.asc(), so::id.asc()))
         .select(SupportOrganisation::as_select())
         .load(conn)
 }
@@ -166,14 +168,17 @@ pub fn for_family(conn: &mut DbConn, lang: Lang) -> QueryResult<Vec<SupportEntry
     Ok(list(conn)?
         .into_iter()
         .map(|o| {
-            let (name, description) = match lang {
-                Lang::Cy => (
+            let in_english =
+                lang == Lang::Cy && (o.name_cy.is_none() || o.description_cy.is_none());
+            let (name, description) = match (lang, in_english) {
+                (Lang::Cy, false) => (
                     o.name_cy.unwrap_or(o.name),
                     o.description_cy.unwrap_or(o.description),
                 ),
-                Lang::En => (o.name, o.description),
+                _ => (o.name, o.description),
             };
             SupportEntry {
+                lang: in_english.then_some("en"),
                 name,
                 description,
                 phone: o.phone,

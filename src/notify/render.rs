@@ -112,11 +112,9 @@ pub struct Rendered {
 /// Who a family message is from, in the words the relative reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sender {
-    /// One person acted: named with their role on the case, if they have one.
-    Person {
-        name: String,
-        role: Option<AssignmentRole>,
-    },
+    /// One person acted, whom the relative's family group knows as a named contact: named
+    /// with that role.
+    Person { name: String, role: AssignmentRole },
     /// Several people, or nobody in particular.
     Team,
 }
@@ -161,19 +159,16 @@ fn kind_key(kind: Kind) -> String {
 }
 
 impl Letter<'_> {
+    /// Who it is from, in words: never a name in a discreet message.
     fn sender_words(&self) -> String {
-        let key = match &self.sender {
-            Sender::Team => return say(self.lang, "email-from-team", &[]),
-            Sender::Person {
-                role: Some(role), ..
-            } => format!("email-from-{}", role.as_str()),
-            Sender::Person { role: None, .. } => "email-from-staff".to_owned(),
-        };
-        let name = match &self.sender {
-            Sender::Person { name, .. } => name.clone(),
-            Sender::Team => String::new(),
-        };
-        say(self.lang, &key, &[("name", name)])
+        match (&self.sender, self.force) {
+            (Sender::Person { name, role }, Some(_)) => say(
+                self.lang,
+                &format!("email-from-{}", role.as_str()),
+                &[("name", name.clone())],
+            ),
+            _ => say(self.lang, "email-from-team", &[]),
+        }
     }
 
     /// The template context: the subject and the paragraphs, already in the relative's words.
@@ -218,6 +213,7 @@ impl Letter<'_> {
                 &[
                     ("minutes", minutes.to_string()),
                     ("hours", hours.to_string()),
+                    ("from", self.sender_words()),
                 ],
             )
         } else {
@@ -326,7 +322,7 @@ mod tests {
         let t = EmailTemplates::load().unwrap();
         let priya = Sender::Person {
             name: "Priya Marsh".into(),
-            role: Some(AssignmentRole::Flo),
+            role: AssignmentRole::Flo,
         };
         for lang in [Lang::En, Lang::Cy] {
             let ctx = letter(
@@ -407,7 +403,7 @@ mod tests {
         );
         let person = Sender::Person {
             name: "Priya Marsh".into(),
-            role: Some(AssignmentRole::Flo),
+            role: AssignmentRole::Flo,
         };
         for count in [1, 4] {
             let discreet = letter(

@@ -333,8 +333,10 @@ fn send_margin(lease: Duration) -> Duration {
 /// Splits claimed rows into those to deliver and, for each relative with several news rows in
 /// the batch, the rows the first of them carries (as (carrier, carried)).
 fn first_of_each_burst(
-    claimed: Vec<Claimed>,
+    mut claimed: Vec<Claimed>,
 ) -> (Vec<Claimed>, Vec<(NotificationId, NotificationId)>) {
+    // The oldest of a relative's news carries the rest, so its window is the one that runs.
+    claimed.sort_by_key(|row| row.created_at);
     let mut carriers: std::collections::HashMap<RelativeId, NotificationId> = Default::default();
     let mut deliver = Vec::with_capacity(claimed.len());
     let mut carried = Vec::new();
@@ -758,7 +760,7 @@ fn plan_for_relative(
         link: &link,
         portal: &portal,
         force: (!to.discreet).then_some(config.force_name.as_str()),
-        sender: sender(conn, row.case_id.as_ref(), &burst.by)?,
+        sender: sender(conn, row.case_id.as_ref(), relative_id, &burst.by)?,
         count: burst.count,
         payload: &payload,
     };
@@ -799,15 +801,17 @@ fn join_burst(conn: &mut DbConn, row: &Claimed, relative: &RelativeId) -> QueryR
                     .or(notifications::lease_until.lt(now)),
             )
             .select(notifications::id)
+            // Always in the same order, so that two workers never wait on each other's rows.
+            .order(notifications::id.asc())
             .load(conn)?;
         for joined in &joining {
             carry_one(conn, &row.id, joined, None)?;
         }
         notifications::table
             .filter(
-                notifications::id
+                notifications::id.eq(&row.id).or(notifications::merged_into
                     .eq(&row.id)
-                    .or(notifications::merged_into.eq(&row.id)),
+                    .and(notifications::status.eq(Status::Pending))),
             )
             .select(notifications::payload)
             .load(conn)
@@ -825,32 +829,53 @@ fn join_burst(conn: &mut DbConn, row: &Claimed, relative: &RelativeId) -> QueryR
     })
 }
 
-/// Who a family message is from: the one person who acted, with their role on the case, or
-/// the family liaison team when several did (or nobody in particular).
-fn sender(conn: &mut DbConn, case: Option<&CaseId>, by: &[UserId]) -> QueryResult<render::Sender> {
+/// Who a family message is from: the one person who acted, named with their role only when
+/// the relative's family group already sees them as a named contact (a current assignment
+/// shown to the family, to every group or to theirs); otherwise, or when several people
+/// acted, the family liaison team. A relative never learns a name from an e-mail that their
+/// "Who to contact" page would not show them.
+fn sender(
+    conn: &mut DbConn,
+    case: Option<&CaseId>,
+    relative: &RelativeId,
+    by: &[UserId],
+) -> QueryResult<render::Sender> {
     use crate::casework::types::AssignmentRole;
     use crate::db::schema::assignments;
     let ([one], Some(case)) = (by, case) else {
         return Ok(render::Sender::Team);
     };
-    let Some(name) = users::table
-        .find(one)
-        .select(users::display_name)
-        .first::<String>(conn)
-        .optional()?
+    let now = db::now();
+    let group: Option<crate::domain::FamilyGroupId> = relatives::table
+        .find(relative)
+        .select(relatives::family_group_id)
+        .first(conn)?;
+    let shown: Vec<(String, AssignmentRole)> = assignments::table
+        .inner_join(users::table.on(users::id.eq(assignments::user_id)))
+        .filter(assignments::case_id.eq(case))
+        .filter(assignments::user_id.eq(one))
+        .filter(assignments::visible_to_family.eq(true))
+        .filter(assignments::starts_at.le(now))
+        .filter(
+            assignments::ends_at
+                .is_null()
+                .or(assignments::ends_at.gt(now)),
+        )
+        .filter(
+            assignments::family_group_id
+                .is_null()
+                .or(assignments::family_group_id.eq(group.as_ref())),
+        )
+        .select((users::display_name, assignments::role))
+        .load(conn)?;
+    // The role the family knows them by: the FLO's before the deputy's, and so on.
+    let Some(role) = AssignmentRole::ALL
+        .iter()
+        .copied()
+        .find(|r| shown.iter().any(|(_, role)| role == r))
     else {
         return Ok(render::Sender::Team);
     };
-    let roles: Vec<AssignmentRole> = assignments::table
-        .filter(assignments::case_id.eq(case))
-        .filter(assignments::user_id.eq(one))
-        .filter(assignments::ends_at.is_null())
-        .select(assignments::role)
-        .load(conn)?;
-    // The role the family knows them by: the FLO's before the deputy's, and so on.
-    let role = AssignmentRole::ALL
-        .iter()
-        .copied()
-        .find(|r| roles.contains(r));
+    let name = shown[0].0.clone();
     Ok(render::Sender::Person { name, role })
 }

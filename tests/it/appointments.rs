@@ -237,6 +237,14 @@ async fn answers_the_family_cannot_give_are_refused_and_write_nothing() {
     )
     .await;
     assert_eq!(s, 404);
+    assert!(
+        f.app
+            .audit("access.denied")
+            .await
+            .iter()
+            .any(|e| e.record_id.as_deref() == Some("01ARZ3NDEKTSV4RRFFQ69G5FAV")),
+        "the refusal is audited"
+    );
     // Another family group's appointment.
     let group = ok(
         &f,

@@ -312,8 +312,8 @@ async fn messages_and_preferences_through_the_api_follow_the_pages_rules() {
     let (s, b) = put(json!({"channel": "portal", "quiet_hours_start": "22:00", "quiet_hours_end": "07:30", "language": "cy"})).await;
     assert_eq!(
         (s, &b["discreet"]),
-        (200, &json!(false)),
-        "left out is not discreet: {b}"
+        (200, &json!(true)),
+        "left out, it stays as it was: {b}"
     );
     // Now in Welsh, through the API and on the pages.
     let home = get(&f.app, "/api/v1/family/case", &token).await;

@@ -68,7 +68,7 @@ pub async fn preferences(
             .unwrap_or_default(),
         quiet_hours_end: saved.quiet_hours_end.map(String::from).unwrap_or_default(),
         language: saved.language.as_str().into(),
-        discreet: saved.discreet.then(|| "on".into()),
+        discreet: saved.discreet.unwrap_or(false).then(|| "on".into()),
     };
     preferences_page(&req, &user, &form, &[], query.saved.is_some()).await
 }

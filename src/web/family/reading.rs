@@ -223,6 +223,7 @@ async fn appointments_page(
             "errors": errors,
             "failed": failed.map(|(id, _, _, _)| id),
             "form": failed.map(|(_, form, _, _)| form),
+            "closed": failed.is_some_and(|(_, _, _, status)| status == StatusCode::CONFLICT),
             "answered": answered,
         }),
     ))
@@ -268,9 +269,9 @@ pub async fn appointment_answer(
         Ok(()) => Ok(see_other(&format!(
             "/family/appointments?answered=1#appointment-{id}"
         ))),
+        // Cancelled, done or past: it may no longer be listed, so the page says why at the top.
         Err(AppError::Conflict { .. }) => {
-            let problems = [("answer", "appointments-error-closed")];
-            let failed = (&id, &form, &problems[..], StatusCode::CONFLICT);
+            let failed = (&id, &form, &[][..], StatusCode::CONFLICT);
             appointments_page(&req, &state, &user, Some(failed), false).await
         }
         Err(e) => Err(e),

@@ -44,7 +44,13 @@ pub async fn preferences_save(
         notify_by_email: body.channel == NoticeChannel::Email,
         quiet_hours,
         language: body.language,
-        discreet: body.discreet,
+        discreet: match body.discreet {
+            Some(d) => d,
+            None => read_preferences(&state, &user)
+                .await?
+                .discreet
+                .unwrap_or(false),
+        },
     };
     state
         .db
