@@ -90,21 +90,17 @@ pub fn list(
         .into_iter()
         .map(|(id, kind, case_id, payload, created_at, read_at)| {
             let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-            let path = payload.get("path").and_then(Value::as_str);
             let (summary, link) = match recipient {
                 Recipient::Staff(_) => {
                     let summary = templates
                         .subject(kind, &render::staff_context("", "", &payload))
                         .unwrap_or_else(|_| kind.label().to_owned());
-                    let link = match (path, &case_id) {
-                        (Some(path), _) if path.starts_with("/staff/") => path.to_owned(),
-                        (_, Some(case)) => format!("/staff/cases/{case}"),
-                        (None | Some(_), None) => "/staff".to_owned(),
-                    };
+                    let link = render::staff_path(&payload, case_id.as_ref())
+                        .unwrap_or_else(|| "/staff".to_owned());
                     (summary, link)
                 }
                 Recipient::Relative(_, lang) => {
-                    let link = match path {
+                    let link = match payload.get("path").and_then(Value::as_str) {
                         Some(path) if path.starts_with("/family/") => path.to_owned(),
                         _ => "/family".to_owned(),
                     };

@@ -255,6 +255,16 @@ impl Letter<'_> {
     }
 }
 
+/// The page a staff notice is about: the path its payload names, or else its case's page;
+/// `None` when it names neither.
+pub fn staff_path(payload: &Value, case: Option<&crate::domain::CaseId>) -> Option<String> {
+    match (payload.get("path").and_then(Value::as_str), case) {
+        (Some(path), _) if path.starts_with("/staff/") => Some(path.to_owned()),
+        (_, Some(case)) => Some(format!("/staff/cases/{case}")),
+        _ => None,
+    }
+}
+
 /// The template context for a staff notice: the payload's fields, the name and the link.
 pub fn staff_context(name: &str, link: &str, payload: &Value) -> Value {
     let mut ctx = match payload {

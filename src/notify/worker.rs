@@ -247,14 +247,18 @@ impl Worker {
     /// Sends one row and records the outcome.
     async fn deliver(&self, row: Claimed) -> Result<Outcome, crate::error::AppError> {
         let plan = {
-            let (row, templates, public_url, config) = (
-                row.clone(),
-                self.templates.clone(),
-                self.public_url.clone(),
-                self.config.clone(),
-            );
+            let (row, templates, public_url) =
+                (row.clone(), self.templates.clone(), self.public_url.clone());
+            let (window, force) = (self.config.notice_window, self.config.force_name.clone());
             self.db
-                .run(move |conn| Ok(plan(conn, &row, &templates, &public_url, &config)?))
+                .run(move |conn| {
+                    let house = House {
+                        public_url: &public_url,
+                        window,
+                        force: &force,
+                    };
+                    Ok(plan(conn, &row, &templates, &house)?)
+                })
                 .await?
         };
         let id = row.id.clone();
@@ -520,31 +524,24 @@ fn record(
     }
     db::write(conn, |conn| {
         let n = record_one(conn, id, outcome)?;
-        let carried = notifications::table
-            .filter(notifications::merged_into.eq(id))
-            .filter(notifications::status.eq(Status::Pending));
-        let now = db::now();
-        match outcome {
-            Outcome::Sent => diesel::update(carried)
-                .set((
-                    notifications::status.eq(Status::Sent),
-                    notifications::sent_at.eq(Some(now)),
-                ))
-                .execute(conn)?,
-            Outcome::Fail(reason) => diesel::update(carried)
-                .set((
-                    notifications::status.eq(Status::Failed),
-                    notifications::last_error.eq(Some(truncate(reason))),
-                ))
-                .execute(conn)?,
-            Outcome::Cancel(reason) => diesel::update(carried)
-                .set((
-                    notifications::status.eq(Status::Cancelled),
-                    notifications::last_error.eq(Some(truncate(reason))),
-                ))
-                .execute(conn)?,
-            Outcome::Retry(..) | Outcome::Postpone(_) => 0,
+        // A final outcome is theirs too; a retry or a wait keeps them waiting with it.
+        let (status, reason) = match outcome {
+            Outcome::Sent => (Status::Sent, None),
+            Outcome::Fail(reason) => (Status::Failed, Some(truncate(reason))),
+            Outcome::Cancel(reason) => (Status::Cancelled, Some(truncate(reason))),
+            Outcome::Retry(..) | Outcome::Postpone(_) => return Ok(n),
         };
+        diesel::update(
+            notifications::table
+                .filter(notifications::merged_into.eq(id))
+                .filter(notifications::status.eq(Status::Pending)),
+        )
+        .set((
+            notifications::status.eq(status),
+            notifications::last_error.eq(reason),
+            notifications::sent_at.eq((status == Status::Sent).then(db::now)),
+        ))
+        .execute(conn)?;
         Ok(n)
     })
 }
@@ -610,14 +607,22 @@ fn mailbox(name: &str, email: &str) -> Result<Mailbox, String> {
     Ok(Mailbox::new(Some(name.to_owned()), address))
 }
 
+/// What every message says about where it comes from: the portal's address, the notice
+/// window for a family's news, and the force.
+struct House<'a> {
+    public_url: &'a str,
+    window: Duration,
+    force: &'a str,
+}
+
 /// Decides what to do with a claimed row, against the recipient as they are now.
 fn plan(
     conn: &mut DbConn,
     row: &Claimed,
     templates: &EmailTemplates,
-    public_url: &str,
-    config: &NotifyConfig,
+    house: &House<'_>,
 ) -> QueryResult<Plan> {
+    let public_url = house.public_url;
     let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     if let Some(user_id) = &row.recipient_user_id {
         let user: Option<(String, String, bool)> = users::table
@@ -631,11 +636,9 @@ fn plan(
         if !active {
             return Ok(Plan::Cancel("recipient's account is deactivated".into()));
         }
-        let link = match (payload.get("path").and_then(Value::as_str), &row.case_id) {
-            (Some(path), _) if path.starts_with("/staff/") => format!("{public_url}{path}"),
-            (_, Some(case)) => format!("{public_url}/staff/cases/{case}"),
-            (None | Some(_), None) => format!("{public_url}/staff/notifications"),
-        };
+        let path = render::staff_path(&payload, row.case_id.as_ref())
+            .unwrap_or_else(|| "/staff/notifications".to_owned());
+        let link = format!("{public_url}{path}");
         let ctx = render::staff_context(&name, &link, &payload);
         return Ok(
             match (templates.render(row.kind, &ctx), mailbox(&name, &email)) {
@@ -646,7 +649,7 @@ fn plan(
         );
     }
     if let Some(relative_id) = &row.recipient_relative_id {
-        return plan_for_relative(conn, row, relative_id, templates, public_url, config);
+        return plan_for_relative(conn, row, relative_id, templates, house);
     }
     Ok(Plan::Fail("no recipient".into()))
 }
@@ -674,9 +677,9 @@ fn plan_for_relative(
     row: &Claimed,
     relative_id: &RelativeId,
     templates: &EmailTemplates,
-    public_url: &str,
-    config: &NotifyConfig,
+    house: &House<'_>,
 ) -> QueryResult<Plan> {
+    let public_url = house.public_url;
     let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     let found: Option<Addressee> = relatives::table
         .find(relative_id)
@@ -746,7 +749,7 @@ fn plan_for_relative(
             )
         }
         None => {
-            let window_ends = row.created_at + config.notice_window;
+            let window_ends = row.created_at + house.window;
             if window_ends > now {
                 return Ok(Plan::Postpone(window_ends));
             }
@@ -759,7 +762,7 @@ fn plan_for_relative(
         name: &to.name,
         link: &link,
         portal: &portal,
-        force: (!to.discreet).then_some(config.force_name.as_str()),
+        force: (!to.discreet).then_some(house.force),
         sender: sender(conn, row.case_id.as_ref(), relative_id, &burst.by)?,
         count: burst.count,
         payload: &payload,

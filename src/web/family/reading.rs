@@ -205,13 +205,8 @@ async fn appointments_page(
         .db
         .run(move |conn| Ok(portal::appointments(conn, &u)?))
         .await?;
-    let (status, errors) = match failed {
-        Some((_, _, problems, status)) => {
-            let (_, errors) = form_problems(user.lang, problems);
-            (status, errors)
-        }
-        None => form_problems(user.lang, &[]),
-    };
+    let (_, errors) = form_problems(user.lang, failed.map_or(&[][..], |f| f.2));
+    let status = failed.map_or(StatusCode::OK, |f| f.3);
     Ok(render(
         req,
         status,
